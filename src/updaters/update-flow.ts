@@ -72,6 +72,8 @@ export function runUpdate(policy: UpdatePolicy, content: string, path: string, r
     return { ok: true, content, changes: [], notes: [{ code: 'already-satisfied', message }] };
   }
   for (const { code, dep } of refusals) {
+    // A versionless declaration (managed elsewhere, bare pip name) is not left vulnerable by this edit.
+    if (code.code === 'no-version') continue;
     notes.push({ code: 'not-updated', message: `${dep.kind} declaration of ${dep.rawName} left as is: ${code.reason}` });
   }
   if (satisfied > 0) {
