@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   worker: () => import('./commands/worker.ts'),
   migrate: () => import('./commands/migrate.ts'),
   'rotate-keys': () => import('./commands/rotate-keys.ts'),
+  keygen: () => import('./commands/keygen.ts'),
+  token: () => import('./commands/token.ts'),
   bump: () => import('./commands/bump.ts'),
 };
 

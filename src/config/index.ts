@@ -1,0 +1,119 @@
+/**
+ * Turns the raw environment into the typed configuration every module receives. Reports every
+ * problem at once, one line per variable, and never echoes a variable's value (it may be a secret).
+ */
+import path from 'node:path';
+import { environmentSchema, type jwtAlgorithms } from './schema.ts';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  migrateOnStart: boolean;
+  runWorker: boolean;
+  jobs: {
+    concurrency: number;
+    timeoutSeconds: number;
+    maxAttempts: number;
+    retryDelaySeconds: number;
+    retryDelayMaxSeconds: number;
+  };
+  jwt: {
+    algorithm: (typeof jwtAlgorithms)[number];
+    /** null on the embedded default: a secret is then generated in DATA_DIR. */
+    secret: string | null;
+    publicKeyPem: string | null;
+    jwksUrl: string | null;
+    issuer: string | null;
+    audience: string | null;
+    clockToleranceSeconds: number;
+  };
+  corsOrigins: '*' | string[];
+  encryptionKeys: string | null;
+  ntp: { server: string | null; timeoutMs: number };
+  log: { level: string; timezone: string };
+  outbound: { allowedHosts: string[]; timeoutMs: number };
+  bodyLimitBytes: number;
+  atlassianOAuth: { clientId: string; clientSecret: string; redirectUri: string | null } | null;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function emptyToUndefined(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) out[key] = value === '' ? undefined : value;
+  return out;
+}
+
+export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
+  const parsed = environmentSchema.safeParse(emptyToUndefined(rawEnv));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || 'environment';
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      return `${name}: ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const cors = env.CORS_ORIGINS.trim();
+  // Seed 002 names its app JIRA_*, seed 004 ATLASSIAN_*: the same Atlassian 3LO app either way.
+  const clientId = env.ATLASSIAN_CLIENT_ID ?? env.JIRA_CLIENT_ID;
+  const clientSecret = env.ATLASSIAN_CLIENT_SECRET ?? env.JIRA_CLIENT_SECRET;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT ?? env.APP_PORT ?? 3001,
+    dataDir: path.resolve(cwd, env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL ?? null,
+    redisUrl: env.REDIS_URL ?? null,
+    migrateOnStart: env.MIGRATE_ON_START,
+    runWorker: env.RUN_WORKER,
+    jobs: {
+      concurrency: env.WORKER_CONCURRENCY,
+      timeoutSeconds: env.JOB_TIMEOUT_SECONDS,
+      maxAttempts: env.JOB_MAX_ATTEMPTS,
+      retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
+      retryDelayMaxSeconds: env.JOB_RETRY_DELAY_MAX_SECONDS,
+    },
+    jwt: {
+      algorithm: env.JWT_ALGORITHM,
+      secret: env.JWT_SECRET_KEY ?? env.JWT_SECRET ?? null,
+      publicKeyPem: env.JWT_PUBLIC_KEY ? env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') : null,
+      jwksUrl: env.JWKS_URL ?? null,
+      issuer: env.JWT_ISSUER ?? null,
+      audience: env.JWT_AUDIENCE ?? null,
+      clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    corsOrigins:
+      cors === '*'
+        ? '*'
+        : cors
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+    encryptionKeys: env.ENCRYPTION_KEYS ?? null,
+    ntp: { server: env.NTP_SERVER.toLowerCase() === 'off' ? null : env.NTP_SERVER, timeoutMs: env.NTP_TIMEOUT_MS },
+    log: { level: env.LOG_LEVEL, timezone: env.LOG_TIMEZONE },
+    outbound: { allowedHosts: env.OUTBOUND_ALLOWED_HOSTS, timeoutMs: env.OUTBOUND_TIMEOUT_MS },
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    atlassianOAuth:
+      clientId && clientSecret
+        ? {
+            clientId,
+            clientSecret,
+            redirectUri: env.ATLASSIAN_REDIRECT_URI ?? env.JIRA_REDIRECT_URI ?? null,
+          }
+        : null,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The one schema for the environment. Parsed once at start; every problem is reported at once with
+ * the variable's name; the result is passed to every module (nothing else reads process.env).
+ * Seed names are accepted as aliases: JWT_SECRET for JWT_SECRET_KEY, APP_PORT for PORT.
+ */
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const jwtAlgorithms = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+
+export const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    APP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: postgresUrl.optional(),
+    REDIS_URL: z
+      .string()
+      .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL')
+      .optional(),
+    MIGRATE_ON_START: booleanFlag.default(true),
+    RUN_WORKER: booleanFlag.default(true),
+    WORKER_CONCURRENCY: positiveInt(4),
+    JOB_TIMEOUT_SECONDS: positiveInt(300),
+    JOB_MAX_ATTEMPTS: positiveInt(8),
+    JOB_RETRY_DELAY_SECONDS: positiveInt(5),
+    JOB_RETRY_DELAY_MAX_SECONDS: positiveInt(900),
+    JWT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
+    JWT_ALGORITHM: z.enum(jwtAlgorithms).default('HS256'),
+    JWT_PUBLIC_KEY: z.string().min(1).optional(),
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    CORS_ORIGINS: z.string().default('*'),
+    ENCRYPTION_KEYS: z.string().min(1).optional(),
+    NTP_SERVER: z.string().min(1).default('pool.ntp.org'),
+    NTP_TIMEOUT_MS: positiveInt(1500),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_TIMEZONE: z
+      .string()
+      .default('Asia/Kolkata')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Kolkata'),
+    OUTBOUND_ALLOWED_HOSTS: commaList.default([]),
+    OUTBOUND_TIMEOUT_MS: positiveInt(30_000),
+    BODY_LIMIT_BYTES: positiveInt(1_048_576),
+    JIRA_CLIENT_ID: z.string().min(1).optional(),
+    JIRA_CLIENT_SECRET: z.string().min(1).optional(),
+    JIRA_REDIRECT_URI: z.url().optional(),
+    ATLASSIAN_CLIENT_ID: z.string().min(1).optional(),
+    ATLASSIAN_CLIENT_SECRET: z.string().min(1).optional(),
+    ATLASSIAN_REDIRECT_URI: z.url().optional(),
+  })
+  .superRefine((env, ctx) => {
+    const symmetric = env.JWT_ALGORITHM.startsWith('HS');
+    if (env.JWT_SECRET_KEY && env.JWT_SECRET && env.JWT_SECRET_KEY !== env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'differs from JWT_SECRET_KEY; set only one' });
+    }
+    if (!symmetric && !env.JWT_PUBLIC_KEY && !env.JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_ALGORITHM'],
+        message: `${env.JWT_ALGORITHM} needs JWT_PUBLIC_KEY (PEM) or JWKS_URL`,
+      });
+    }
+    if (symmetric && (env.JWT_PUBLIC_KEY || env.JWKS_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_ALGORITHM'],
+        message: `${env.JWT_ALGORITHM} is symmetric; set JWT_ALGORITHM to the public-key algorithm your issuer uses`,
+      });
+    }
+    if (env.NODE_ENV === 'production') {
+      if (!env.ENCRYPTION_KEYS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ENCRYPTION_KEYS'],
+          message: 'is required when NODE_ENV=production (generate one with `integration-service keygen`)',
+        });
+      }
+      if (symmetric && !env.JWT_SECRET_KEY && !env.JWT_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET_KEY'], message: 'is required when NODE_ENV=production' });
+      }
+    }
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;

@@ -1,0 +1,37 @@
+/**
+ * Everything a request or a job may use, built once by the runtime (src/runtime.ts) and passed to
+ * the HTTP app and the workers. Tests build it with an in-memory database.
+ */
+import type { Registry } from 'prom-client';
+import type { JwtVerifier } from './auth/jwt-verifier.ts';
+import type { Config } from './config/index.ts';
+import type { KeyRing } from './crypto/index.ts';
+import type { Database } from './db/database.ts';
+import type { OutboundClient } from './http-client/index.ts';
+import type { JobQueue } from './jobs/queue.ts';
+import type { Logger } from './logging/logger.ts';
+import type { TenantDirectory } from './services/tenancy.ts';
+import type { SharedState } from './shared-state/index.ts';
+
+export interface ClockStatus {
+  server: string | null;
+  offsetMs: number | null;
+  checkedAt: string | null;
+  error: string | null;
+}
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  queue: JobQueue;
+  tenants: TenantDirectory;
+  verifyJwt: JwtVerifier;
+  keyRing: KeyRing;
+  sharedState: SharedState;
+  outbound: OutboundClient;
+  metrics: Registry;
+  clock: ClockStatus;
+  version: string;
+  startedAt: number;
+}

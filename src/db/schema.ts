@@ -1,0 +1,313 @@
+/**
+ * The relational model of SPEC section 2, one schema for the embedded database (PGlite) and
+ * PostgreSQL. Every tenant row carries org_id; the unique constraints are what make duplicates
+ * impossible (one ticket per finding per connection, one open PR per repo and branch, one accepted
+ * delivery per provider delivery id). Jobs live in pg-boss's own tables (schema `pgboss`).
+ * Triggers that cannot be expressed here (default mapping rows, append-only audit) are in
+ * migrations/0001_*.sql.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const orgId = () =>
+  uuid('org_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' });
+
+export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export const internalStates = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix'] as const;
+export const providers = ['jira-cloud', 'jira-server', 'servicenow', 'github', 'confluence'] as const;
+export const authKinds = ['oauth2', 'pat', 'api-token', 'basic'] as const;
+export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group'] as const;
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);
+
+export const organizations = pgTable('organizations', {
+  id: id(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    orgId: orgId(),
+    subject: text('subject').notNull(),
+    email: text('email'),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('users_org_subject_uq').on(table.orgId, table.subject)],
+);
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: id(),
+    orgId: orgId(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    name: text('name').notNull(),
+    authKind: text('auth_kind').notNull(),
+    siteUrl: text('site_url'),
+    apiUrl: text('api_url'),
+    cloudId: text('cloud_id'),
+    siteName: text('site_name'),
+    accountEmail: text('account_email'),
+    scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    /** AES-256-GCM ciphertext (src/crypto) of a JSON object with every secret of the connection. */
+    secretsEncrypted: text('secrets_encrypted'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    status: text('status').notNull().default('active'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('connections_org_provider_idx').on(table.orgId, table.provider),
+    check('connections_provider_ck', inList('provider', providers)),
+    check('connections_auth_kind_ck', inList('auth_kind', authKinds)),
+    check('connections_status_ck', inList('status', ['active', 'error', 'disconnected'])),
+  ],
+);
+
+export const mappings = pgTable(
+  'mappings',
+  {
+    id: id(),
+    orgId: orgId(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    source: text('source').notNull(),
+    target: text('target').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex('mappings_connection_kind_source_uq').on(table.connectionId, table.kind, table.source),
+    check('mappings_kind_ck', inList('kind', mappingKinds)),
+  ],
+);
+
+export const auditCases = pgTable(
+  'audit_cases',
+  {
+    id: id(),
+    orgId: orgId(),
+    name: text('name').notNull(),
+    framework: text('framework'),
+    description: text('description'),
+    status: text('status').notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index('audit_cases_org_idx').on(table.orgId)],
+);
+
+export const findings = pgTable(
+  'findings',
+  {
+    id: id(),
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    title: text('title').notNull(),
+    description: text('description'),
+    severity: text('severity').notNull(),
+    state: text('state').notNull().default('backlog'),
+    stateReason: text('state_reason'),
+    ecosystem: text('ecosystem'),
+    packageName: text('package_name'),
+    installedVersion: text('installed_version'),
+    fixedVersion: text('fixed_version'),
+    advisoryIds: text('advisory_ids').array().notNull().default(sql`'{}'::text[]`),
+    cvssScore: numeric('cvss_score', { precision: 3, scale: 1 }),
+    repoUrl: text('repo_url'),
+    manifestPath: text('manifest_path'),
+    framework: text('framework'),
+    controlId: text('control_id'),
+    caseId: uuid('case_id').references(() => auditCases.id, { onDelete: 'set null' }),
+    source: text('source'),
+    externalRef: text('external_ref'),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('findings_org_fingerprint_uq').on(table.orgId, table.fingerprint),
+    index('findings_org_state_idx').on(table.orgId, table.state),
+    index('findings_case_idx').on(table.caseId),
+    check('findings_kind_ck', inList('kind', ['vulnerability', 'violation'])),
+    check('findings_severity_ck', inList('severity', severities)),
+    check('findings_state_ck', inList('state', internalStates)),
+  ],
+);
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: id(),
+    orgId: orgId(),
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** pending = intent recorded before the remote create; created once the provider answered. */
+    syncState: text('sync_state').notNull().default('pending'),
+    externalId: text('external_id'),
+    externalKey: text('external_key'),
+    url: text('url'),
+    externalStatus: text('external_status'),
+    externalPriority: text('external_priority'),
+    state: text('state').notNull().default('backlog'),
+    lastError: text('last_error'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('tickets_finding_connection_uq').on(table.findingId, table.connectionId),
+    uniqueIndex('tickets_connection_external_uq').on(table.connectionId, table.externalId),
+    index('tickets_org_idx').on(table.orgId),
+    check('tickets_state_ck', inList('state', internalStates)),
+    check('tickets_sync_state_ck', inList('sync_state', ['pending', 'created', 'failed'])),
+  ],
+);
+
+export const pullRequests = pgTable(
+  'pull_requests',
+  {
+    id: id(),
+    orgId: orgId(),
+    connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'set null' }),
+    repoUrl: text('repo_url').notNull(),
+    branch: text('branch').notNull(),
+    baseBranch: text('base_branch').notNull(),
+    number: integer('number'),
+    url: text('url'),
+    title: text('title'),
+    state: text('state').notNull().default('open'),
+    headSha: text('head_sha'),
+    mergedAt: timestamp('merged_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('pull_requests_open_branch_uq')
+      .on(table.orgId, table.repoUrl, table.branch)
+      .where(sql`state = 'open'`),
+    check('pull_requests_state_ck', inList('state', ['open', 'closed', 'merged'])),
+  ],
+);
+
+export const pullRequestFindings = pgTable(
+  'pull_request_findings',
+  {
+    pullRequestId: uuid('pull_request_id')
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+  },
+  (table) => [primaryKey({ columns: [table.pullRequestId, table.findingId] })],
+);
+
+export const pullRequestTickets = pgTable(
+  'pull_request_tickets',
+  {
+    pullRequestId: uuid('pull_request_id')
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+  },
+  (table) => [primaryKey({ columns: [table.pullRequestId, table.ticketId] })],
+);
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: id(),
+    orgId: orgId(),
+    provider: text('provider').notNull(),
+    connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    signatureHeader: text('signature_header').notNull(),
+    algorithm: text('algorithm').notNull().default('hmac-sha256'),
+    lastDeliveryAt: timestamp('last_delivery_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('webhook_endpoints_org_provider_uq').on(table.orgId, table.provider)],
+);
+
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: id(),
+    orgId: orgId(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    deliveryId: text('delivery_id'),
+    event: text('event'),
+    signatureValid: boolean('signature_valid').notNull(),
+    outcome: text('outcome').notNull(),
+    error: text('error'),
+    bodySha256: text('body_sha256'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    // Only accepted deliveries claim the id: a forged request must not block the real one.
+    uniqueIndex('deliveries_endpoint_delivery_uq')
+      .on(table.endpointId, table.deliveryId)
+      .where(sql`signature_valid`),
+    index('deliveries_org_received_idx').on(table.orgId, table.receivedAt),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orgId: uuid('org_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    status: text('status').notNull(),
+    durationMs: integer('duration_ms'),
+    detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (table) => [index('audit_events_org_created_idx').on(table.orgId, table.createdAt)],
+);

@@ -1,0 +1,70 @@
+/**
+ * The one error handler: every failure leaves as `{"error":{"code","message","field"?}}` with the
+ * status from the catalogue. Validation errors name the first offending field; 5xx messages are
+ * generic (details stay in the log under the request id).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, errorBody } from '../../errors/app-error.ts';
+import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
+
+function fieldPath(instancePath: string | undefined, context: string | undefined): string | undefined {
+  const segments = (instancePath ?? '').split('/').filter(Boolean);
+  const base = context && context !== 'body' ? [context === 'querystring' ? 'query' : context] : [];
+  const joined = [...base, ...segments].join('.');
+  return joined.length > 0 ? joined : undefined;
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const first = error.validation[0];
+      const field = fieldPath(first?.instancePath, error.validationContext);
+      const message = first ? `${field ?? 'request'}: ${first.message}` : 'request does not match the schema';
+      return reply.status(400).send(errorBody('VALIDATION_FAILED', message, field));
+    }
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply
+        .status(error.status)
+        .headers(error.headers)
+        .send(errorBody(error.code, error.status >= 500 ? errorCatalogue[error.code].description : error.message, error.field));
+    }
+    const mapped = error.code ? fastifyCodes[error.code] : undefined;
+    if (mapped) {
+      const message =
+        mapped === 'PAYLOAD_TOO_LARGE'
+          ? `request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes`
+          : mapped === 'INVALID_JSON'
+            ? 'request body is not valid JSON'
+            : error.message;
+      return reply.status(errorCatalogue[mapped].status).send(errorBody(mapped, message));
+    }
+    if (error instanceof SyntaxError && error.statusCode === 400) {
+      return reply.status(400).send(errorBody('INVALID_JSON', 'request body is not valid JSON'));
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, cause: error.cause?.issues }, 'response did not match its schema');
+      return reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
+      return reply.status(status).send(errorBody(code, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Probes and service information: `/` (name, version, links), `/health` (liveness with the time in
+ * IST, seeds 000/001/004), `/ready` (database, migrations, job runner; 503 naming the failing part),
+ * `/metrics` (Prometheus).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { pendingMigrations } from '../../db/migrate.ts';
+import { formatIsoInZone } from '../../lib/time.ts';
+
+const healthResponse = z.object({
+  status: z.literal('ok'),
+  service: z.string(),
+  version: z.string(),
+  time: z.string().describe('Current time in LOG_TIMEZONE (IST by default) with its offset'),
+  timezone: z.string(),
+  uptime_seconds: z.number(),
+  clock: z.object({ server: z.string().nullable(), offset_ms: z.number().nullable(), checked_at: z.string().nullable() }),
+});
+
+const checkResult = z.object({ status: z.enum(['ok', 'failing']), detail: z.string().optional() });
+const readyResponse = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ database: checkResult, migrations: checkResult, jobs: checkResult }),
+});
+
+export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/',
+      {
+        schema: {
+          tags: ['system'],
+          summary: 'Service name, version and links',
+          response: {
+            200: z.object({ name: z.string(), version: z.string(), links: z.record(z.string(), z.string()) }),
+          },
+        },
+      },
+      async () => ({
+        name: 'integration-service',
+        version: context.version,
+        links: { health: '/health', ready: '/ready', docs: '/docs', openapi: '/openapi.json', metrics: '/metrics', api: '/api/v1' },
+      }),
+    );
+
+    app.get(
+      '/health',
+      { schema: { tags: ['system'], summary: 'Liveness, with the current time in IST', response: { 200: healthResponse } } },
+      async () => ({
+        status: 'ok' as const,
+        service: 'integration-service',
+        version: context.version,
+        time: formatIsoInZone(Date.now(), context.config.log.timezone),
+        timezone: context.config.log.timezone,
+        uptime_seconds: Math.round((Date.now() - context.startedAt) / 1000),
+        clock: { server: context.clock.server, offset_ms: context.clock.offsetMs, checked_at: context.clock.checkedAt },
+      }),
+    );
+
+    app.get(
+      '/ready',
+      {
+        schema: {
+          tags: ['system'],
+          summary: 'Readiness: database answers, migrations current, job runner up',
+          response: { 200: readyResponse, 503: readyResponse },
+        },
+      },
+      async (_request, reply) => {
+        const database = await context.db
+          .ping()
+          .then(() => ({ status: 'ok' as const }))
+          .catch((error: Error) => ({ status: 'failing' as const, detail: `database did not answer: ${error.message}` }));
+        const migrations =
+          database.status === 'ok'
+            ? await pendingMigrations(context.db)
+                .then((pending) =>
+                  pending === 0 ? { status: 'ok' as const } : { status: 'failing' as const, detail: `${pending} migration(s) not applied; run \`integration-service migrate\`` },
+                )
+                .catch(() => ({ status: 'failing' as const, detail: 'migration state unreadable' }))
+            : { status: 'failing' as const, detail: 'database unavailable' };
+        const jobs = context.queue.running ? { status: 'ok' as const } : { status: 'failing' as const, detail: 'job runner is not started' };
+        const ready = database.status === 'ok' && migrations.status === 'ok' && jobs.status === 'ok';
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { database, migrations, jobs } });
+      },
+    );
+
+    app.get(
+      '/metrics',
+      { schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } },
+      async (_request, reply) => {
+        const body = await context.metrics.metrics();
+        return reply.type(context.metrics.contentType).send(body);
+      },
+    );
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The registry of job handlers the product runs, one module per job kind under this folder.
+ * A kind with no handler here stays queued until a worker that has one picks it up.
+ */
+import type { AppContext } from '../../context.ts';
+import type { JobKind } from '../kinds.ts';
+import type { JobHandler } from '../queue.ts';
+
+export function productHandlers(_context: AppContext): Partial<Record<JobKind, JobHandler>> {
+  return {};
+}

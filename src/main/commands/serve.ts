@@ -1,0 +1,31 @@
+/** `serve`: the HTTP API and UI, with the job worker in the same process unless RUN_WORKER=false. */
+import { buildApp } from '../../app.ts';
+import { productHandlers } from '../../jobs/handlers/index.ts';
+import { startRuntime } from '../../runtime.ts';
+import type { CliIo } from '../cli-io.ts';
+import { loadConfigOrReport } from '../load-config.ts';
+import { onShutdown } from '../shutdown.ts';
+
+export const summary = 'run the HTTP API (and the job worker unless RUN_WORKER=false)';
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const env = { ...io.env };
+  if (args.includes('--no-migrate')) env.MIGRATE_ON_START = 'false';
+  if (args.includes('--no-worker')) env.RUN_WORKER = 'false';
+  const config = loadConfigOrReport({ ...io, env });
+  if (!config) return 2;
+  const runtime = await startRuntime(config);
+  const { context } = runtime;
+  const app = await buildApp(context);
+  if (config.runWorker) await context.queue.work(productHandlers(context), config.jobs.concurrency);
+  onShutdown(context.logger, async () => {
+    await app.close();
+    await runtime.close();
+  });
+  await app.listen({ host: config.host, port: config.port });
+  context.logger.info(
+    { port: config.port, database: context.db.kind, worker: config.runWorker, redis: Boolean(config.redisUrl) },
+    'integration-service listening',
+  );
+  return new Promise<number>(() => {});
+}
