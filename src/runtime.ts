@@ -17,6 +17,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { auditOutboundCall } from './services/audit.ts';
 import { TenantDirectory } from './services/tenancy.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -108,6 +109,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const outbound = createOutboundClient({
       logger: logger.child({ component: 'outbound' }),
       metrics: { registry: metrics },
+      onCall: auditOutboundCall(db.orm),
       guard: createOutboundGuard({ allowedHosts: config.outbound.allowedHosts }),
       defaultTimeoutMs: config.outbound.timeoutMs,
       maxRetries: 4,

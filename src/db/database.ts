@@ -35,6 +35,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // Without a listener an idle client's network error would crash the process.
     pool.on('error', () => {});
     const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+    let closed = false;
     return {
       kind: 'postgres',
       orm,
@@ -48,6 +49,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         await pool.query('select 1');
       },
       async close() {
+        if (closed) return;
+        closed = true;
         await pool.end();
       },
     };

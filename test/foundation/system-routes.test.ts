@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../helpers/databases.ts';
+import { startTestService, type TestService } from '../helpers/runtime.ts';
+
+describe.each(databaseKinds())('system routes on %s', (kind) => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService(kind);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('GET / names the service and links the docs', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ name: 'integration-service', links: { docs: '/docs', openapi: '/openapi.json' } });
+  });
+
+  it('GET /health answers with the current time in IST (+05:30) and the version', async () => {
+    const before = Date.now();
+    const response = await service.app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.status).toBe('ok');
+    expect(body.version).toBe(service.context.version);
+    expect(body.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+05:30$/);
+    expect(Math.abs(Date.parse(body.time) - before)).toBeLessThan(5_000);
+  });
+
+  it('GET /ready is 200 when database, migrations and job runner are up', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ready',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, jobs: { status: 'ok' } },
+    });
+  });
+
+  it('GET /ready is 503 naming the migrations when one is missing', async () => {
+    const applied = await service.context.db.query<{ id: number }>('select id from drizzle.__drizzle_migrations order by id desc limit 1');
+    const last = applied[0];
+    if (!last) throw new Error('no migration recorded');
+    const [row] = await service.context.db.query<Record<string, unknown>>('select * from drizzle.__drizzle_migrations where id = $1', [last.id]);
+    await service.context.db.query('delete from drizzle.__drizzle_migrations where id = $1', [last.id]);
+    try {
+      const response = await service.app.inject({ method: 'GET', url: '/ready' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().checks.migrations).toMatchObject({ status: 'failing' });
+      expect(response.json().checks.database).toEqual({ status: 'ok' });
+    } finally {
+      await service.context.db.query('insert into drizzle.__drizzle_migrations (id, hash, created_at) values ($1, $2, $3)', [
+        row?.id,
+        row?.hash,
+        row?.created_at,
+      ]);
+    }
+  });
+
+  it('GET /metrics exposes HTTP, job and clock metrics in Prometheus format', async () => {
+    await service.app.inject({ method: 'GET', url: '/health' });
+    const response = await service.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(response.body).toContain('# TYPE jobs gauge');
+    expect(response.body).toContain('# TYPE clock_offset_seconds gauge');
+    expect(response.body).toContain('# TYPE outbound_requests_total counter');
+  });
+
+  it('unknown routes get 404 in the one error shape', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/no/such/route?x=1' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /no/such/route' } });
+  });
+
+  it('a body over the limit gets 413 in the error shape', async () => {
+    const token = await service.token({ roles: ['admin'] });
+    const response = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/00000000-0000-4000-8000-000000000000/retry',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(service.config.bodyLimitBytes + 10) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('malformed JSON gets 400 INVALID_JSON', async () => {
+    const token = await service.token({ roles: ['admin'] });
+    const response = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/00000000-0000-4000-8000-000000000000/retry',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: '{"broken":',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('INVALID_JSON');
+  });
+
+  it('bad query input gets 400 naming the field', async () => {
+    const token = await service.token();
+    const response = await service.app.inject({
+      method: 'GET',
+      url: '/api/v1/jobs?state=exploded',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query.state' });
+  });
+
+  it('CORS allows any origin by default', async () => {
+    const response = await service.app.inject({
+      method: 'OPTIONS',
+      url: '/health',
+      headers: { origin: 'https://ui.example', 'access-control-request-method': 'GET' },
+    });
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('every response carries a request id', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    expect(response.headers['x-request-id']).toBe('abc-123');
+  });
+});
+
+describe('CORS with a list of origins', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('embedded', { CORS_ORIGINS: 'https://a.example, https://b.example' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('echoes a listed origin and refuses others', async () => {
+    const allowed = await service.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://b.example' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://b.example');
+    const refused = await service.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example' } });
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
