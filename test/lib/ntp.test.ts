@@ -96,16 +96,17 @@ describe('checkClockOffset', () => {
     const result = await checkClockOffset({ server, timeoutMs: 2000 });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(Math.abs(result.offsetMs - 2000)).toBeLessThan(50);
+    // Loose bounds so a busy CI machine cannot flake it; the point is ≈ 2000, not 0 or 4000.
+    expect(Math.abs(result.offsetMs - 2000)).toBeLessThan(200);
     expect(result.roundTripMs).toBeGreaterThanOrEqual(0);
-    expect(result.roundTripMs).toBeLessThan(100);
+    expect(result.roundTripMs).toBeLessThan(500);
     expect(result.server).toBe(server);
   });
 
   it('measures a negative skew', async () => {
     const { server } = await startResponder(skewedServer(-90_000));
     const result = await checkClockOffset({ server, timeoutMs: 2000 });
-    expect(result.ok && Math.abs(result.offsetMs + 90_000) < 50).toBe(true);
+    expect(result.ok && Math.abs(result.offsetMs + 90_000) < 200).toBe(true);
   });
 
   it('times out within the timeout when nobody answers', async () => {

@@ -82,12 +82,13 @@ export function describeSharedState(name: string, create: SharedStateFactory): v
 
     it('incr counts a fixed window', async () => {
       const state = await open();
-      expect(await state.incr('window', 100)).toBe(1);
-      await sleep(50);
-      expect(await state.incr('window', 100)).toBe(2);
-      // Increments must not push the expiry out: the window closes 100 ms after the first one.
-      await sleep(70);
-      expect(await state.incr('window', 100)).toBe(1);
+      expect(await state.incr('window', 300)).toBe(1);
+      await sleep(100);
+      expect(await state.incr('window', 300)).toBe(2);
+      // Increments must not push the expiry out: the window closes 300 ms after the first one,
+      // not 300 ms after the latest (which would still be open at 350 ms).
+      await sleep(250);
+      expect(await state.incr('window', 300)).toBe(1);
     });
 
     it('incr is atomic under concurrency', async () => {
@@ -191,10 +192,10 @@ export function describeSharedState(name: string, create: SharedStateFactory): v
 
     it('extend keeps a long-running holder in possession', async () => {
       const state = await open();
-      const outcome = await state.withLock('long', 50, async (lock) => {
+      const outcome = await state.withLock('long', 200, async (lock) => {
         for (let i = 0; i < 4; i++) {
-          await sleep(30);
-          if (!(await lock.extend(50))) return 'lost';
+          await sleep(100);
+          if (!(await lock.extend(200))) return 'lost';
         }
         return 'kept';
       });
