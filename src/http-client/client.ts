@@ -52,6 +52,8 @@ export interface OutboundClientOptions {
   maxRedirects?: number;
   maxResponseBytes?: number;
   userAgent?: string;
+  /** PEM certificates to trust in addition to the public roots, e.g. an on-prem Jira's internal CA. */
+  extraCaCerts?: readonly string[];
   /** Injectable so tests do not wait out backoff delays. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -180,7 +182,10 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const metrics: OutboundMetrics | undefined = options.metrics ? createOutboundMetrics(options.metrics.registry) : undefined;
-  const dispatchers = createDispatcherPool(Math.min(options.defaultTimeoutMs, 10_000));
+  const dispatchers = createDispatcherPool({
+    connectTimeoutMs: Math.min(options.defaultTimeoutMs, 10_000),
+    ...(options.extraCaCerts ? { extraCaCerts: options.extraCaCerts } : {}),
+  });
 
   async function record(event: OutboundCallEvent, metricStatus: string): Promise<void> {
     const line = {

@@ -4,6 +4,7 @@
  * lookup is answered with the checked addresses: a rebinding DNS server gets no second chance.
  */
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import type { CheckedTarget, ResolvedAddress } from './outbound-guard.ts';
 
@@ -30,9 +31,19 @@ export interface DispatcherPool {
   close(): Promise<void>;
 }
 
-export function createDispatcherPool(connectTimeoutMs: number): DispatcherPool {
+export interface DispatcherPoolOptions {
+  connectTimeoutMs: number;
+  /** Extra trusted CA certificates (PEM), added to Node's bundled roots, not replacing them. */
+  extraCaCerts?: readonly string[];
+}
+
+export function createDispatcherPool(options: DispatcherPoolOptions): DispatcherPool {
+  const base = {
+    timeout: options.connectTimeoutMs,
+    ...(options.extraCaCerts?.length ? { ca: [...rootCertificates, ...options.extraCaCerts] } : {}),
+  };
   // Allow-listed hosts and IP literals need no pinning: the former are trusted, the latter have no DNS.
-  const plain = new Agent({ connect: { timeout: connectTimeoutMs } });
+  const plain = new Agent({ connect: base });
   const pinned = new Map<string, Agent>();
 
   return {
@@ -47,7 +58,7 @@ export function createDispatcherPool(connectTimeoutMs: number): DispatcherPool {
         pinned.delete(key);
       } else {
         agent = new Agent({
-          connect: { timeout: connectTimeoutMs, lookup: pinnedLookup(target.hostname, target.addresses) },
+          connect: { ...base, lookup: pinnedLookup(target.hostname, target.addresses) },
         });
         if (pinned.size >= MAX_PINNED_AGENTS) {
           const [oldestKey, oldest] = pinned.entries().next().value as [string, Agent];

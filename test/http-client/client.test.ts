@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -373,6 +375,44 @@ describe('outbound client: bodies and pinning', () => {
     });
     expect(response.body).toBe('pinned');
     expect(main.received[0]?.headers.host).toBe(`api.pinned.invalid:${main.port}`);
+  });
+
+  it('pins HTTPS too: TLS name checks use the hostname, the socket uses the checked address', async () => {
+    const fixtures = new URL('./fixtures/', import.meta.url);
+    const cert = await readFile(new URL('pinned-host.cert.pem', fixtures), 'utf8');
+    const key = await readFile(new URL('pinned-host.key.pem', fixtures), 'utf8');
+    const hosts: string[] = [];
+    const tlsServer = createHttpsServer({ cert, key }, (req, res) => {
+      hosts.push(req.headers.host ?? '');
+      res.end('tls pinned');
+    });
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const { port } = tlsServer.address() as AddressInfo;
+    const pinTo = (address: string): OutboundGuard => ({
+      check: async (url) => new URL(String(url)),
+      resolve: async (url) => ({
+        url: new URL(String(url)),
+        hostname: 'api.pinned.invalid',
+        addresses: [{ address, family: 4 }],
+        allowListed: false,
+      }),
+    });
+    try {
+      const pinned = client({ guard: pinTo('127.0.0.1'), extraCaCerts: [cert] });
+      const response = await pinned.request({ method: 'GET', url: `https://api.pinned.invalid:${port}/x` });
+      expect(response.body).toBe('tls pinned');
+      expect(hosts).toEqual([`api.pinned.invalid:${port}`]);
+      // Without the test CA the certificate is rejected: pinning does not weaken verification.
+      await expect(
+        client({ guard: pinTo('127.0.0.1'), maxRetries: 0 }).request({
+          method: 'GET',
+          url: `https://api.pinned.invalid:${port}/x`,
+        }),
+      ).rejects.toMatchObject({ code: OUTBOUND_NETWORK_ERROR });
+    } finally {
+      tlsServer.closeAllConnections();
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
   });
 
   it('refuses a private URL before sending anything', async () => {
