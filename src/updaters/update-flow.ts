@@ -62,7 +62,10 @@ export function runUpdate(policy: UpdatePolicy, content: string, path: string, r
     }
   }
 
-  const firstRefusal = refusals[0];
+  // Declarations without their own version (managed elsewhere, `$name` references) follow another one;
+  // they only decide the outcome when nothing else declares the package.
+  const benign = (r: (typeof refusals)[number]): boolean => r.code.code === 'no-version' || r.code.code === 'reference';
+  const firstRefusal = refusals.find((r) => !benign(r)) ?? (satisfied === 0 ? refusals[0] : undefined);
   if (edits.length === 0) {
     if (firstRefusal) {
       const property = firstRefusal.dep.property;
@@ -71,9 +74,9 @@ export function runUpdate(policy: UpdatePolicy, content: string, path: string, r
     const message = `${request.packageName} already requires ${fixed} or later`;
     return { ok: true, content, changes: [], notes: [{ code: 'already-satisfied', message }] };
   }
-  for (const { code, dep } of refusals) {
-    // A versionless declaration (managed elsewhere, bare pip name) is not left vulnerable by this edit.
-    if (code.code === 'no-version') continue;
+  for (const refusal of refusals) {
+    if (benign(refusal)) continue;
+    const { code, dep } = refusal;
     notes.push({ code: 'not-updated', message: `${dep.kind} declaration of ${dep.rawName} left as is: ${code.reason}` });
   }
   if (satisfied > 0) {

@@ -52,7 +52,8 @@ interface Declaration {
   start: number;
 }
 
-const STRING_NOTATION = /(['"])([\w.-]+):([\w.-]+):([^'"\s:@]+)(?::[\w.-]+)?(?:@\w+)?\1/g;
+// The version may be a Kotlin template with quotes inside (`${extra["v"]}`), hence the first alternative.
+const STRING_NOTATION = /(['"])([\w.-]+):([\w.-]+):(\$\{[^}\n]*\}|[^'"\s:@]+)(?::[\w.-]+)?(?:@\w+)?\1/g;
 const MAP_NOTATION = /\bgroup\s*[:=]\s*(['"])([^'"\n]+)\1\s*,\s*name\s*[:=]\s*(['"])([^'"\n]+)\3\s*,\s*version\s*[:=]\s*(['"])([^'"\n]*)\5/g;
 const PLUGIN = /\b(id|kotlin)\s*\(?\s*(['"])([^'"\n]+)\2\s*\)?\s*version\s*\(?\s*(['"])([^'"\n]*)\4/g;
 
@@ -72,11 +73,11 @@ function declarations(masked: string): Declaration[] {
   return found.sort((a, b) => a.start - b.start);
 }
 
-/** `$x`, `${x}`, `$versions.x`, `${rootProject.ext.x}`, `${extra["x"]}` → the property name. */
+/** `$x`, `${x}`, `$versions.x`, `${rootProject.ext.x}`, `${extra["x"]}`, `${property("x")}` → the property name. */
 function referencedProperty(value: string): string | null {
   const m = /^\$(?:\{([^}]+)\}|([A-Za-z_][\w.]*))$/.exec(value);
   if (!m) return null;
-  const expr = (m[1] ?? m[2]!).trim().replace(/^extra\["(\w+)"\]$/, '$1');
+  const expr = (m[1] ?? m[2]!).trim().replace(/^(?:(?:rootProject|project)\.)?(?:extra\["(\w+)"\]|property\("(\w+)"\))$/, '$1$2');
   return expr.replace(/^(rootProject\.|project\.)?(ext\.|extra\.)?/, '');
 }
 
