@@ -26,7 +26,7 @@ describe('Jira Cloud create issue', () => {
     expect(body.key).toMatch(/^SEC-\d+$/);
     expect(body.self).toBe(`${api}/issue/${body.id}`);
     const got = await call(`${api}/issue/${body.key}`, { auth });
-    const fields = (got.json as { fields: Record<string, any> }).fields;
+    const fields = (got.json as { fields: { description: unknown; priority: { name: string }; status: { name: string }; reporter: { accountId: string } } }).fields;
     expect(fields.description).toEqual(adf('Upgrade log4j'));
     expect(fields.priority.name).toBe('Blocker');
     expect(fields.status.name).toBe('To Do');
