@@ -39,11 +39,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function bump(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), env: {}, cwd: dir };
-  const code = await main(['bump', ...args], io);
-  return { code, stdout, stderr };
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env: {}, cwd: dir };
+  const code = await main(['bump', ...args], { ...io, stdout: (t) => void io.stdout(t), stderr: (t) => void io.stderr(t) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
@@ -85,6 +85,7 @@ describe('bump (in-process)', () => {
   it('names the file that defines a Gradle property held elsewhere', async () => {
     const { code, stderr } = await bump('app/build.gradle', 'io.netty:netty-handler', '4.1.68.Final');
     expect(code).toBe(1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes the Gradle property literally
     expect(stderr).toBe('bump: version-defined-elsewhere: version is ${nettyVersion}: defined in gradle.properties\n');
     const next = await bump('gradle.properties', 'nettyVersion', '4.1.68.Final');
     expect(next.code).toBe(0);
