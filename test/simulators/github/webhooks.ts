@@ -1,0 +1,156 @@
+/**
+ * Webhook delivery as GitHub's Hookshot does it: JSON body POSTed to each registered URL whose event
+ * list matches, signed `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, exact raw body)>` (and
+ * the legacy sha1 `X-Hub-Signature`) only when a secret is set, with X-GitHub-Event, X-GitHub-Delivery
+ * (a GUID), X-GitHub-Hook-ID, the installation-target headers, the GHES host/version headers and a
+ * `GitHub-Hookshot/<id>` user agent. Every delivery is recorded for the admin API; GitHub does not
+ * retry failed deliveries automatically, so neither do we.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+
+export interface WebhookTarget {
+  url: string;
+  secret?: string;
+  /** Event names, or ['*'] for all. Default: ['*']. */
+  events?: string[];
+  /** Limit to one repository (full name); default all repositories. */
+  repo?: string;
+}
+
+export interface HookRecord {
+  id: number;
+  url: string;
+  secret: string | undefined;
+  events: string[];
+  repo: string | undefined;
+  active: boolean;
+}
+
+export interface DeliveryRecord {
+  id: number;
+  guid: string;
+  hookId: number;
+  event: string;
+  action: string | null;
+  url: string;
+  repo: string | null;
+  requestHeaders: Record<string, string>;
+  body: string;
+  status: number | null;
+  responseBody: string | null;
+  error: string | null;
+  durationMs: number | null;
+  deliveredAt: string;
+}
+
+export interface WebhookDispatcher {
+  readonly hooks: HookRecord[];
+  readonly deliveries: DeliveryRecord[];
+  add(target: WebhookTarget): HookRecord;
+  remove(id: number): boolean;
+  /** Sends `event` to every matching hook; resolves when all attempts finished. */
+  dispatch(event: string, payload: Record<string, unknown>, repo: string | null): Promise<void>;
+  /** Resolves once every delivery started so far has finished (tests wait on this). */
+  idle(): Promise<void>;
+}
+
+export function signBody(secret: string, body: string): { sha256: string; sha1: string } {
+  return {
+    sha256: `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    sha1: `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`,
+  };
+}
+
+export function createWebhookDispatcher(options: { host: () => string; timeoutMs?: number }): WebhookDispatcher {
+  const hooks: HookRecord[] = [];
+  const deliveries: DeliveryRecord[] = [];
+  const pending = new Set<Promise<void>>();
+  let nextHookId = 400_000_000;
+  let nextDeliveryId = 1;
+
+  async function deliver(hook: HookRecord, event: string, payload: Record<string, unknown>, repo: string | null): Promise<void> {
+    const body = JSON.stringify(payload);
+    const guid = randomUUID();
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/5d4a1c7',
+      'x-github-delivery': guid,
+      'x-github-event': event,
+      'x-github-hook-id': String(hook.id),
+      'x-github-hook-installation-target-type': 'repository',
+      'x-github-hook-installation-target-id': String(payload.repository && typeof payload.repository === 'object' ? (payload.repository as { id?: number }).id ?? 0 : 0),
+      'x-github-enterprise-version': '3.14.0',
+      'x-github-enterprise-host': options.host(),
+    };
+    if (hook.secret) {
+      const signatures = signBody(hook.secret, body);
+      headers['x-hub-signature'] = signatures.sha1;
+      headers['x-hub-signature-256'] = signatures.sha256;
+    }
+    const record: DeliveryRecord = {
+      id: nextDeliveryId++,
+      guid,
+      hookId: hook.id,
+      event,
+      action: typeof payload.action === 'string' ? payload.action : null,
+      url: hook.url,
+      repo,
+      requestHeaders: headers,
+      body,
+      status: null,
+      responseBody: null,
+      error: null,
+      durationMs: null,
+      deliveredAt: new Date().toISOString(),
+    };
+    deliveries.push(record);
+    const started = Date.now();
+    try {
+      const response = await fetch(hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      record.status = response.status;
+      record.responseBody = (await response.text()).slice(0, 10_000);
+    } catch (error) {
+      record.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      record.durationMs = Date.now() - started;
+    }
+  }
+
+  function track(promise: Promise<void>): Promise<void> {
+    pending.add(promise);
+    void promise.finally(() => pending.delete(promise));
+    return promise;
+  }
+
+  return {
+    hooks,
+    deliveries,
+    add(target) {
+      const hook: HookRecord = {
+        id: nextHookId++,
+        url: target.url,
+        secret: target.secret,
+        events: target.events && target.events.length > 0 ? target.events : ['*'],
+        repo: target.repo?.toLowerCase(),
+        active: true,
+      };
+      hooks.push(hook);
+      // GitHub pings a new hook straight away.
+      void track(deliver(hook, 'ping', { zen: 'Keep it logically awesome.', hook_id: hook.id, hook: { type: 'Repository', id: hook.id, events: hook.events, active: true, config: { url: hook.url, content_type: 'json', insecure_ssl: '0' } } }, null));
+      return hook;
+    },
+    remove(id) {
+      const index = hooks.findIndex((h) => h.id === id);
+      if (index < 0) return false;
+      hooks.splice(index, 1);
+      return true;
+    },
+    async dispatch(event, payload, repo) {
+      const targets = hooks.filter((h) => h.active && (h.events.includes('*') || h.events.includes(event)) && (!h.repo || h.repo === repo?.toLowerCase()));
+      await Promise.all(targets.map((hook) => track(deliver(hook, event, payload, repo))));
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
