@@ -106,7 +106,14 @@ export class JobQueue {
     for (const [kind, handler] of Object.entries(handlers) as [JobKind, JobHandler][]) {
       await this.boss.work<JobData>(
         kind,
-        { batchSize: 1, localConcurrency: concurrency, pollingIntervalSeconds: 1, includeMetadata: true },
+        {
+          batchSize: 1,
+          localConcurrency: concurrency,
+          pollingIntervalSeconds: 1,
+          // NOTIFY wakes workers for new jobs only; retries whose delay ran out are found by polling.
+          notifyPollingIntervalSeconds: 2,
+          includeMetadata: true,
+        },
         async ([job]) => {
           if (!job) return;
           await this.#run(kind, handler, job.id, job.data, job.retryCount + 1);

@@ -10,5 +10,7 @@ export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
-  cwd: process.cwd(),
+  // `npm run cli -- …` changes into the package root; INIT_CWD is where the user typed it, so file
+  // arguments resolve as they expect. Only for that script: children of other scripts inherit INIT_CWD.
+  cwd: (process.env.npm_lifecycle_event === 'cli' && process.env.INIT_CWD) || process.cwd(),
 };

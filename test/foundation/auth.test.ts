@@ -1,0 +1,131 @@
+import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signHmacToken } from '../../src/auth/sign.ts';
+import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/runtime.ts';
+
+const secretBytes = new TextEncoder().encode(TEST_JWT_SECRET);
+const now = () => Math.floor(Date.now() / 1000);
+
+async function call(service: TestService, authorization?: string) {
+  return service.app.inject({
+    method: 'GET',
+    url: '/api/v1/jobs',
+    headers: authorization === undefined ? {} : { authorization },
+  });
+}
+
+describe('JWT authentication (HS256, issuer and audience configured)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('embedded', { JWT_ISSUER: 'auth-service', JWT_AUDIENCE: 'integration-service' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const valid = (alg = 'HS256') =>
+    new SignJWT({ org: 'demo-org', roles: ['admin'] })
+      .setProtectedHeader({ alg })
+      .setSubject('svc-auth')
+      .setIssuer('auth-service')
+      .setAudience('integration-service')
+      .setIssuedAt()
+      .setExpirationTime('5m');
+
+  it('accepts a valid token', async () => {
+    const response = await call(service, `Bearer ${await valid().sign(secretBytes)}`);
+    expect(response.statusCode).toBe(200);
+  });
+
+  const cases: [string, () => Promise<string | undefined>, RegExp][] = [
+    ['no token', async () => undefined, /missing bearer token/],
+    ['a non-bearer scheme', async () => `Basic ${Buffer.from('a:b').toString('base64')}`, /Bearer/],
+    ['a malformed token', async () => 'Bearer not.a.jwt', /malformed|could not be verified/],
+    ['a wrong signature', async () => `Bearer ${await valid().sign(new TextEncoder().encode('another-secret-another-secret-another-secret'))}`, /signature/],
+    [
+      'alg none',
+      async () =>
+        `Bearer ${new UnsecuredJWT({ org: 'demo-org', roles: ['admin'] })
+          .setSubject('svc')
+          .setIssuer('auth-service')
+          .setAudience('integration-service')
+          .setExpirationTime('5m')
+          .encode()}`,
+      /algorithm|malformed|could not be verified/,
+    ],
+    [
+      'an expired token',
+      async () => `Bearer ${await valid().setExpirationTime(now() - 3600).sign(secretBytes)}`,
+      /expired/,
+    ],
+    ['a token not yet valid', async () => `Bearer ${await valid().setNotBefore(now() + 3600).sign(secretBytes)}`, /not yet valid/],
+    ['a wrong issuer', async () => `Bearer ${await valid().setIssuer('someone-else').sign(secretBytes)}`, /issuer/],
+    ['a wrong audience', async () => `Bearer ${await valid().setAudience('other-service').sign(secretBytes)}`, /audience/],
+    [
+      'a token without exp',
+      async () =>
+        `Bearer ${await new SignJWT({ org: 'demo-org' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer('auth-service').setAudience('integration-service').sign(secretBytes)}`,
+      /"exp"/,
+    ],
+    [
+      'HS512 when HS256 is configured',
+      async () => `Bearer ${await valid('HS512').sign(new TextEncoder().encode(TEST_JWT_SECRET.repeat(2)))}`,
+      /algorithm/,
+    ],
+  ];
+
+  it.each(cases)('rejects %s with 401 in the error shape', async (_name, make, message) => {
+    const response = await call(service, await make());
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+    const body = response.json();
+    expect(body.error.code).toBe('UNAUTHENTICATED');
+    expect(body.error.message).toMatch(message);
+  });
+
+  it('answers 403 when the token lacks the role a route needs', async () => {
+    const token = await signHmacToken(TEST_JWT_SECRET, 'HS256', {
+      subject: 'viewer',
+      roles: ['viewer'],
+      issuer: 'auth-service',
+      audience: 'integration-service',
+    });
+    const response = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/jobs/00000000-0000-4000-8000-000000000000/retry',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('JWT authentication (RS256 with a PEM public key)', () => {
+  let service: TestService;
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+  let publicPem: string;
+  beforeAll(async () => {
+    keys = await generateKeyPair('RS256');
+    publicPem = await exportSPKI(keys.publicKey);
+    service = await startTestService('embedded', { JWT_ALGORITHM: 'RS256', JWT_PUBLIC_KEY: publicPem, JWT_SECRET_KEY: '' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('accepts a token signed with the private key', async () => {
+    const token = await new SignJWT({ org: 'demo-org' }).setProtectedHeader({ alg: 'RS256' }).setSubject('svc').setExpirationTime('5m').sign(keys.privateKey);
+    expect((await call(service, `Bearer ${token}`)).statusCode).toBe(200);
+  });
+
+  it('rejects HS/RS confusion: an HS256 token keyed with the public key PEM', async () => {
+    const token = await new SignJWT({ org: 'demo-org' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('attacker')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(publicPem));
+    const response = await call(service, `Bearer ${token}`);
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.message).toMatch(/algorithm/);
+  });
+});
