@@ -135,4 +135,19 @@ describe('Jira Cloud faults', () => {
     await expect(fetch(`${api}/myself`, { headers: { authorization: auth } })).rejects.toThrow();
     sim.admin.configureFaults({ resetRate: 0 });
   });
+
+  it('can hang requests and add latency, configured over the HTTP admin side', async () => {
+    const hanging = await startJiraCloudSimulator();
+    try {
+      const set = await call(`${hanging.url}/_admin/faults`, { body: { hangRate: 1 } });
+      expect((set.json as { hangRate: number }).hangRate).toBe(1);
+      await expect(fetch(`${hanging.url}/rest/api/3/myself`, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+      await call(`${hanging.url}/_admin/faults`, { body: { hangRate: 0, latencyMs: 150 } });
+      const started = Date.now();
+      expect((await call(`${hanging.url}/rest/api/3/myself`, { auth: hanging.credentials.basicAuthHeader })).status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    } finally {
+      await hanging.close();
+    }
+  });
 });
