@@ -23,7 +23,7 @@ describe('git over HTTP', () => {
     const pkg = JSON.parse(await readFile(`${target}/package.json`, 'utf8'));
     expect(pkg.dependencies.lodash).toBe('^4.17.15');
     const log = await git(['log', '--format=%s|%an|%aI'], { cwd: target });
-    expect(log.stdout.trim().split('\n')).toEqual(['Add CI workflow|Acme Developer|2024-02-01T10:30:00Z', 'Initial commit|Acme Developer|2024-01-15T09:00:00Z']);
+    expect(log.stdout.trim().split('\n')).toEqual(['Add CI workflow|Acme Developer|2024-02-01T10:30:00+00:00', 'Initial commit|Acme Developer|2024-01-15T09:00:00+00:00']);
   });
 
   it('produces the same seed SHAs on every start', async () => {
