@@ -3,7 +3,7 @@
  * problem at once, one line per variable, and never echoes a variable's value (it may be a secret).
  */
 import path from 'node:path';
-import { environmentSchema, type jwtAlgorithms } from './schema.ts';
+import { crossFieldProblems, environmentSchema, type jwtAlgorithms } from './schema.ts';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -56,15 +56,17 @@ function emptyToUndefined(env: Record<string, string | undefined>): Record<strin
 }
 
 export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
-  const parsed = environmentSchema.safeParse(emptyToUndefined(rawEnv));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.') || 'environment';
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-      return `${name}: ${message}`;
-    });
-    throw new ConfigError(problems);
-  }
+  const raw = emptyToUndefined(rawEnv);
+  const parsed = environmentSchema.safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || 'environment';
+        const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+        return `${name}: ${message}`;
+      });
+  problems.push(...crossFieldProblems(raw));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const cors = env.CORS_ORIGINS.trim();
   // Seed 002 names its app JIRA_*, seed 004 ATLASSIAN_*: the same Atlassian 3LO app either way.

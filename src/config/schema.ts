@@ -78,38 +78,33 @@ export const environmentSchema = z
     ATLASSIAN_CLIENT_ID: z.string().min(1).optional(),
     ATLASSIAN_CLIENT_SECRET: z.string().min(1).optional(),
     ATLASSIAN_REDIRECT_URI: z.url().optional(),
-  })
-  .superRefine((env, ctx) => {
-    const symmetric = env.JWT_ALGORITHM.startsWith('HS');
-    if (env.JWT_SECRET_KEY && env.JWT_SECRET && env.JWT_SECRET_KEY !== env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'differs from JWT_SECRET_KEY; set only one' });
-    }
-    if (!symmetric && !env.JWT_PUBLIC_KEY && !env.JWKS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_ALGORITHM'],
-        message: `${env.JWT_ALGORITHM} needs JWT_PUBLIC_KEY (PEM) or JWKS_URL`,
-      });
-    }
-    if (symmetric && (env.JWT_PUBLIC_KEY || env.JWKS_URL)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_ALGORITHM'],
-        message: `${env.JWT_ALGORITHM} is symmetric; set JWT_ALGORITHM to the public-key algorithm your issuer uses`,
-      });
-    }
-    if (env.NODE_ENV === 'production') {
-      if (!env.ENCRYPTION_KEYS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['ENCRYPTION_KEYS'],
-          message: 'is required when NODE_ENV=production (generate one with `integration-service keygen`)',
-        });
-      }
-      if (symmetric && !env.JWT_SECRET_KEY && !env.JWT_SECRET) {
-        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET_KEY'], message: 'is required when NODE_ENV=production' });
-      }
-    }
   });
+
+/**
+ * Rules that span several variables. They read the raw values (with the schema's defaults) so they
+ * are reported together with per-variable problems, not only once those are fixed.
+ */
+export function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const algorithm = raw.JWT_ALGORITHM ?? 'HS256';
+  const symmetric = algorithm.startsWith('HS');
+  const production = raw.NODE_ENV === 'production';
+  if (raw.JWT_SECRET_KEY && raw.JWT_SECRET && raw.JWT_SECRET_KEY !== raw.JWT_SECRET) {
+    problems.push('JWT_SECRET: differs from JWT_SECRET_KEY; set only one');
+  }
+  if (!symmetric && !raw.JWT_PUBLIC_KEY && !raw.JWKS_URL) {
+    problems.push(`JWT_ALGORITHM: ${algorithm} needs JWT_PUBLIC_KEY (PEM) or JWKS_URL`);
+  }
+  if (symmetric && (raw.JWT_PUBLIC_KEY || raw.JWKS_URL)) {
+    problems.push(`JWT_ALGORITHM: ${algorithm} is symmetric; set JWT_ALGORITHM to the public-key algorithm your issuer uses`);
+  }
+  if (production && !raw.ENCRYPTION_KEYS) {
+    problems.push('ENCRYPTION_KEYS: is required when NODE_ENV=production (generate one with `integration-service keygen`)');
+  }
+  if (production && symmetric && !raw.JWT_SECRET_KEY && !raw.JWT_SECRET) {
+    problems.push('JWT_SECRET_KEY: is required when NODE_ENV=production');
+  }
+  return problems;
+}
 
 export type Environment = z.infer<typeof environmentSchema>;

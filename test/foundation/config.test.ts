@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('runs with zero setup: embedded database in ./data, port 3001, IST logs, CORS *', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 3001,
+      dataDir: '/srv/app/data',
+      databaseUrl: null,
+      corsOrigins: '*',
+      log: { timezone: 'Asia/Kolkata' },
+      jwt: { algorithm: 'HS256', secret: null },
+      ntp: { server: 'pool.ntp.org' },
+    });
+  });
+
+  it('accepts the seed names: JWT_SECRET for JWT_SECRET_KEY, APP_PORT for PORT, JIRA_* for the Atlassian app', () => {
+    const config = loadConfig(
+      {
+        JWT_SECRET: 'x'.repeat(40),
+        APP_PORT: '8081',
+        JIRA_CLIENT_ID: 'abc123xyz',
+        JIRA_CLIENT_SECRET: 'secret_key_here',
+        JIRA_REDIRECT_URI: 'http://localhost:8000/api/jira/callback',
+      },
+      '/srv',
+    );
+    expect(config.port).toBe(8081);
+    expect(config.jwt.secret).toBe('x'.repeat(40));
+    expect(config.atlassianOAuth).toEqual({
+      clientId: 'abc123xyz',
+      clientSecret: 'secret_key_here',
+      redirectUri: 'http://localhost:8000/api/jira/callback',
+    });
+  });
+
+  it('PORT wins over APP_PORT; CORS_ORIGINS takes a comma list; NTP_SERVER=off disables the check', () => {
+    const config = loadConfig({ PORT: '9000', APP_PORT: '8081', CORS_ORIGINS: 'https://a.example, https://b.example', NTP_SERVER: 'off' });
+    expect(config.port).toBe(9000);
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.ntp.server).toBeNull();
+  });
+
+  it('reports every problem at once, each with the variable name, never the value', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://root:hunter2@db/app',
+      JWT_SECRET_KEY: 'short-secret',
+      LOG_TIMEZONE: 'Mars/Olympus',
+      JWT_ALGORITHM: 'RS256',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: /),
+        expect.stringMatching(/^DATABASE_URL: must be a postgres/),
+        expect.stringMatching(/^JWT_SECRET_KEY: must be at least 32/),
+        expect.stringMatching(/^LOG_TIMEZONE: /),
+        expect.stringMatching(/^JWT_ALGORITHM: RS256 needs JWT_PUBLIC_KEY/),
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(problems.join('\n')).not.toContain('short-secret');
+  });
+
+  it('refuses to start in production without encryption keys or a JWT secret', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ENCRYPTION_KEYS: is required when NODE_ENV=production/), expect.stringMatching(/^JWT_SECRET_KEY: is required/)]),
+    );
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).databaseUrl).toBeNull();
+  });
+});

@@ -1,0 +1,42 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../helpers/runtime.ts';
+
+describe('OpenAPI document', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('embedded');
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('/openapi.json is a valid OpenAPI 3.1 document covering every route', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    for (const path of ['/', '/health', '/ready', '/metrics', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry']) {
+      expect(Object.keys(document.paths)).toContain(path);
+    }
+  });
+
+  it('every operation declares its responses', async () => {
+    const document = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const [path, item] of Object.entries<Record<string, { responses?: object }>>(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (path === '/metrics') continue;
+        expect(Object.keys(operation.responses ?? {}), `${method.toUpperCase()} ${path}`).not.toHaveLength(0);
+      }
+    }
+  });
+
+  it('/docs serves the interactive documentation', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/docs/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/html');
+  });
+});
