@@ -323,7 +323,7 @@ export async function writeTreeWithChanges(
   return mktree(gitDir, entries);
 }
 
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbece969';
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export async function writeCommit(
   gitDir: string,

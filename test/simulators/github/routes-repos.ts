@@ -110,7 +110,7 @@ export function registerRepoRoutes(api: FastifyInstance, ctx: SimContext): void 
     const oid = await resolveUserRef(repo, request.params.ref);
     const commit = oid ? await readCommit(repo.gitDir, oid) : null;
     if (!commit) throw new GitHubError(422, `No commit found for SHA: ${request.params.ref}`, 'https://docs.github.com/rest/commits/commits#get-a-commit');
-    const parent = commit.parents[0] ?? '4b825dc642cb6eb9a060e54bf8d69288fbece969';
+    const parent = commit.parents[0] ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
     const files = await diffFiles(repo.gitDir, parent, commit.oid);
     const additions = files.reduce((n, f) => n + f.additions, 0);
     const deletions = files.reduce((n, f) => n + f.deletions, 0);
