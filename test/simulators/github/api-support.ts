@@ -98,8 +98,11 @@ export function installApiScope(scope: FastifyInstance, ctx: SimContext, resourc
   });
 
   scope.addHook('onSend', async (request, reply, payload) => {
-    const primary = primaryStates.get(request) ?? peekRateLimit(ctx, request, resource);
-    for (const [name, value] of Object.entries(rateLimitHeaders(primary))) reply.header(name, value);
+    // A fault-injected rate-limit answer already carries its own headers.
+    if (!reply.hasHeader('x-ratelimit-limit')) {
+      const primary = primaryStates.get(request) ?? peekRateLimit(ctx, request, resource);
+      for (const [name, value] of Object.entries(rateLimitHeaders(primary))) reply.header(name, value);
+    }
     reply.header('x-github-media-type', 'github.v3; format=json');
     reply.header('x-github-api-version-selected', typeof request.headers['x-github-api-version'] === 'string' ? request.headers['x-github-api-version'] : '2022-11-28');
     reply.header('x-github-enterprise-version', '3.14.0');

@@ -94,7 +94,8 @@ export async function pushBranch(sim: GitHubSimulator, repo: string, branch: str
   const work = `${dir}/${repo.replace('/', '-')}-${branch.replace(/\//g, '-')}-${Date.now()}`;
   const clone = await git(['clone', '--quiet', `${sim.url}/${repo}.git`, work], { token: sim.token });
   if (clone.code !== 0) throw new Error(clone.stderr);
-  await git(['checkout', '-q', '-B', branch], { cwd: work });
+  // Continue an existing remote branch (a second push to a PR head), or start one from the default branch.
+  if ((await git(['checkout', '-q', '-B', branch, `origin/${branch}`], { cwd: work })).code !== 0) await git(['checkout', '-q', '-B', branch], { cwd: work });
   const { writeFile, mkdir } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
   for (const [path, content] of Object.entries(files)) {
