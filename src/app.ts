@@ -12,8 +12,7 @@ import type { AppContext } from './context.ts';
 import { installAuth } from './http/plugins/auth.ts';
 import { installErrorHandling } from './http/plugins/errors.ts';
 import { installMetrics } from './http/plugins/metrics.ts';
-import { jobRoutes } from './http/routes/jobs.ts';
-import { systemRoutes } from './http/routes/system.ts';
+import { routePlugins } from './http/routes/index.ts';
 
 export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -65,8 +64,7 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(systemRoutes(context));
-  await app.register(jobRoutes(context), { prefix: '/api/v1' });
+  for (const { plugin, prefix } of routePlugins(context)) await app.register(plugin, { prefix });
 
   return app;
 }

@@ -1,0 +1,14 @@
+/**
+ * Every route plugin of the API, with its prefix. Adding a resource means adding its plugin here.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.ts';
+import { jobRoutes } from './jobs.ts';
+import { systemRoutes } from './system.ts';
+
+export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZod; prefix: string }[] {
+  return [
+    { plugin: systemRoutes(context), prefix: '' },
+    { plugin: jobRoutes(context), prefix: '/api/v1' },
+  ];
+}
