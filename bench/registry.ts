@@ -1,0 +1,7 @@
+/** Every benchmark, by name, in the order `npm run bench` runs them. Adding one: a module under suites/ and a line here. */
+import type { Benchmark } from './lib/types.ts';
+
+export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
+  'http-health': () => import('./suites/http-health.ts'),
+  'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
+};
