@@ -59,7 +59,7 @@ describe('REST auth, errors and headers', () => {
   it('answers malformed JSON with 400 Problems parsing JSON', async () => {
     const response = await fetch(`${sim.apiUrl}/repos/acme/web/git/refs`, { method: 'POST', headers: { authorization: `token ${sim.token}`, 'content-type': 'application/json' }, body: '{"ref":' });
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toBe('Problems parsing JSON');
+    expect(((await response.json()) as { message: string }).message).toBe('Problems parsing JSON');
   });
 
   it('refuses writes with the read-only token: 403 Resource not accessible by personal access token', async () => {
