@@ -4,7 +4,7 @@
  * SKIP LOCKED fetching, retries with exponential backoff and jitter, expiry of jobs whose worker
  * died, and keeps failed jobs. This module adds tenant scoping, Retry-After and permanent failures.
  */
-import { fromPglite, PgBoss } from 'pg-boss';
+import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logging/logger.ts';
 import { PermanentJobError, RetryLaterError } from './errors.ts';
@@ -101,23 +101,37 @@ export class JobQueue {
     });
   }
 
-  /** Start taking jobs of the given kinds in this process. */
+  /**
+   * Start taking jobs of the given kinds in this process. Each kind fetches up to `concurrency` jobs
+   * at a time and runs them concurrently; while fetches come back full it fetches again at once
+   * (pg-boss's burst mode), so a backlog drains at the handlers' pace, not the polling interval's.
+   */
   async work(handlers: Partial<Record<JobKind, JobHandler>>, concurrency: number): Promise<void> {
     for (const [kind, handler] of Object.entries(handlers) as [JobKind, JobHandler][]) {
       await this.boss.work<JobData>(
         kind,
         {
-          batchSize: 1,
-          localConcurrency: concurrency,
+          batchSize: Math.max(2, concurrency),
+          burstWhenBatchFull: true,
           pollingIntervalSeconds: 1,
           // NOTIFY wakes workers for new jobs only; retries whose delay ran out are found by polling.
           notifyPollingIntervalSeconds: 2,
           includeMetadata: true,
+          perJobResults: true,
         },
-        async ([job]) => {
-          if (!job) return;
-          await this.#run(kind, handler, job.id, job.data, job.retryCount + 1);
-        },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job): Promise<JobResult> => {
+              try {
+                const output = await this.#run(kind, handler, job.id, job.data, job.retryCount + 1);
+                return { id: job.id, status: 'completed', output: (output ?? null) as object | null };
+              } catch (error) {
+                const output = { message: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code ?? null };
+                // deadletter = failed for good, skipping the remaining attempts (no dead-letter queue is configured).
+                return { id: job.id, status: error instanceof PermanentJobError ? 'deadletter' : 'failed', output };
+              }
+            }),
+          ),
       );
     }
     this.#working = true;
@@ -134,7 +148,7 @@ export class JobQueue {
       return result;
     } catch (error) {
       logger.warn({ err: error, duration_ms: Math.round(performance.now() - started) }, 'job attempt failed');
-      await this.#shapeRetry(id, error);
+      if (error instanceof RetryLaterError) await this.#delayNextAttempt(id, error.retryAfterMs);
       throw error;
     } finally {
       this.#inflight.delete(id);
@@ -142,20 +156,15 @@ export class JobQueue {
   }
 
   /**
-   * pg-boss computes the next attempt from the row's retry settings when the handler throws; we
-   * adjust this one active row first: no further attempt for a permanent error, and at least the
-   * provider's Retry-After for a rate-limit error.
+   * pg-boss computes the next attempt from the row's retry settings when the job fails; for a
+   * provider's Retry-After we set this one active row's delay first, so the wait is at least that.
    */
-  async #shapeRetry(id: string, error: unknown): Promise<void> {
-    if (error instanceof PermanentJobError) {
-      await this.#db.query(`update ${SCHEMA}.job set retry_limit = retry_count where id = $1 and state = 'active'`, [id]);
-    } else if (error instanceof RetryLaterError) {
-      const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-      await this.#db.query(
-        `update ${SCHEMA}.job set retry_backoff = false, retry_delay = greatest(retry_delay, $2) where id = $1 and state = 'active'`,
-        [id, seconds],
-      );
-    }
+  async #delayNextAttempt(id: string, retryAfterMs: number): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    await this.#db.query(
+      `update ${SCHEMA}.job set retry_backoff = false, retry_delay = greatest(retry_delay, $2) where id = $1 and state = 'active'`,
+      [id, seconds],
+    );
   }
 
   async list(orgId: string, filter: { state?: JobState; kind?: JobKind; limit: number; before?: string }): Promise<JobView[]> {
