@@ -7,7 +7,7 @@ import type { JwtVerifier } from './auth/jwt-verifier.ts';
 import type { Config } from './config/index.ts';
 import type { KeyRing } from './crypto/index.ts';
 import type { Database } from './db/database.ts';
-import type { OutboundClient } from './http-client/index.ts';
+import type { OutboundClient, OutboundGuard } from './http-client/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logging/logger.ts';
 import type { TenantDirectory } from './services/tenancy.ts';
@@ -30,6 +30,8 @@ export interface AppContext {
   keyRing: KeyRing;
   sharedState: SharedState;
   outbound: OutboundClient;
+  /** The same guard the outbound client uses, to refuse a user-supplied URL before it is stored. */
+  outboundGuard: OutboundGuard;
   metrics: Registry;
   clock: ClockStatus;
   version: string;

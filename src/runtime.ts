@@ -106,14 +106,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     closers.push(() => sharedState.close());
 
     const metrics = new Registry();
+    const outboundGuard = createOutboundGuard({ allowedHosts: config.outbound.allowedHosts });
     const outbound = createOutboundClient({
       logger: logger.child({ component: 'outbound' }),
       metrics: { registry: metrics },
       onCall: auditOutboundCall(db.orm),
-      guard: createOutboundGuard({ allowedHosts: config.outbound.allowedHosts }),
+      guard: outboundGuard,
       defaultTimeoutMs: config.outbound.timeoutMs,
       maxRetries: 4,
     });
+    closers.push(() => outbound.close());
 
     const clock: ClockStatus = { server: null, offsetMs: null, checkedAt: null, error: null };
     if (!options.skipClockCheck) startClockCheck(config, logger, clock);
@@ -128,6 +130,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       keyRing,
       sharedState,
       outbound,
+      outboundGuard,
       metrics,
       clock,
       version: VERSION,

@@ -187,6 +187,11 @@ export const tickets = pgTable(
     externalPriority: text('external_priority'),
     state: text('state').notNull().default('backlog'),
     lastError: text('last_error'),
+    /**
+     * Set (compare-and-set) just before the provider's create call: the intent. A pending ticket with
+     * this set may already exist remotely, so the next attempt looks it up before creating again.
+     */
+    createRequestedAt: timestamp('create_requested_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -310,4 +315,26 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index('audit_events_org_created_idx').on(table.orgId, table.createdAt)],
+);
+
+/** A batch of the internal create-issues-and-prs endpoint answered asynchronously (202 + progress). */
+export const runs = pgTable(
+  'runs',
+  {
+    id: id(),
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull().default('queued'),
+    total: integer('total').notNull(),
+    completed: integer('completed').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** The response body so far (results in input order, summary); never holds a credential. */
+    result: jsonb('result').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('runs_org_idx').on(table.orgId, table.createdAt),
+    check('runs_status_ck', inList('status', ['queued', 'running', 'completed', 'failed'])),
+  ],
 );

@@ -1,0 +1,237 @@
+/**
+ * Connections: an organization's (or one user's, seed 002) link to a provider account. Secrets are
+ * sealed with the key ring before they touch the database and only opened to make a provider call;
+ * nothing here ever returns one. A user-supplied site or API URL passes the outbound guard before it
+ * is stored, so a connection can never point at a private or metadata address.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, or } from 'drizzle-orm';
+import type { KeyRing } from '../crypto/index.ts';
+import type { Orm } from '../db/database.ts';
+import { connections, users } from '../db/schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { type OutboundGuard, OutboundError } from '../http-client/index.ts';
+import { openSecret, sealSecret } from './secret-columns.ts';
+
+export type ConnectionInput =
+  | { provider: 'jira-cloud'; name: string; site_url: string; email: string; api_token: string; user_id?: string | null }
+  | { provider: 'jira-server'; name: string; site_url: string; pat: string; user_id?: string | null }
+  | { provider: 'github'; name: string; api_url?: string; token: string; user_id?: string | null };
+
+export interface ConnectionSecrets {
+  api_token?: string;
+  pat?: string;
+  token?: string;
+  access_token?: string;
+  refresh_token?: string;
+}
+
+export interface ConnectionView {
+  id: string;
+  provider: string;
+  name: string;
+  auth_kind: string;
+  site_url: string | null;
+  api_url: string | null;
+  account_email: string | null;
+  status: string;
+  last_error: string | null;
+  user_id: string | null;
+  created_at: string;
+}
+
+export interface ConnectionRecord extends ConnectionView {
+  orgId: string;
+  cloudId: string | null;
+  secrets: ConnectionSecrets;
+}
+
+const DEFAULT_GITHUB_API = 'https://api.github.com';
+
+/** Trims the trailing slash so `${site_url}/rest/api/3` is always well-formed. */
+function normalizeBaseUrl(value: string): string {
+  return value.replace(/\/+$/, '');
+}
+
+async function checkUrl(guard: OutboundGuard, value: string, field: string): Promise<string> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', `${field} is not a URL`, { field });
+  }
+  if (url.username || url.password) throw new AppError('VALIDATION_FAILED', `${field} must not contain credentials`, { field });
+  if (url.search || url.hash) throw new AppError('VALIDATION_FAILED', `${field} must not have a query or fragment`, { field });
+  try {
+    await guard.check(url.toString());
+  } catch (error) {
+    if (error instanceof OutboundError) {
+      throw new AppError('VALIDATION_FAILED', `${field} is refused: ${error.reason ?? error.message}`, { field });
+    }
+    throw error;
+  }
+  return normalizeBaseUrl(url.toString());
+}
+
+async function userIdFor(orm: Orm, orgId: string, subject: string): Promise<string> {
+  await orm.insert(users).values({ orgId, subject }).onConflictDoNothing({ target: [users.orgId, users.subject] });
+  const [row] = await orm.select({ id: users.id }).from(users).where(and(eq(users.orgId, orgId), eq(users.subject, subject)));
+  if (!row) throw new Error('user could not be provisioned');
+  return row.id;
+}
+
+export class ConnectionService {
+  readonly #orm: Orm;
+  readonly #ring: KeyRing;
+  readonly #guard: OutboundGuard;
+
+  constructor(orm: Orm, ring: KeyRing, guard: OutboundGuard) {
+    this.#orm = orm;
+    this.#ring = ring;
+    this.#guard = guard;
+  }
+
+  async create(orgId: string, input: ConnectionInput): Promise<ConnectionView> {
+    const id = randomUUID();
+    let siteUrl: string | null = null;
+    let apiUrl: string | null = null;
+    let authKind: string;
+    let email: string | null = null;
+    let secrets: ConnectionSecrets;
+    switch (input.provider) {
+      case 'jira-cloud':
+        siteUrl = await checkUrl(this.#guard, input.site_url, 'site_url');
+        authKind = 'api-token';
+        email = input.email;
+        secrets = { api_token: input.api_token };
+        break;
+      case 'jira-server':
+        siteUrl = await checkUrl(this.#guard, input.site_url, 'site_url');
+        authKind = 'pat';
+        secrets = { pat: input.pat };
+        break;
+      case 'github':
+        apiUrl = await checkUrl(this.#guard, input.api_url ?? DEFAULT_GITHUB_API, 'api_url');
+        authKind = 'pat';
+        secrets = { token: input.token };
+        break;
+    }
+    const userId = input.user_id ? await userIdFor(this.#orm, orgId, input.user_id) : null;
+    await this.#orm.insert(connections).values({
+      id,
+      orgId,
+      userId,
+      provider: input.provider,
+      name: input.name,
+      authKind,
+      siteUrl,
+      apiUrl,
+      accountEmail: email,
+      secretsEncrypted: sealSecret(this.#ring, 'connections', id, JSON.stringify(secrets)),
+    });
+    const created = await this.get(orgId, id);
+    if (!created) throw new Error('connection vanished after insert');
+    return created;
+  }
+
+  async list(orgId: string, filter: { provider?: string } = {}): Promise<ConnectionView[]> {
+    const rows = await this.#select()
+      .where(and(eq(connections.orgId, orgId), filter.provider ? eq(connections.provider, filter.provider) : undefined))
+      .orderBy(desc(connections.createdAt));
+    return rows.map(toView);
+  }
+
+  async get(orgId: string, id: string): Promise<ConnectionView | null> {
+    const [row] = await this.#select().where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
+    return row ? toView(row) : null;
+  }
+
+  /** The connection with its secrets opened, for a provider call. Never returned over HTTP. */
+  async withSecrets(orgId: string, id: string): Promise<ConnectionRecord | null> {
+    const [row] = await this.#select().where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
+    if (!row) return null;
+    const secrets = row.secretsEncrypted
+      ? (JSON.parse(openSecret(this.#ring, 'connections', row.id, row.secretsEncrypted)) as ConnectionSecrets)
+      : {};
+    return { ...toView(row), orgId, cloudId: row.cloudId, secrets };
+  }
+
+  /**
+   * The connection a request should use for a provider family: the user's own (seed 002) when the
+   * user has one, else the organization's newest active one.
+   */
+  async resolveFor(orgId: string, providers: string[], subject: string | null): Promise<ConnectionView | null> {
+    const rows = await this.#select()
+      .where(and(eq(connections.orgId, orgId), eq(connections.status, 'active'), or(...providers.map((p) => eq(connections.provider, p)))))
+      .orderBy(desc(connections.createdAt));
+    const views = rows.map(toView);
+    return (subject ? views.find((view) => view.user_id === subject) : undefined) ?? views.find((view) => view.user_id === null) ?? null;
+  }
+
+  async setStatus(orgId: string, id: string, status: 'active' | 'error' | 'disconnected', lastError: string | null): Promise<void> {
+    await this.#orm
+      .update(connections)
+      .set({ status, lastError, updatedAt: new Date() })
+      .where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
+  }
+
+  async remove(orgId: string, id: string): Promise<boolean> {
+    const deleted = await this.#orm
+      .delete(connections)
+      .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+      .returning({ id: connections.id });
+    return deleted.length > 0;
+  }
+
+  #select() {
+    return this.#orm
+      .select({
+        id: connections.id,
+        provider: connections.provider,
+        name: connections.name,
+        authKind: connections.authKind,
+        siteUrl: connections.siteUrl,
+        apiUrl: connections.apiUrl,
+        accountEmail: connections.accountEmail,
+        cloudId: connections.cloudId,
+        status: connections.status,
+        lastError: connections.lastError,
+        secretsEncrypted: connections.secretsEncrypted,
+        createdAt: connections.createdAt,
+        userSubject: users.subject,
+      })
+      .from(connections)
+      .leftJoin(users, eq(users.id, connections.userId))
+      .$dynamic();
+  }
+}
+
+interface ConnectionRow {
+  id: string;
+  provider: string;
+  name: string;
+  authKind: string;
+  siteUrl: string | null;
+  apiUrl: string | null;
+  accountEmail: string | null;
+  status: string;
+  lastError: string | null;
+  createdAt: Date;
+  userSubject: string | null;
+}
+
+function toView(row: ConnectionRow): ConnectionView {
+  return {
+    id: row.id,
+    provider: row.provider,
+    name: row.name,
+    auth_kind: row.authKind,
+    site_url: row.siteUrl,
+    api_url: row.apiUrl,
+    account_email: row.accountEmail,
+    status: row.status,
+    last_error: row.lastError,
+    user_id: row.userSubject,
+    created_at: row.createdAt.toISOString(),
+  };
+}
