@@ -3,6 +3,8 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
+import { caseRoutes } from './cases.ts';
+import { findingRoutes } from './findings.ts';
 import { jobRoutes } from './jobs.ts';
 import { systemRoutes } from './system.ts';
 
@@ -10,5 +12,7 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
   return [
     { plugin: systemRoutes(context), prefix: '' },
     { plugin: jobRoutes(context), prefix: '/api/v1' },
+    { plugin: findingRoutes(context), prefix: '/api/v1' },
+    { plugin: caseRoutes(context), prefix: '/api/v1' },
   ];
 }

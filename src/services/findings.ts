@@ -1,0 +1,352 @@
+/**
+ * Findings: batch upsert by (org, fingerprint), lookup and filtered listing, always inside one org.
+ *
+ * Upsert rules (what re-posting a finding does):
+ * - a finding is identified by its fingerprint: the caller's, else the one src/domain/fingerprint.ts
+ *   derives; the same finding re-posted updates the row (title, description, severity, versions,
+ *   advisories, last_seen_at) and never duplicates it;
+ * - absent optional fields (description, CVSS, repo, manifest, case, source, external ref) keep the
+ *   stored value, so a sparse re-post does not erase what an earlier one said;
+ * - `state` is the workflow's, not the scanner's, and is kept, except that a `done` finding reported
+ *   again is reopened to `backlog` (state_reason says so, resolved_at cleared, the audit event counts
+ *   it): the scanner still sees the problem, so whatever closed it did not fix it. `wont_fix` is a
+ *   human decision and stays;
+ * - one request is one transaction (all or nothing), written with one multi-row
+ *   `insert … on conflict do update … returning (xmax = 0)` per chunk of 500;
+ * - the same fingerprint twice in one request is merged (the last one wins) and both positions
+ *   report the same row.
+ */
+import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Orm } from '../db/database.ts';
+import { auditCases, findings } from '../db/schema.ts';
+import {
+  computeFingerprint,
+  normalizeAdvisoryIds,
+  normalizeEcosystem,
+  normalizeManifestPath,
+  normalizeRepoUrl,
+  repoIdentity,
+} from '../domain/fingerprint.ts';
+import { isCvssScore, type Severity, severityFromCvss } from '../domain/severity.ts';
+import { AppError } from '../errors/app-error.ts';
+import { recordAudit } from './audit.ts';
+
+interface FindingInputBase {
+  title: string;
+  description?: string | null;
+  /** When missing, derived from `cvssScore`; one of the two is required. */
+  severity?: Severity | null;
+  cvssScore?: number | null;
+  /** The caller's own de-duplication key; derived from the finding's identity when absent. */
+  fingerprint?: string | null;
+  source?: string | null;
+  externalRef?: string | null;
+}
+
+export interface VulnerabilityInput extends FindingInputBase {
+  kind: 'vulnerability';
+  ecosystem: string;
+  packageName: string;
+  installedVersion: string;
+  fixedVersion?: string | null;
+  /** CVE, GHSA and other advisory ids, in any order and case. */
+  advisoryIds?: readonly string[];
+  repoUrl?: string | null;
+  manifestPath?: string | null;
+}
+
+export interface ViolationInput extends FindingInputBase {
+  kind: 'violation';
+  framework: string;
+  controlId: string;
+  caseId?: string | null;
+}
+
+export type FindingInput = VulnerabilityInput | ViolationInput;
+
+export type Finding = Omit<typeof findings.$inferSelect, 'cvssScore'> & { cvssScore: number | null };
+
+export interface UpsertedFinding extends Finding {
+  created: boolean;
+  reopened: boolean;
+}
+
+export interface UpsertOptions {
+  /** Who asked (the token's subject); recorded on the audit event. */
+  actor?: string;
+  /** Audit action name; `findings.upsert` by default. */
+  action?: string;
+  target?: { type: string; id: string };
+  /** Prefix of field names in validation errors (`findings` → `findings.3.case_id`). */
+  fieldPrefix?: string;
+}
+
+const CHUNK = 500;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REOPEN_REASON = 'reopened: reported again after it was done';
+
+type FindingRow = typeof findings.$inferInsert;
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${field}: ${message}`, { field });
+}
+
+function optionalText(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function toRow(orgId: string, input: FindingInput, field: (name: string) => string): FindingRow {
+  const title = input.title.trim();
+  if (title === '') throw invalid(field('title'), 'must not be empty');
+  const cvss = input.cvssScore ?? null;
+  if (cvss !== null && !isCvssScore(cvss)) throw invalid(field('cvss_score'), 'must be between 0.0 and 10.0');
+  const severity = input.severity ?? (cvss === null ? null : severityFromCvss(cvss));
+  if (!severity) throw invalid(field('severity'), 'is required when cvss_score is not given');
+  const common = {
+    orgId,
+    kind: input.kind,
+    title,
+    description: input.description ?? null,
+    severity,
+    cvssScore: cvss === null ? null : cvss.toFixed(1),
+    source: optionalText(input.source),
+    externalRef: optionalText(input.externalRef),
+  };
+  if (input.kind === 'violation') {
+    const framework = input.framework.trim();
+    const controlId = input.controlId.trim();
+    if (framework === '') throw invalid(field('framework'), 'must not be empty');
+    if (controlId === '') throw invalid(field('control_id'), 'must not be empty');
+    const caseId = optionalText(input.caseId)?.toLowerCase() ?? null;
+    if (caseId !== null && !uuidPattern.test(caseId)) throw invalid(field('case_id'), 'must be a uuid');
+    return {
+      ...common,
+      fingerprint: optionalText(input.fingerprint) ?? computeFingerprint({ kind: 'violation', framework, controlId, caseId, title }),
+      framework,
+      controlId,
+      caseId,
+    };
+  }
+  if (input.ecosystem.trim() === '') throw invalid(field('ecosystem'), 'must not be empty');
+  const packageName = input.packageName.trim();
+  const installedVersion = input.installedVersion.trim();
+  if (packageName === '') throw invalid(field('package_name'), 'must not be empty');
+  if (installedVersion === '') throw invalid(field('current_version'), 'must not be empty');
+  const advisoryIds = normalizeAdvisoryIds(input.advisoryIds ?? []);
+  const repoUrl = optionalText(input.repoUrl);
+  const manifestPath = optionalText(input.manifestPath);
+  const fixedVersion = optionalText(input.fixedVersion);
+  return {
+    ...common,
+    fingerprint:
+      optionalText(input.fingerprint) ??
+      computeFingerprint({ kind: 'vulnerability', ecosystem: input.ecosystem, packageName, repoUrl, manifestPath, advisoryIds, installedVersion, fixedVersion }),
+    ecosystem: normalizeEcosystem(input.ecosystem),
+    packageName,
+    installedVersion,
+    fixedVersion,
+    advisoryIds,
+    // Stored without credentials: a token pasted into a repo URL must not live in the findings table.
+    repoUrl: repoUrl === null ? null : normalizeRepoUrl(repoUrl),
+    manifestPath: manifestPath === null ? null : normalizeManifestPath(manifestPath),
+  };
+}
+
+const excluded = (column: string) => sql.raw(`excluded."${column}"`);
+const stored = (column: string) => sql.raw(`"findings"."${column}"`);
+const keepIfAbsent = (column: string) => sql`coalesce(${excluded(column)}, ${stored(column)})`;
+const wasDone = sql.raw(`"findings"."state" = 'done'`);
+
+const onConflictSet = {
+  kind: excluded('kind'),
+  title: excluded('title'),
+  severity: excluded('severity'),
+  description: keepIfAbsent('description'),
+  cvssScore: keepIfAbsent('cvss_score'),
+  ecosystem: excluded('ecosystem'),
+  packageName: excluded('package_name'),
+  installedVersion: excluded('installed_version'),
+  fixedVersion: excluded('fixed_version'),
+  advisoryIds: excluded('advisory_ids'),
+  repoUrl: keepIfAbsent('repo_url'),
+  manifestPath: keepIfAbsent('manifest_path'),
+  framework: excluded('framework'),
+  controlId: excluded('control_id'),
+  caseId: keepIfAbsent('case_id'),
+  source: keepIfAbsent('source'),
+  externalRef: keepIfAbsent('external_ref'),
+  state: sql`case when ${wasDone} then 'backlog' else ${stored('state')} end`,
+  stateReason: sql`case when ${wasDone} then ${REOPEN_REASON} else ${stored('state_reason')} end`,
+  resolvedAt: sql`case when ${wasDone} then null else ${stored('resolved_at')} end`,
+  lastSeenAt: sql`now()`,
+  updatedAt: sql`now()`,
+};
+
+export function toFinding(row: typeof findings.$inferSelect): Finding {
+  return { ...row, cvssScore: row.cvssScore === null ? null : Number(row.cvssScore) };
+}
+
+async function checkCases(tx: Orm, orgId: string, rows: FindingRow[], field: (index: number, name: string) => string): Promise<void> {
+  const wanted = [...new Set(rows.map((row) => row.caseId).filter((id): id is string => !!id))];
+  if (wanted.length === 0) return;
+  const found = await tx
+    .select({ id: auditCases.id })
+    .from(auditCases)
+    .where(and(eq(auditCases.orgId, orgId), inArray(auditCases.id, wanted)));
+  const known = new Set(found.map((row) => row.id));
+  const index = rows.findIndex((row) => row.caseId && !known.has(row.caseId));
+  // Another org's case answers exactly like a missing one: its existence is not the caller's business.
+  if (index >= 0) throw invalid(field(index, 'case_id'), 'no such audit case');
+}
+
+/**
+ * Inserts new findings and updates known ones (see the module comment), in one transaction, with
+ * one audit event for the whole call. Returns one entry per input, in input order.
+ */
+export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly FindingInput[], options: UpsertOptions = {}): Promise<UpsertedFinding[]> {
+  const prefix = options.fieldPrefix ?? 'findings';
+  const field = (index: number, name: string) => `${prefix}.${index}.${name}`;
+  const rows = inputs.map((input, index) => toRow(orgId, input, (name) => field(index, name)));
+
+  // Last occurrence wins; earlier positions point at the same row.
+  const lastIndex = new Map<string, number>();
+  for (const [index, row] of rows.entries()) lastIndex.set(row.fingerprint, index);
+  const unique = [...lastIndex.values()].map((index) => rows[index]!);
+
+  const started = performance.now();
+  const byFingerprint = await orm.transaction(async (tx) => {
+    await checkCases(tx, orgId, rows, field);
+    const results = new Map<string, UpsertedFinding>();
+    for (let start = 0; start < unique.length; start += CHUNK) {
+      const chunk = unique.slice(start, start + CHUNK);
+      const fingerprints = chunk.map((row) => row.fingerprint);
+      // Locked so the reopen report matches what the upsert below does to these rows.
+      const done = await tx
+        .select({ fingerprint: findings.fingerprint })
+        .from(findings)
+        .where(and(eq(findings.orgId, orgId), inArray(findings.fingerprint, fingerprints), eq(findings.state, 'done')))
+        .for('update');
+      const wereDone = new Set(done.map((row) => row.fingerprint));
+      const written = await tx
+        .insert(findings)
+        .values(chunk)
+        .onConflictDoUpdate({ target: [findings.orgId, findings.fingerprint], set: onConflictSet })
+        .returning({ ...getTableColumns(findings), created: sql<boolean>`(xmax = 0)` });
+      for (const { created, ...row } of written) {
+        results.set(row.fingerprint, { ...toFinding(row), created: Boolean(created), reopened: !created && wereDone.has(row.fingerprint) });
+      }
+    }
+    const all = [...results.values()];
+    await recordAudit(tx, {
+      orgId,
+      actor: options.actor ?? 'service',
+      action: options.action ?? 'findings.upsert',
+      ...(options.target ? { targetType: options.target.type, targetId: options.target.id } : { targetType: 'findings' }),
+      status: 'ok',
+      durationMs: performance.now() - started,
+      detail: {
+        received: inputs.length,
+        unique: unique.length,
+        created: all.filter((f) => f.created).length,
+        updated: all.filter((f) => !f.created).length,
+        reopened: all.filter((f) => f.reopened).length,
+      },
+    });
+    return results;
+  });
+  return rows.map((row) => byFingerprint.get(row.fingerprint)!);
+}
+
+export async function getFinding(orm: Orm, orgId: string, id: string): Promise<Finding | null> {
+  const [row] = await orm
+    .select()
+    .from(findings)
+    .where(and(eq(findings.orgId, orgId), eq(findings.id, id)));
+  return row ? toFinding(row) : null;
+}
+
+// Cursor pagination over (created_at, id), newest first. The timestamp travels as text with
+// microseconds: a JS Date would round to milliseconds and rows of one batch (same created_at)
+// would then be skipped or repeated at page boundaries.
+
+interface CursorPosition {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
+}
+
+/** The position a cursor names; throws a 400 on anything we did not issue. */
+export function decodeCursor(cursor: string, field = 'query.cursor'): CursorPosition {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (
+      typeof at === 'string' &&
+      typeof id === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(at) &&
+      uuidPattern.test(id)
+    ) {
+      return { at, id };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw invalid(field, 'is not a cursor this API issued');
+}
+
+/** Select column: created_at in UTC with microseconds, the cursor's time part. */
+export function cursorTime(column: AnyPgColumn): SQL<string> {
+  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+}
+
+/** Rows strictly after the cursor in (created_at desc, id desc) order. */
+export function afterCursor(createdAt: AnyPgColumn, id: AnyPgColumn, cursor: CursorPosition): SQL {
+  return sql`(${createdAt}, ${id}) < ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.id}::uuid)`;
+}
+
+export interface FindingFilter {
+  kind?: 'vulnerability' | 'violation';
+  severities?: readonly Severity[];
+  states?: readonly string[];
+  caseId?: string;
+  packageName?: string;
+  repoUrl?: string;
+  /** Case-insensitive substring of the title. */
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface FindingPage {
+  findings: Finding[];
+  nextCursor: string | null;
+}
+
+export async function listFindings(orm: Orm, orgId: string, filter: FindingFilter): Promise<FindingPage> {
+  const conditions: SQL[] = [eq(findings.orgId, orgId)];
+  if (filter.kind) conditions.push(eq(findings.kind, filter.kind));
+  if (filter.severities?.length) conditions.push(inArray(findings.severity, [...filter.severities]));
+  if (filter.states?.length) conditions.push(inArray(findings.state, [...filter.states]));
+  if (filter.caseId) conditions.push(eq(findings.caseId, filter.caseId));
+  if (filter.packageName) conditions.push(sql`lower(${findings.packageName}) = ${filter.packageName.trim().toLowerCase()}`);
+  // Stored URLs keep their scheme; compare on host/path so http/https/ssh spellings all match.
+  if (filter.repoUrl) conditions.push(sql`regexp_replace(${findings.repoUrl}, '^[^:/]+://', '') = ${repoIdentity(filter.repoUrl)}`);
+  if (filter.q) conditions.push(sql`${findings.title} ilike ${`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (filter.cursor) conditions.push(afterCursor(findings.createdAt, findings.id, decodeCursor(filter.cursor)));
+  const rows = await orm
+    .select({ ...getTableColumns(findings), cursorAt: cursorTime(findings.createdAt) })
+    .from(findings)
+    .where(and(...conditions))
+    .orderBy(desc(findings.createdAt), desc(findings.id))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    findings: page.map(({ cursorAt: _, ...row }) => toFinding(row)),
+    nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
+  };
+}
