@@ -1,0 +1,161 @@
+/**
+ * One Jira call, start to finish: URL under the flavour's REST root, auth and JSON headers, the
+ * per-connection limiter, the outbound client (which retries 5xx/timeouts of idempotent calls), and
+ * our own 429 loop, because every 429 must first set the shared pause that all processes obey.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { OutboundClient, OutboundResponse } from '../../http-client/index.ts';
+import type { SharedState } from '../../shared-state/index.ts';
+import { type AuthKind, type CallSubject, errorFromOutbound, errorFromResponse, JIRA_BAD_RESPONSE, JIRA_RATE_LIMITED, JiraError } from './errors.ts';
+import { createJiraLimiter, type JiraLimiter, type JiraLimiterRegistry, RateLimitWaitTooLong } from './limiter.ts';
+import type { JiraLimits, JiraTarget } from './types.ts';
+
+export const DEFAULT_LIMITS: JiraLimits = {
+  maxConcurrent: 4,
+  maxRateLimitWaitMs: 60_000,
+  timeoutMs: 30_000,
+  maxAttempts: 3,
+  createMetaTtlMs: 10 * 60_000,
+};
+
+export interface JiraCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the REST root, e.g. `/issue/SEC-1`. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  subject: CallSubject;
+  /** Statuses that are answers, not errors (e.g. 404 for "no such property"). */
+  accept?: number[];
+  /** A POST that is safe to resend (search): lets the outbound client retry it on 5xx. */
+  idempotent?: boolean;
+}
+
+export interface JiraTransport {
+  readonly target: JiraTarget;
+  readonly connectionKey: string;
+  readonly limiter: JiraLimiter;
+  readonly limits: JiraLimits;
+  readonly sharedState: SharedState;
+  readonly logger: Logger;
+  call(call: JiraCall): Promise<OutboundResponse>;
+  json<T>(call: JiraCall): Promise<T>;
+}
+
+function authHeader(target: JiraTarget): string {
+  return target.auth.type === 'basic'
+    ? `Basic ${Buffer.from(`${target.auth.email}:${target.auth.apiToken}`).toString('base64')}`
+    : `Bearer ${target.auth.token}`;
+}
+
+/** Who shares one budget at Jira: the connection, else site + user (hashed: the user may be an email). */
+export function connectionKeyOf(target: JiraTarget): string {
+  if (target.connectionId) return `conn:${target.connectionId}`;
+  const who = target.auth.type === 'basic' ? target.auth.email : createHash('sha256').update(target.auth.token).digest('hex').slice(0, 16);
+  return `site:${createHash('sha256').update(`${target.baseUrl}\n${who}`).digest('hex').slice(0, 24)}`;
+}
+
+export function createJiraTransport(
+  target: JiraTarget,
+  deps: { http: OutboundClient; sharedState: SharedState; logger: Logger; limiters: JiraLimiterRegistry; limits: JiraLimits },
+): JiraTransport {
+  const base = target.baseUrl.replace(/\/+$/, '');
+  const root = `${base}/rest/api/${target.flavor === 'cloud' ? '3' : '2'}`;
+  const host = (() => {
+    try {
+      return new URL(base).host;
+    } catch {
+      return 'the configured site';
+    }
+  })();
+  const kind: AuthKind = { flavor: target.flavor, auth: target.auth.type };
+  const connectionKey = connectionKeyOf(target);
+  const limits = deps.limits;
+  const limiter = createJiraLimiter({
+    key: connectionKey,
+    sharedState: deps.sharedState,
+    registry: deps.limiters,
+    maxConcurrent: limits.maxConcurrent,
+    maxPauseMs: limits.maxRateLimitWaitMs,
+  });
+  const headers = { authorization: authHeader(target), accept: 'application/json' };
+
+  function urlOf(call: JiraCall): string {
+    const url = new URL(`${root}${call.path}`);
+    for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    return url.toString();
+  }
+
+  async function once(call: JiraCall): Promise<OutboundResponse> {
+    try {
+      return await deps.http.request({
+        method: call.method,
+        url: urlOf(call),
+        headers: call.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        timeoutMs: limits.timeoutMs,
+        // 429 is ours (see the header comment); 5xx and timeouts are the outbound client's, idempotent calls only.
+        retry: { maxAttempts: limits.maxAttempts, retryOn: [502, 503, 504], ...(call.idempotent ? { idempotent: true } : {}) },
+        context: {
+          provider: target.flavor === 'cloud' ? 'jira-cloud' : 'jira-server',
+          ...(target.connectionId ? { connectionId: target.connectionId } : {}),
+          ...(target.orgId ? { orgId: target.orgId } : {}),
+        },
+      });
+    } catch (error) {
+      throw errorFromOutbound(error, call.subject, host);
+    }
+  }
+
+  async function call(spec: JiraCall): Promise<OutboundResponse> {
+    const started = Date.now();
+    for (;;) {
+      let response: OutboundResponse;
+      try {
+        response = await limiter.run(() => once(spec));
+      } catch (error) {
+        if (error instanceof RateLimitWaitTooLong) throw rateLimited(error.waitMs);
+        throw error;
+      }
+      const pause = await limiter.observe(response.status, response.headers);
+      if (response.status === 429) {
+        const waited = Date.now() - started;
+        const wait = pause ?? 1000;
+        if (waited + wait > limits.maxRateLimitWaitMs) throw rateLimited(wait);
+        deps.logger.info({ connection: connectionKey, retry_after_ms: wait }, 'jira rate limit: pausing this connection');
+        continue;
+      }
+      if ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status)) return response;
+      throw errorFromResponse(response, spec.subject, kind, pause);
+    }
+  }
+
+  function rateLimited(waitMs: number): JiraError {
+    return new JiraError(JIRA_RATE_LIMITED, `Jira is rate-limiting this connection; try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s`, {
+      status: 429,
+      retryable: true,
+      retryAfterMs: waitMs,
+    });
+  }
+
+  return {
+    target,
+    connectionKey,
+    limiter,
+    limits,
+    sharedState: deps.sharedState,
+    logger: deps.logger,
+    call,
+    async json<T>(spec: JiraCall): Promise<T> {
+      const response = await call(spec);
+      try {
+        return JSON.parse(response.body) as T;
+      } catch {
+        throw new JiraError(JIRA_BAD_RESPONSE, `Jira at ${host} answered the request to ${spec.subject.action} with something that is not JSON: check the site URL`, {
+          status: response.status,
+        });
+      }
+    },
+  };
+}
