@@ -7,3 +7,5 @@ export { commentToAdf, commentToWiki, RICH_TEXT_LIMIT } from './comment.ts';
 export * from './errors.ts';
 export { createJiraLimiter, createJiraLimiterRegistry, type JiraLimiter, type JiraLimiterRegistry, processLimiters } from './limiter.ts';
 export type * from './types.ts';
+export { buildSummary, type BuiltDescription, descriptionAdf, descriptionFor, descriptionWiki, SUMMARY_LIMIT } from './description.ts';
+export type { FindingForJira } from './finding.ts';
