@@ -39,7 +39,9 @@ export interface CaseInput {
 /** A case's violations without `kind` and `case_id` (both implied); `framework` defaults to the case's. */
 export type CaseViolationInput = Omit<ViolationInput, 'kind' | 'caseId' | 'framework'> & { framework?: string | null };
 
-const violationCount = sql<number>`(select count(*)::int from ${findings} where ${findings.caseId} = ${auditCases.id} and ${findings.kind} = 'violation')`;
+// Raw on purpose: drizzle leaves columns unqualified in single-table selects, and an unqualified
+// "id" inside this subquery would mean findings.id.
+const violationCount = sql<number>`(select count(*)::int from findings f where f.case_id = "audit_cases"."id" and f.kind = 'violation')`;
 
 const caseColumns = {
   id: auditCases.id,

@@ -23,6 +23,7 @@ import { auditCases, findings } from '../db/schema.ts';
 import {
   computeFingerprint,
   normalizeAdvisoryIds,
+  normalizeControlId,
   normalizeEcosystem,
   normalizeManifestPath,
   normalizeRepoUrl,
@@ -116,7 +117,8 @@ function toRow(orgId: string, input: FindingInput, field: (name: string) => stri
   };
   if (input.kind === 'violation') {
     const framework = input.framework.trim();
-    const controlId = input.controlId.trim();
+    // Stored normalised ("ac 02" → "AC-2") so filters and ticket fields see one spelling.
+    const controlId = normalizeControlId(input.controlId);
     if (framework === '') throw invalid(field('framework'), 'must not be empty');
     if (controlId === '') throw invalid(field('control_id'), 'must not be empty');
     const caseId = optionalText(input.caseId)?.toLowerCase() ?? null;
