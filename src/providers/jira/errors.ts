@@ -220,7 +220,7 @@ export function errorFromResponse(
       retryable: true,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       // A 5xx on a write may come after the write was applied (e.g. a proxy timing out).
-      outcomeUnknown: subject.write === true && status !== 503 && status !== 429,
+      outcomeUnknown: subject.write === true && status !== 503,
     });
   }
   if (status >= 400) return fromBadRequest(status, collection, subject);

@@ -96,7 +96,7 @@ export function createJiraTransport(
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         timeoutMs: limits.timeoutMs,
         // 429 is ours (see the header comment); 5xx and timeouts are the outbound client's, idempotent calls only.
-        retry: { maxAttempts: limits.maxAttempts, retryOn: [502, 503, 504], ...(call.idempotent ? { idempotent: true } : {}) },
+        retry: { maxAttempts: limits.maxAttempts, retryOn: [500, 502, 503, 504], ...(call.idempotent ? { idempotent: true } : {}) },
         context: {
           provider: target.flavor === 'cloud' ? 'jira-cloud' : 'jira-server',
           ...(target.connectionId ? { connectionId: target.connectionId } : {}),
