@@ -215,7 +215,10 @@ export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly F
   // Last occurrence wins; earlier positions point at the same row.
   const lastIndex = new Map<string, number>();
   for (const [index, row] of rows.entries()) lastIndex.set(row.fingerprint, index);
-  const unique = [...lastIndex.values()].map((index) => rows[index]!);
+  // Written in fingerprint order: concurrent batches that share findings then lock rows in the
+  // same order and cannot deadlock each other on PostgreSQL.
+  const unique = [...lastIndex.values()].map((index) => rows[index]!).sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
+  if (unique.length === 0) return [];
 
   const started = performance.now();
   const byFingerprint = await orm.transaction(async (tx) => {
@@ -229,6 +232,7 @@ export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly F
         .select({ fingerprint: findings.fingerprint })
         .from(findings)
         .where(and(eq(findings.orgId, orgId), inArray(findings.fingerprint, fingerprints), eq(findings.state, 'done')))
+        .orderBy(findings.fingerprint)
         .for('update');
       const wereDone = new Set(done.map((row) => row.fingerprint));
       const written = await tx

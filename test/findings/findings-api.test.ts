@@ -183,6 +183,18 @@ describe.each(databaseKinds())('findings API on %s', (kind) => {
     expect((await orgB.get(`/api/v1/cases/${aCase.id}/violations`)).statusCode).toBe(404);
   });
 
+  it('concurrent posts of overlapping batches neither fail nor duplicate', async () => {
+    const batch = Array.from({ length: 60 }, (_, i) => vulnerability(500 + i));
+    const reversed = [...batch].reverse();
+    const responses = await Promise.all([batch, reversed, batch, reversed].map((findings) => orgA.post('/api/v1/findings', { findings })));
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+    const idsOf = (index: number) => (responses[index]!.json().findings as FindingJson[]).map((f) => f.id);
+    expect(idsOf(2)).toEqual(idsOf(0));
+    expect(idsOf(1)).toEqual([...idsOf(0)].reverse());
+    const createdCounts = [0, 1, 2, 3].map((i) => (responses[i]!.json().findings as FindingJson[]).filter((f) => f.created).length);
+    expect(createdCounts.reduce((a, b) => a + b, 0)).toBe(60);
+  });
+
   it('needs a token', async () => {
     const response = await service.app.inject({ method: 'GET', url: '/api/v1/findings' });
     expect(response.statusCode).toBe(401);
