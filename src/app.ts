@@ -56,6 +56,11 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
       tags: [
         { name: 'system', description: 'Probes and service information' },
         { name: 'jobs', description: 'Durable outbound work' },
+        { name: 'findings', description: 'Vulnerabilities and compliance violations' },
+        { name: 'cases', description: 'Audit cases (sets of violations)' },
+        { name: 'connections', description: 'Provider accounts and their mappings' },
+        { name: 'tickets', description: 'Jira issues opened for findings' },
+        { name: 'seed 002', description: 'Seed 002 ticket routes at their own paths' },
       ],
     },
     transform: jsonSchemaTransform,

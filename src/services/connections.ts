@@ -5,7 +5,7 @@
  * is stored, so a connection can never point at a private or metadata address.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, or } from 'drizzle-orm';
 import type { KeyRing } from '../crypto/index.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
@@ -53,7 +53,7 @@ function normalizeBaseUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-async function checkUrl(guard: OutboundGuard, value: string, field: string): Promise<string> {
+export async function checkUrl(guard: OutboundGuard, value: string, field: string): Promise<string> {
   let url: URL;
   try {
     url = new URL(value);
@@ -132,6 +132,43 @@ export class ConnectionService {
     const created = await this.get(orgId, id);
     if (!created) throw new Error('connection vanished after insert');
     return created;
+  }
+
+  /**
+   * The connection row that stands for credentials supplied with requests (seeds 000/001) to one
+   * Jira site and account: it carries no secret, and gives those tickets the (finding, connection)
+   * identity that keeps a re-posted request from creating a second issue.
+   */
+  async findRequestConnection(orgId: string, provider: 'jira-cloud' | 'jira-server', siteUrl: string, account: string | null): Promise<ConnectionView | null> {
+    const normalized = normalizeBaseUrl(siteUrl);
+    const rows = await this.#select().where(
+      and(
+        eq(connections.orgId, orgId),
+        eq(connections.provider, provider),
+        eq(connections.siteUrl, normalized),
+        isNull(connections.secretsEncrypted),
+        account === null ? isNull(connections.accountEmail) : eq(connections.accountEmail, account),
+      ),
+    );
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async ensureRequestConnection(orgId: string, provider: 'jira-cloud' | 'jira-server', siteUrl: string, account: string | null): Promise<ConnectionView> {
+    const normalized = await checkUrl(this.#guard, siteUrl, 'jira_url');
+    const existing = await this.findRequestConnection(orgId, provider, normalized, account);
+    if (existing) return existing;
+    const id = randomUUID();
+    await this.#orm.insert(connections).values({
+      id,
+      orgId,
+      provider,
+      name: `${new URL(normalized).host} (credentials sent per request)`,
+      authKind: provider === 'jira-cloud' ? 'api-token' : 'pat',
+      siteUrl: normalized,
+      accountEmail: account,
+      secretsEncrypted: null,
+    });
+    return (await this.get(orgId, id))!;
   }
 
   async list(orgId: string, filter: { provider?: string } = {}): Promise<ConnectionView[]> {

@@ -42,7 +42,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (mapped) {
       const message =
         mapped === 'PAYLOAD_TOO_LARGE'
-          ? `request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes`
+          ? `request body is larger than the limit of ${request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes`
           : mapped === 'INVALID_JSON'
             ? 'request body is not valid JSON'
             : error.message;

@@ -4,9 +4,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
 import { caseRoutes } from './cases.ts';
+import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
 import { jobRoutes } from './jobs.ts';
+import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { systemRoutes } from './system.ts';
+import { ticketRoutes } from './tickets.ts';
 
 export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZod; prefix: string }[] {
   return [
@@ -14,5 +17,8 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: jobRoutes(context), prefix: '/api/v1' },
     { plugin: findingRoutes(context), prefix: '/api/v1' },
     { plugin: caseRoutes(context), prefix: '/api/v1' },
+    { plugin: connectionRoutes(context), prefix: '/api/v1' },
+    { plugin: ticketRoutes(context), prefix: '/api/v1' },
+    { plugin: seedJiraTicketRoutes(context), prefix: '' },
   ];
 }

@@ -5,7 +5,10 @@
 import type { AppContext } from '../../context.ts';
 import type { JobKind } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
+import { commentHandler } from './comment.ts';
 
-export function productHandlers(_context: AppContext): Partial<Record<JobKind, JobHandler>> {
-  return {};
+export function productHandlers(context: AppContext): Partial<Record<JobKind, JobHandler>> {
+  return {
+    comment: commentHandler(context),
+  };
 }

@@ -183,7 +183,7 @@ export function errorFromResponse(
   const said = [...collection.errorMessages, ...Object.values(collection.errors)].join('; ');
   if (status === 401) return new JiraError(JIRA_AUTH_FAILED, authMessage(kind, said), { status });
   if (status === 403) {
-    const where = subject.projectKey ? ` in project ${subject.projectKey}` : subject.issueKey ? ` on ${subject.issueKey}` : '';
+    const where = subject.projectKey && !subject.action.includes(subject.projectKey) ? ` in project ${subject.projectKey}` : '';
     return new JiraError(
       JIRA_FORBIDDEN,
       `The Jira account has no permission to ${subject.action}${where}: ask a Jira admin for the needed project permission${said ? ` (Jira: ${quote(said)})` : ''}`,
@@ -199,9 +199,8 @@ export function errorFromResponse(
       );
     }
     if (subject.notFound === JIRA_ISSUE_NOT_FOUND) {
-      return new JiraError(JIRA_ISSUE_NOT_FOUND, `Jira issue ${subject.issueKey ?? ''} does not exist, or this account cannot see it`.replace('  ', ' '), {
-        status,
-      });
+      const issue = subject.issueKey ? `Jira issue ${subject.issueKey}` : 'The Jira issue';
+      return new JiraError(JIRA_ISSUE_NOT_FOUND, `${issue} does not exist, or this account cannot see it`, { status });
     }
     return new JiraError(JIRA_NOT_FOUND, `Jira could not find what was needed to ${subject.action}${said ? `: ${quote(said)}` : ''}; check the site URL`, {
       status,

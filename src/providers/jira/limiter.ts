@@ -96,6 +96,8 @@ function parseDelay(value: string | undefined, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+const MIN_429_PAUSE_MS = 250;
+
 /**
  * How long Jira asked us to hold off. On a 429: Retry-After, else the reset headers. On a success with
  * nothing left in the budget: the reset time, or on DC one token's refill time (1 / X-RateLimit-FillRate).
@@ -103,7 +105,8 @@ function parseDelay(value: string | undefined, now: number): number | undefined 
 export function requestedPauseMs(status: number, headers: Record<string, string>, now: number): number | undefined {
   if (status === 429 || status === 503) {
     const asked = parseDelay(headers['retry-after'], now) ?? parseDelay(headers['ratelimit-reset'], now) ?? parseDelay(headers['x-ratelimit-reset'], now);
-    if (asked !== undefined) return asked;
+    // A floor, so a `Retry-After: 0` cannot turn the retry loop into a hot loop against Jira.
+    if (asked !== undefined) return status === 429 ? Math.max(asked, MIN_429_PAUSE_MS) : asked;
     return status === 429 ? 1000 : undefined;
   }
   if (headers['x-ratelimit-remaining'] === '0') {

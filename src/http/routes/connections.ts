@@ -1,0 +1,207 @@
+/**
+ * `/api/v1/connections`: create (token-based for now), list, read, delete, test, and the mapping
+ * rows of a connection. Responses never carry a secret: the schemas below have no secret field,
+ * and the serializer drops anything undeclared.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { ConnectionService } from '../../services/connections.ts';
+import { MappingService } from '../../services/mappings.ts';
+import { testConnection } from '../../services/connection-test.ts';
+import { tenantOf } from '../plugins/auth.ts';
+import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
+
+const name = z.string().trim().min(1).max(200);
+const url = z.string().trim().min(1).max(2048);
+const userId = z.string().min(1).max(200).nullable().optional().describe("Set to make this the user's own connection (seed 002)");
+
+export const connectionInput = z.discriminatedUnion('provider', [
+  z.object({ provider: z.literal('jira-cloud'), name, site_url: url, email: z.email(), api_token: z.string().min(1).max(4096), user_id: userId }),
+  z.object({ provider: z.literal('jira-server'), name, site_url: url, pat: z.string().min(1).max(4096), user_id: userId }),
+  z.object({ provider: z.literal('github'), name, api_url: url.optional(), token: z.string().min(1).max(4096), user_id: userId }),
+]);
+
+export const connectionView = z
+  .object({
+    id: z.string(),
+    provider: z.string(),
+    name: z.string(),
+    auth_kind: z.string(),
+    site_url: z.string().nullable(),
+    api_url: z.string().nullable(),
+    account_email: z.string().nullable(),
+    status: z.string(),
+    last_error: z.string().nullable(),
+    user_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Connection' });
+
+const mappingView = z
+  .object({ id: z.string(), kind: z.string(), source: z.string(), target: z.string(), removable: z.boolean() })
+  .meta({ id: 'Mapping' });
+
+const testResult = z.object({
+  ok: z.boolean(),
+  code: z.string().nullable(),
+  message: z.string(),
+  account: z.object({ display_name: z.string(), account_id: z.string().nullable(), email: z.string().nullable() }).nullable(),
+});
+
+const secured = { security: [{ bearerAuth: [] }] };
+
+export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
+  const service = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
+  const mappings = new MappingService(context.db.orm);
+
+  return async (app) => {
+    app.post(
+      '/connections',
+      {
+        config: { auth: true },
+        schema: {
+          tags: ['connections'],
+          summary: 'Connect a provider account (secrets are encrypted and never returned)',
+          ...secured,
+          body: connectionInput,
+          response: { 201: connectionView, 400: errorResponse, ...authErrors },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request);
+        const principal = request.principal!;
+        const ownerId = request.body.user_id;
+        if (ownerId && ownerId !== principal.subject && !principal.roles.some((role) => role === 'admin' || role === 'service')) {
+          throw new AppError('FORBIDDEN', "only admins may create another user's connection", { field: 'user_id' });
+        }
+        const created = await service.create(tenant.orgId, request.body);
+        return reply.status(201).send(created);
+      },
+    );
+
+    app.get(
+      '/connections',
+      {
+        config: { auth: true },
+        schema: {
+          tags: ['connections'],
+          summary: "The organization's connections",
+          ...secured,
+          querystring: z.object({ provider: z.string().optional() }),
+          response: { 200: z.object({ connections: z.array(connectionView) }), ...authErrors },
+        },
+      },
+      async (request) => ({ connections: await service.list(tenantOf(request).orgId, request.query) }),
+    );
+
+    app.get(
+      '/connections/:id',
+      {
+        config: { auth: true },
+        schema: { tags: ['connections'], summary: 'One connection', ...secured, params: uuidParam, response: { 200: connectionView, 404: errorResponse, ...authErrors } },
+      },
+      async (request) => {
+        const found = await service.get(tenantOf(request).orgId, request.params.id);
+        if (!found) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        return found;
+      },
+    );
+
+    app.delete(
+      '/connections/:id',
+      {
+        config: { auth: true, roles: ['admin'] },
+        schema: { tags: ['connections'], summary: 'Remove a connection and its secrets', ...secured, params: uuidParam, response: { 204: z.null(), 404: errorResponse, ...authErrors } },
+      },
+      async (request, reply) => {
+        if (!(await service.remove(tenantOf(request).orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/connections/:id/test',
+      {
+        config: { auth: true },
+        schema: {
+          tags: ['connections'],
+          summary: 'Check the credentials and site; says what is wrong in words a user can act on',
+          ...secured,
+          params: uuidParam,
+          response: { 200: testResult, 404: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request);
+        const record = await service.withSecrets(tenant.orgId, request.params.id);
+        if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        const result = await testConnection(context, record);
+        await service.setStatus(tenant.orgId, record.id, result.ok ? 'active' : 'error', result.ok ? null : result.message);
+        return result;
+      },
+    );
+
+    app.get(
+      '/connections/:id/mappings',
+      {
+        config: { auth: true },
+        schema: {
+          tags: ['connections'],
+          summary: "The connection's mappings (default rows included; they cannot be removed)",
+          ...secured,
+          params: uuidParam,
+          response: { 200: z.object({ mappings: z.array(mappingView) }), 404: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request);
+        if (!(await service.get(tenant.orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        return { mappings: await mappings.list(tenant.orgId, request.params.id) };
+      },
+    );
+
+    app.put(
+      '/connections/:id/mappings',
+      {
+        config: { auth: true, roles: ['admin'] },
+        schema: {
+          tags: ['connections'],
+          summary: 'Set one mapping row (kind + source → target); the default row can be retargeted',
+          ...secured,
+          params: uuidParam,
+          body: z.object({
+            kind: z.enum(['status', 'priority', 'project', 'issue_type', 'assignment_group']),
+            source: z.string().trim().min(1).max(200),
+            target: z.string().trim().min(1).max(200),
+          }),
+          response: { 200: mappingView, 400: errorResponse, 404: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request);
+        if (!(await service.get(tenant.orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        return mappings.set(tenant.orgId, request.params.id, request.body);
+      },
+    );
+
+    app.delete(
+      '/connections/:id/mappings/:mappingId',
+      {
+        config: { auth: true, roles: ['admin'] },
+        schema: {
+          tags: ['connections'],
+          summary: 'Remove a mapping row (never a default row)',
+          ...secured,
+          params: z.object({ id: z.uuid(), mappingId: z.uuid() }),
+          response: { 204: z.null(), 404: errorResponse, 409: errorResponse, ...authErrors },
+        },
+      },
+      async (request, reply) => {
+        await mappings.remove(tenantOf(request).orgId, request.params.id, request.params.mappingId);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

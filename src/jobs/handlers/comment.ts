@@ -1,0 +1,58 @@
+/**
+ * The `comment` job: posts a comment (ADF on Cloud, wiki markup on Server) on a ticket's issue.
+ * Jira refusing the comment (4xx) fails the job for good; rate limits and outages are retried.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { tickets } from '../../db/schema.ts';
+import { JiraError } from '../../providers/jira/index.ts';
+import { recordAudit } from '../../services/audit.ts';
+import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
+import { PermanentJobError, RetryLaterError } from '../errors.ts';
+import type { JobData } from '../kinds.ts';
+import type { JobHandler } from '../queue.ts';
+
+export interface CommentJobData extends JobData {
+  ticket_id: string;
+  text: string;
+  links?: { text: string; url: string }[];
+  requested_by?: string;
+}
+
+export function commentHandler(context: AppContext): JobHandler {
+  const service = ticketServiceFor(context);
+  return async (raw) => {
+    const data = raw as CommentJobData;
+    const [ticket] = await context.db.orm.select().from(tickets).where(and(eq(tickets.orgId, data.org_id), eq(tickets.id, data.ticket_id)));
+    if (!ticket) throw new PermanentJobError('the ticket no longer exists');
+    if (!ticket.externalKey) throw new RetryLaterError('the issue is not created yet', 30_000);
+    const tenant = { orgId: data.org_id, orgSlug: '', userId: ticket.createdBy ?? '' };
+    let session: Awaited<ReturnType<typeof service.sessionFor>>;
+    try {
+      session = await service.sessionFor(tenant, null, ticket.connectionId);
+    } catch (error) {
+      throw new PermanentJobError(error instanceof Error ? error.message : String(error));
+    }
+    const started = performance.now();
+    try {
+      const comment = await session.client.addComment(ticket.externalKey, { text: data.text, ...(data.links ? { links: data.links } : {}) });
+      await recordAudit(context.db.orm, {
+        orgId: data.org_id,
+        actor: data.requested_by ?? 'service',
+        action: 'tickets.comment',
+        targetType: 'ticket',
+        targetId: ticket.id,
+        status: 'ok',
+        durationMs: performance.now() - started,
+        detail: { issue_key: ticket.externalKey, comment_id: comment.id },
+      });
+      return { comment_id: comment.id };
+    } catch (error) {
+      if (error instanceof JiraError) {
+        if (error.retryAfterMs) throw new RetryLaterError(error.message, error.retryAfterMs, { cause: error });
+        if (!error.retryable && !error.outcomeUnknown) throw new PermanentJobError(error.message, { cause: error });
+      }
+      throw error;
+    }
+  };
+}

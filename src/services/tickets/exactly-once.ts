@@ -1,0 +1,205 @@
+/**
+ * Exactly-once issue creation: a finding gets at most one issue per connection, whatever fails.
+ *
+ * 1. A ticket row per (finding, connection) exists before anything is sent (unique in the database).
+ * 2. Rows whose earlier create may have reached Jira (intent recorded, no issue key) are looked up in
+ *    Jira by the finding's fingerprint label and adopted when found. Jira's search is eventually
+ *    consistent, so "not found" is only believed once the intent is older than the consistency
+ *    window; before that the attempt is deferred.
+ * 3. The remaining rows are claimed by compare-and-set on `create_requested_at` (the intent), so two
+ *    workers never both create; then created in bulk (50 per call) or singly, and the keys written.
+ * A failure that certainly created nothing clears the intent; an unknown outcome keeps it.
+ */
+import type { Logger } from '../../logging/logger.ts';
+import { fingerprintLabel } from '../../domain/fingerprint.ts';
+import { type JiraClient, JiraError, type JiraIssueRef } from '../../providers/jira/index.ts';
+import type { TicketRow, TicketStore } from './ticket-store.ts';
+
+export interface IssueDraft {
+  findingId: string;
+  fingerprint: string;
+  projectKey: string;
+  /** Complete create fields, including the fingerprint label. */
+  fields: Record<string, unknown>;
+}
+
+export type TicketOutcome =
+  | { kind: 'created' | 'existing'; ticket: TicketRow; issue: JiraIssueRef }
+  | { kind: 'failed'; ticket: TicketRow | null; code: string; message: string; retryable: boolean; retryAfterMs?: number; field?: string };
+
+export interface ExactlyOnceOptions {
+  /** How long Jira's search may lag behind a create (Cloud: seconds; Server: none). */
+  consistencyWindowMs: number;
+  /** Test seam: runs after Jira answered a create and before the keys are written. */
+  afterRemoteCreate?: (issues: JiraIssueRef[]) => Promise<void> | void;
+  now?: () => number;
+}
+
+export interface TicketScope {
+  orgId: string;
+  connectionId: string;
+  provider: string;
+  createdBy: string | null;
+}
+
+const LABELS_PER_SEARCH = 50;
+
+function quoteJql(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Finds issues carrying these fingerprint labels, by label. */
+async function findByLabels(client: JiraClient, projectKeys: string[], labels: string[]): Promise<Map<string, JiraIssueRef>> {
+  const found = new Map<string, JiraIssueRef>();
+  const wanted = new Set(labels);
+  for (let start = 0; start < labels.length; start += LABELS_PER_SEARCH) {
+    const chunk = labels.slice(start, start + LABELS_PER_SEARCH);
+    const projects = [...new Set(projectKeys)].map(quoteJql).join(', ');
+    const jql = `project in (${projects}) AND labels in (${chunk.map(quoteJql).join(', ')}) ORDER BY created ASC`;
+    for (const issue of await client.search(jql, { fields: ['labels'] })) {
+      for (const label of issue.labels) {
+        // The oldest issue wins if a label was ever duplicated by hand.
+        if (wanted.has(label) && !found.has(label)) found.set(label, { id: issue.id, key: issue.key, url: issue.url });
+      }
+    }
+  }
+  return found;
+}
+
+function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcome, { kind: 'failed' }> {
+  if (error instanceof JiraError) {
+    return {
+      kind: 'failed',
+      ticket,
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable || error.outcomeUnknown,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      ...(error.field ? { field: error.field } : {}),
+    };
+  }
+  return { kind: 'failed', ticket, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), retryable: true };
+}
+
+export async function createIssuesExactlyOnce(
+  store: TicketStore,
+  client: JiraClient,
+  scope: TicketScope,
+  drafts: IssueDraft[],
+  options: ExactlyOnceOptions,
+  logger: Logger,
+): Promise<TicketOutcome[]> {
+  const now = options.now ?? Date.now;
+  const rows = await store.ensureRows(scope.orgId, scope.connectionId, scope.provider, drafts.map((draft) => draft.findingId), scope.createdBy);
+  const outcomes: (TicketOutcome | undefined)[] = new Array(drafts.length);
+  const pendingIndexes: number[] = [];
+  const uncertain: number[] = [];
+
+  rows.forEach((row, index) => {
+    if (row.syncState === 'created' && row.externalId && row.externalKey) {
+      outcomes[index] = { kind: 'existing', ticket: row, issue: { id: row.externalId, key: row.externalKey, url: row.url ?? '' } };
+    } else if (row.createRequestedAt !== null) {
+      uncertain.push(index);
+    } else {
+      pendingIndexes.push(index);
+    }
+  });
+
+  // Earlier attempts may have reached Jira: adopt what exists before creating anything.
+  if (uncertain.length > 0) {
+    const labelOf = (index: number) => fingerprintLabel(drafts[index]!.fingerprint);
+    let found: Map<string, JiraIssueRef>;
+    try {
+      found = await findByLabels(client, uncertain.map((index) => drafts[index]!.projectKey), uncertain.map(labelOf));
+    } catch (error) {
+      for (const index of uncertain) outcomes[index] = failure(rows[index]!, error);
+      found = new Map();
+      uncertain.length = 0;
+    }
+    for (const index of uncertain) {
+      const row = rows[index]!;
+      const issue = found.get(labelOf(index));
+      if (issue) {
+        const ticket = await store.markCreated(row.id, issue);
+        logger.info({ ticket_id: row.id, issue_key: issue.key }, 'adopted the issue an earlier attempt created');
+        outcomes[index] = { kind: 'existing', ticket, issue };
+        continue;
+      }
+      const age = now() - (row.createRequestedAt?.getTime() ?? 0);
+      if (age < options.consistencyWindowMs) {
+        // Jira may not have indexed it yet; creating now could duplicate it.
+        outcomes[index] = {
+          kind: 'failed',
+          ticket: row,
+          code: 'TICKET_CREATE_UNCONFIRMED',
+          message: 'an earlier attempt may have created this issue and Jira search does not show it yet; will check again',
+          retryable: true,
+          retryAfterMs: options.consistencyWindowMs - age,
+        };
+        continue;
+      }
+      pendingIndexes.push(index);
+    }
+  }
+
+  if (pendingIndexes.length > 0) {
+    const claimed = await store.claim(pendingIndexes.map((index) => rows[index]!));
+    const toCreate = pendingIndexes.filter((index) => claimed.has(rows[index]!.id));
+    for (const index of pendingIndexes) {
+      if (!claimed.has(rows[index]!.id)) {
+        outcomes[index] = {
+          kind: 'failed',
+          ticket: rows[index]!,
+          code: 'TICKET_CREATE_IN_PROGRESS',
+          message: 'another worker is creating this issue',
+          retryable: true,
+          retryAfterMs: 2_000,
+        };
+      }
+    }
+    await createClaimed(store, client, drafts, rows, toCreate, outcomes, options);
+  }
+
+  return outcomes.map((outcome, index) => outcome ?? failure(rows[index] ?? null, new Error('no outcome')));
+}
+
+async function createClaimed(
+  store: TicketStore,
+  client: JiraClient,
+  drafts: IssueDraft[],
+  rows: TicketRow[],
+  indexes: number[],
+  outcomes: (TicketOutcome | undefined)[],
+  options: ExactlyOnceOptions,
+): Promise<void> {
+  if (indexes.length === 0) return;
+  const created: { index: number; issue: JiraIssueRef }[] = [];
+  const failed: { index: number; error: JiraError | Error; notCreated: boolean }[] = [];
+  if (indexes.length === 1) {
+    const index = indexes[0]!;
+    try {
+      created.push({ index, issue: await client.createIssue(drafts[index]!.fields) });
+    } catch (error) {
+      const jiraError = error instanceof JiraError ? error : null;
+      failed.push({ index, error: error as Error, notCreated: jiraError !== null && !jiraError.outcomeUnknown && jiraError.status >= 400 && jiraError.status < 500 });
+    }
+  } else {
+    const result = await client.bulkCreate(indexes.map((index) => ({ fields: drafts[index]!.fields })));
+    for (const item of result.created) created.push({ index: indexes[item.index]!, issue: { id: item.id, key: item.key, url: item.url } });
+    for (const item of result.failed) {
+      failed.push({
+        index: indexes[item.index]!,
+        error: item.error,
+        notCreated: !item.attempted || (!item.error.outcomeUnknown && item.status >= 400 && item.status < 500),
+      });
+    }
+  }
+  if (options.afterRemoteCreate && created.length > 0) await options.afterRemoteCreate(created.map((entry) => entry.issue));
+  for (const { index, issue } of created) {
+    outcomes[index] = { kind: 'created', ticket: await store.markCreated(rows[index]!.id, issue), issue };
+  }
+  for (const { index, error, notCreated } of failed) {
+    await store.markFailed(rows[index]!.id, error.message, notCreated);
+    outcomes[index] = failure(rows[index]!, error);
+  }
+}

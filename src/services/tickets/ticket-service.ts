@@ -1,0 +1,299 @@
+/**
+ * Tickets: plan the Jira issue for each finding, create it exactly once, read its status back. The
+ * routes (seed 002's `/api/jira/tickets…`, `/api/v1/tickets…`, the internal create endpoint) and the
+ * jobs all go through here. Nothing in dry-run mode writes to Jira or to our tables.
+ */
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
+import { tickets } from '../../db/schema.ts';
+import { matchPriority, type MappingRow, priorityFor, projectKeyFor, type Severity, stateFor, issueTypeFor } from '../../domain/mapping.ts';
+import { AppError } from '../../errors/app-error.ts';
+import type { FindingForJira, JiraIssueRef, JiraUserRef } from '../../providers/jira/index.ts';
+import { JiraError } from '../../providers/jira/index.ts';
+import { recordAudit } from '../audit.ts';
+import { ConnectionService } from '../connections.ts';
+import { MappingService } from '../mappings.ts';
+import type { Tenant } from '../tenancy.ts';
+import { jiraAppError } from './outcome-errors.ts';
+import { createIssuesExactlyOnce, type ExactlyOnceOptions, type IssueDraft, type TicketOutcome } from './exactly-once.ts';
+import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
+import { type JiraSession, openJiraSession } from './jira-session.ts';
+import { type RequestJiraCredentials, jiraFlavorOf, targetFromConnection, targetFromRequest } from './jira-target.ts';
+import { dueDateFor } from './sla.ts';
+import { TicketStore, type TicketRow } from './ticket-store.ts';
+
+export interface TicketOptions {
+  projectKey?: string | null;
+  issueType?: string | null;
+  /** A Jira priority name that overrides the severity mapping (seed 002's `priority`). */
+  priority?: string | null;
+  /** An email address, looked up to an accountId (Cloud) or user name (Server). */
+  assignee?: string | null;
+  components?: string[];
+  labels?: string[];
+  customFields?: Record<string, unknown>;
+}
+
+export interface TicketSubject {
+  findingId: string;
+  fingerprint: string;
+  severity: Severity;
+  finding: FindingForJira & { fingerprint: string };
+}
+
+export interface RequestPreview {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: string; message: string; field?: string };
+
+export interface TicketServiceOptions {
+  consistencyWindowMs: number;
+  afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'];
+}
+
+const BULK_CHUNK = 50;
+
+export class TicketService {
+  readonly #context: AppContext;
+  readonly #store: TicketStore;
+  readonly #connections: ConnectionService;
+  readonly #mappings: MappingService;
+  readonly #options: TicketServiceOptions;
+
+  constructor(context: AppContext, options: TicketServiceOptions) {
+    this.#context = context;
+    this.#store = new TicketStore(context.db.orm);
+    this.#connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
+    this.#mappings = new MappingService(context.db.orm);
+    this.#options = options;
+  }
+
+  get connections(): ConnectionService {
+    return this.#connections;
+  }
+
+  /** A session on a stored Jira connection: the one named, else the user's own (seed 002), else the org's. */
+  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null): Promise<JiraSession> {
+    const view = connectionId
+      ? await this.#connections.get(tenant.orgId, connectionId)
+      : await this.#connections.resolveFor(tenant.orgId, ['jira-cloud', 'jira-server'], subject);
+    if (!view) {
+      if (connectionId) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
+      throw new AppError('NOT_CONNECTED', 'no Jira connection: connect Jira (GET /api/jira/connect, or POST /api/v1/connections) first');
+    }
+    const record = await this.#connections.withSecrets(tenant.orgId, view.id);
+    if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
+    if (!record.secrets.api_token && !record.secrets.pat && !record.secrets.access_token) {
+      throw new AppError('NOT_CONNECTED', `connection "${record.name}" holds no credentials (they are sent per request); pass them or connect Jira`);
+    }
+    return openJiraSession(this.#context, targetFromConnection(record), {
+      connectionId: record.id,
+      mappingRows: await this.#mappings.rows(tenant.orgId, record.id),
+      ephemeral: false,
+    });
+  }
+
+  /** A session on credentials sent with the request (seeds 000/001); they are never stored. */
+  async sessionForRequest(tenant: Tenant, credentials: RequestJiraCredentials, options: { dryRun: boolean }): Promise<JiraSession> {
+    const flavor = jiraFlavorOf(credentials.jira_url, credentials.jira_email);
+    const provider = flavor === 'cloud' ? 'jira-cloud' : 'jira-server';
+    const account = credentials.jira_email ?? null;
+    const connection = options.dryRun
+      ? await this.#connections.findRequestConnection(tenant.orgId, provider, credentials.jira_url, account)
+      : await this.#connections.ensureRequestConnection(tenant.orgId, provider, credentials.jira_url, account);
+    const connectionId = connection?.id ?? 'dry-run';
+    return openJiraSession(this.#context, targetFromRequest(credentials, tenant.orgId, connectionId), {
+      connectionId,
+      mappingRows: connection ? await this.#mappings.rows(tenant.orgId, connection.id) : [],
+      ephemeral: true,
+    });
+  }
+
+  /**
+   * Builds each finding's create fields and checks them once against the project's create screen.
+   * Reads from Jira (priorities, screen, user lookup) but writes nothing.
+   */
+  async draft(session: JiraSession, subjects: TicketSubject[], options: TicketOptions): Promise<{ results: DraftResult[]; notes: string[] }> {
+    const rows = session.mappingRows;
+    const projectKey = options.projectKey ?? projectKeyFor(rows);
+    if (!projectKey) {
+      throw new AppError('VALIDATION_FAILED', 'project_key is required (or set a default project mapping on the connection)', { field: 'project_key' });
+    }
+    try {
+      return await this.#draftAll(session, subjects, options, rows, projectKey);
+    } catch (error) {
+      if (error instanceof JiraError) {
+        const message = error.message;
+        return { results: subjects.map(() => ({ ok: false, code: error.code, message, ...(error.field ? { field: error.field } : {}) })), notes: [] };
+      }
+      throw error;
+    }
+  }
+
+  async #draftAll(session: JiraSession, subjects: TicketSubject[], options: TicketOptions, rows: MappingRow[], projectKey: string) {
+    const notes: string[] = [];
+    const flavor = session.target.flavor;
+    const priorities = await session.priorities();
+    let assignee: JiraUserRef | null = null;
+    if (options.assignee) {
+      assignee = await session.client.findUser(options.assignee);
+      if (!assignee) throw new AppError('VALIDATION_FAILED', `no Jira user with the email ${options.assignee} is visible to this connection`, { field: 'assignee' });
+    }
+    const requested = new Set<string>([
+      ...(options.priority ? ['priority'] : []),
+      ...(options.assignee ? ['assignee'] : []),
+      ...((options.components?.length ?? 0) > 0 ? ['components'] : []),
+      ...Object.keys(options.customFields ?? {}),
+    ]);
+    const results: DraftResult[] = [];
+    const now = new Date();
+    for (const subject of subjects) {
+      const issueType = options.issueType ?? issueTypeFor(rows, subject.finding.kind);
+      const screen = await session.screen(projectKey, issueType);
+      const wanted = options.priority ?? priorityFor(rows, subject.severity);
+      const priority = matchPriority(wanted, priorities);
+      if (!priority) {
+        if (options.priority) {
+          results.push({ ok: false, code: 'VALIDATION_FAILED', message: `Jira has no priority named "${options.priority}"`, field: 'priority' });
+          continue;
+        }
+        notes.push(`Jira has no priority "${wanted}"; left to the project's default`);
+      }
+      const fields = buildIssueFields(subject.finding, {
+        flavor,
+        projectKey,
+        issueType,
+        priority,
+        assignee,
+        dueDate: dueDateFor(subject.severity, now),
+        components: options.components ?? [],
+        labels: options.labels ?? [],
+        customFields: options.customFields ?? {},
+      });
+      const check = checkAgainstScreen(fields, screen, requested);
+      const first = check.problems[0];
+      if (first) {
+        results.push({ ok: false, code: 'JIRA_FIELD_REJECTED', message: `${projectKey}/${issueType}: ${first.message}`, field: first.field });
+        continue;
+      }
+      for (const dropped of check.dropped) notes.push(`the create screen of ${projectKey}/${issueType} has no "${dropped}" field; left out`);
+      results.push({ ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, projectKey, fields: withoutFields(fields, check.dropped) } });
+    }
+    return { results, notes: [...new Set(notes)] };
+  }
+
+  /** Exactly the create requests a batch would send: single creates, or bulk calls of 50. */
+  previewRequests(session: JiraSession, drafts: IssueDraft[]): RequestPreview[] {
+    const api = `${session.target.baseUrl}/rest/api/${session.target.flavor === 'cloud' ? '3' : '2'}`;
+    const headers = {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      Authorization: session.target.auth.type === 'basic' ? 'Basic ***' : 'Bearer ***',
+    };
+    if (drafts.length === 1) return [{ method: 'POST', url: `${api}/issue`, headers, body: { fields: drafts[0]!.fields } }];
+    const previews: RequestPreview[] = [];
+    for (let start = 0; start < drafts.length; start += BULK_CHUNK) {
+      previews.push({
+        method: 'POST',
+        url: `${api}/issue/bulk`,
+        headers,
+        body: { issueUpdates: drafts.slice(start, start + BULK_CHUNK).map((draft) => ({ fields: draft.fields })) },
+      });
+    }
+    return previews;
+  }
+
+  /** Tickets that already exist for these findings on this connection (read-only; for dry runs). */
+  async existing(tenant: Tenant, connectionId: string, findingIds: string[]): Promise<Map<string, TicketRow>> {
+    if (findingIds.length === 0 || connectionId === 'dry-run') return new Map();
+    const rows = await this.#context.db.orm
+      .select()
+      .from(tickets)
+      .where(and(eq(tickets.orgId, tenant.orgId), eq(tickets.connectionId, connectionId), inArray(tickets.findingId, findingIds), eq(tickets.syncState, 'created')));
+    return new Map(rows.map((row) => [row.findingId, row]));
+  }
+
+  /**
+   * Creates the issues exactly once. Items of a bulk call that failed in a way worth retrying are
+   * retried once, one by one, at once; what still fails is reported per item.
+   */
+  async create(session: JiraSession, tenant: Tenant, drafts: IssueDraft[]): Promise<TicketOutcome[]> {
+    const scope = { orgId: tenant.orgId, connectionId: session.connectionId, provider: session.provider, createdBy: tenant.userId };
+    const options = { consistencyWindowMs: this.#options.consistencyWindowMs, ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}) };
+    const logger = this.#context.logger.child({ component: 'tickets', connection_id: session.connectionId });
+    const started = performance.now();
+    const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, options, logger);
+    if (drafts.length > 1) {
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.kind !== 'failed' || !outcome.retryable || outcome.code.startsWith('TICKET_')) continue;
+        const [again] = await createIssuesExactlyOnce(this.#store, session.client, scope, [drafts[index]!], options, logger);
+        if (again) outcomes[index] = again;
+      }
+    }
+    await recordAudit(this.#context.db.orm, {
+      orgId: tenant.orgId,
+      actor: tenant.userId,
+      action: 'tickets.create',
+      targetType: 'connection',
+      targetId: session.connectionId,
+      status: outcomes.every((outcome) => outcome.kind !== 'failed') ? 'ok' : 'partial',
+      durationMs: performance.now() - started,
+      detail: {
+        requested: drafts.length,
+        created: outcomes.filter((outcome) => outcome.kind === 'created').length,
+        existing: outcomes.filter((outcome) => outcome.kind === 'existing').length,
+        failed: outcomes.filter((outcome) => outcome.kind === 'failed').length,
+      },
+    });
+    return outcomes;
+  }
+
+  /** Reads the issue's status and priority from Jira and maps the status to our internal state. */
+  async refresh(session: JiraSession, ticket: TicketRow, issue?: JiraIssueRef): Promise<TicketRow> {
+    const key = issue?.key ?? ticket.externalKey ?? ticket.externalId;
+    if (!key) throw new AppError('CONFLICT', 'this ticket has no Jira issue yet; create it first', { field: 'id' });
+    const remote = await session.client.getIssue(key);
+    const state = stateFor(session.mappingRows, remote.status.name, remote.status.categoryKey);
+    const updated =
+      ticket.syncState === 'created'
+        ? await this.#store.updateStatus(ticket.id, { name: remote.status.name, priority: remote.priority, state })
+        : await this.#store.markCreated(ticket.id, remote, { name: remote.status.name, priority: remote.priority, state });
+    return updated ?? ticket;
+  }
+
+  async get(tenant: Tenant, id: string): Promise<TicketRow | null> {
+    const [row] = await this.#context.db.orm.select().from(tickets).where(and(eq(tickets.orgId, tenant.orgId), eq(tickets.id, id)));
+    return row ?? null;
+  }
+
+  /** Seed 002's sync: fetch the current status from Jira, update ours. */
+  async sync(tenant: Tenant, subject: string | null, id: string): Promise<TicketRow> {
+    const ticket = await this.get(tenant, id);
+    if (!ticket) throw new AppError('NOT_FOUND', 'no such ticket', { field: 'id' });
+    const session = await this.sessionFor(tenant, subject, ticket.connectionId);
+    try {
+      return await this.refresh(session, ticket);
+    } catch (error) {
+      if (error instanceof JiraError) throw jiraAppError(error);
+      throw error;
+    }
+  }
+
+  async list(tenant: Tenant, filter: { findingIds?: string[]; connectionIds?: string[]; state?: string; limit: number; before?: Date }): Promise<TicketRow[]> {
+    const conditions = [eq(tickets.orgId, tenant.orgId)];
+    if (filter.findingIds) conditions.push(inArray(tickets.findingId, filter.findingIds.length > 0 ? filter.findingIds : ['00000000-0000-0000-0000-000000000000']));
+    if (filter.connectionIds) conditions.push(inArray(tickets.connectionId, filter.connectionIds.length > 0 ? filter.connectionIds : ['00000000-0000-0000-0000-000000000000']));
+    if (filter.state) conditions.push(eq(tickets.state, filter.state));
+    if (filter.before) conditions.push(lt(tickets.createdAt, filter.before));
+    return this.#context.db.orm
+      .select()
+      .from(tickets)
+      .where(and(...conditions))
+      .orderBy(desc(tickets.createdAt), desc(tickets.id))
+      .limit(filter.limit);
+  }
+}
