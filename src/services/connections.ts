@@ -5,7 +5,7 @@
  * is stored, so a connection can never point at a private or metadata address.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNull, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { KeyRing } from '../crypto/index.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
@@ -198,11 +198,23 @@ export class ConnectionService {
    * user has one, else the organization's newest active one.
    */
   async resolveFor(orgId: string, providers: string[], subject: string | null): Promise<ConnectionView | null> {
+    // A connection whose last test failed is still tried (the failure may be passing) and its error
+    // reported; only disconnected ones are skipped.
     const rows = await this.#select()
-      .where(and(eq(connections.orgId, orgId), eq(connections.status, 'active'), or(...providers.map((p) => eq(connections.provider, p)))))
+      .where(
+        and(
+          eq(connections.orgId, orgId),
+          sql`${connections.status} <> 'disconnected'`,
+          or(...providers.map((provider) => eq(connections.provider, provider))),
+        ),
+      )
       .orderBy(desc(connections.createdAt));
-    const views = rows.map(toView);
-    return (subject ? views.find((view) => view.user_id === subject) : undefined) ?? views.find((view) => view.user_id === null) ?? null;
+    // Rows without stored secrets stand for credentials sent per request; they cannot be used here.
+    const views = rows.filter((row) => row.secretsEncrypted !== null).map(toView);
+    const own = subject ? views.filter((view) => view.user_id === subject) : [];
+    const shared = views.filter((view) => view.user_id === null);
+    const pick = (list: ConnectionView[]) => list.find((view) => view.status === 'active') ?? list[0] ?? null;
+    return pick(own) ?? pick(shared);
   }
 
   async setStatus(orgId: string, id: string, status: 'active' | 'error' | 'disconnected', lastError: string | null): Promise<void> {

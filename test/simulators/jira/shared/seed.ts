@@ -73,7 +73,8 @@ export const FIELDS: FieldDef[] = [
 
 export const PROJECTS: Project[] = [
   { id: '10000', key: 'SEC', name: 'Security', issueTypeIds: ['10001', '10002', '10003'], requiredFields: [], leadAccountId: '' },
-  { id: '10001', key: 'COMP', name: 'Compliance', issueTypeIds: ['10001', '10003'], requiredFields: [], leadAccountId: '' },
+  // Seed 002's examples create Bugs in COMP.
+  { id: '10001', key: 'COMP', name: 'Compliance', issueTypeIds: ['10001', '10002', '10003'], requiredFields: [], leadAccountId: '' },
   {
     id: '10002',
     key: 'FEDRAMP',
