@@ -16,6 +16,7 @@
  * - the same fingerprint twice in one request is merged (the last one wins) and both positions
  *   report the same row.
  */
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Orm } from '../db/database.ts';
@@ -96,6 +97,37 @@ function invalid(field: string, message: string): AppError {
 function optionalText(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
+}
+
+/** What a finding would be stored as (fingerprint included), without writing it: for dry runs. */
+export function previewFinding(orgId: string, input: FindingInput, field: (name: string) => string = (name) => name): Finding {
+  const row = toRow(orgId, input, field);
+  const now = new Date();
+  return toFinding({
+    id: randomUUID(),
+    state: 'backlog',
+    stateReason: null,
+    ecosystem: null,
+    packageName: null,
+    installedVersion: null,
+    fixedVersion: null,
+    advisoryIds: [],
+    cvssScore: null,
+    repoUrl: null,
+    manifestPath: null,
+    framework: null,
+    controlId: null,
+    caseId: null,
+    source: null,
+    externalRef: null,
+    description: null,
+    firstSeenAt: now,
+    lastSeenAt: now,
+    resolvedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...row,
+  } as typeof findings.$inferSelect);
 }
 
 function toRow(orgId: string, input: FindingInput, field: (name: string) => string): FindingRow {
@@ -263,6 +295,16 @@ export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly F
     return results;
   });
   return rows.map((row) => byFingerprint.get(row.fingerprint)!);
+}
+
+/** Stored findings with these fingerprints (read-only; dry runs use it to show what already exists). */
+export async function findByFingerprints(orm: Orm, orgId: string, fingerprints: string[]): Promise<Map<string, Finding>> {
+  if (fingerprints.length === 0) return new Map();
+  const rows = await orm
+    .select()
+    .from(findings)
+    .where(and(eq(findings.orgId, orgId), inArray(findings.fingerprint, [...new Set(fingerprints)])));
+  return new Map(rows.map((row) => [row.fingerprint, toFinding(row)]));
 }
 
 export async function getFinding(orm: Orm, orgId: string, id: string): Promise<Finding | null> {

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { caseRoutes } from './cases.ts';
 import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
+import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { systemRoutes } from './system.ts';
@@ -20,5 +21,6 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: connectionRoutes(context), prefix: '/api/v1' },
     { plugin: ticketRoutes(context), prefix: '/api/v1' },
     { plugin: seedJiraTicketRoutes(context), prefix: '' },
+    { plugin: internalRoutes(context), prefix: '' },
   ];
 }

@@ -1,6 +1,7 @@
 /** `serve`: the HTTP API and UI, with the job worker in the same process unless RUN_WORKER=false. */
 import { buildApp } from '../../app.ts';
 import { productHandlers } from '../../jobs/handlers/index.ts';
+import { RunStore } from '../../services/internal/runs.ts';
 import { startRuntime } from '../../runtime.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadConfigOrReport } from '../load-config.ts';
@@ -16,6 +17,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!config) return 2;
   const runtime = await startRuntime(config);
   const { context } = runtime;
+  const interrupted = await new RunStore(context.db.orm).failInterrupted();
+  if (interrupted > 0) context.logger.warn({ runs: interrupted }, 'marked batch runs interrupted by an earlier stop as failed');
   const app = await buildApp(context);
   if (config.runWorker) await context.queue.work(productHandlers(context), config.jobs.concurrency);
   onShutdown(context.logger, async () => {

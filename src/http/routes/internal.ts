@@ -1,0 +1,276 @@
+/**
+ * `POST /internal/create-issues-and-prs` (seeds 000 and 001, JWT) and `GET /api/v1/runs/{id}` for
+ * batches answered asynchronously. Bodies are fixed in SPEC section 3; extra fields are ignored.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
+import { RunStore } from '../../services/internal/runs.ts';
+import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
+import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
+import { tenantOf } from '../plugins/auth.ts';
+import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
+import { severityInput } from './findings.ts';
+import { requestPreview } from './tickets.ts';
+
+const SYNC_LIMIT = 100;
+const MAX_ITEMS = 5_000;
+
+const ecosystem = z.enum(['npm', 'pypi', 'pip', 'go', 'gomod', 'maven', 'gradle', 'rubygems', 'bundler']);
+const url = z.string().trim().min(1).max(2048);
+
+const vulnerability = z
+  .object({
+    id: z.string().trim().min(1).max(200),
+    package_name: z.string().trim().min(1).max(500),
+    ecosystem,
+    current_version: z.string().trim().min(1).max(200),
+    fixed_version: z.string().trim().min(1).max(200).nullish(),
+    severity: severityInput,
+    cve_ids: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
+    ghsa_ids: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
+    title: z.string().trim().min(1).max(1000).optional(),
+    description: z.string().max(100_000).nullish(),
+    manifest_path: z.string().trim().min(1).max(1000).nullish(),
+    repo_url: url.nullish(),
+  })
+  .loose();
+
+const jiraIssueRequest = z
+  .object({
+    jira_url: url,
+    jira_email: z.string().trim().min(1).max(320).nullish(),
+    jira_pat: z.string().min(1).max(4096),
+    fields: z.record(z.string(), z.unknown()).refine((fields) => typeof fields.project === 'object' && fields.project !== null, 'fields.project is required'),
+    comment_with_pr_link: z.boolean().default(true),
+  })
+  .loose();
+
+const githubPrRequest = z
+  .object({
+    repo_url: url.nullish(),
+    github_pat: z.string().min(1).max(4096).nullish(),
+    branch_name: z.string().trim().min(1).max(255).nullish(),
+    base_branch: z.string().trim().min(1).max(255).nullish(),
+    title: z.string().max(1000).nullish(),
+    body: z.string().max(65_536).nullish(),
+    package_name: z.string().nullish(),
+    current_version: z.string().nullish(),
+    new_version: z.string().nullish(),
+    dependency_files: z.array(z.string()).nullish(),
+  })
+  .loose();
+
+const requestBody = z
+  .object({
+    // Seed 001
+    items: z.array(vulnerability).max(MAX_ITEMS).optional(),
+    repo_url: url.nullish(),
+    github_pat: z.string().min(1).max(4096).nullish(),
+    jira_issue_requests: z.array(jiraIssueRequest).max(MAX_ITEMS).nullish(),
+    github_pr_requests: z.array(githubPrRequest).max(MAX_ITEMS).nullish(),
+    // Seed 000
+    vulnerabilities: z.array(vulnerability).max(MAX_ITEMS).optional(),
+    jira: z
+      .object({
+        jira_url: url.nullish(),
+        jira_email: z.string().trim().min(1).max(320).nullish(),
+        jira_pat: z.string().min(1).max(4096).nullish(),
+        project_key: z.string().trim().min(1).max(100).nullish(),
+        issue_type: z.string().trim().min(1).max(100).nullish(),
+      })
+      .loose()
+      .nullish(),
+    github: z.object({ repo_url: url.nullish(), github_pat: z.string().nullish(), base_branch: z.string().nullish() }).loose().nullish(),
+    dry_run: z.boolean().default(false),
+  })
+  .loose();
+
+type RequestBody = z.infer<typeof requestBody>;
+
+const jiraPart = z.object({
+  status: z.enum(['created', 'existing', 'planned', 'failed', 'skipped']),
+  issue_id: z.string().nullable(),
+  issue_key: z.string().nullable(),
+  issue_url: z.string().nullable(),
+  error: z.string().nullable(),
+  error_code: z.string().nullable(),
+});
+const githubPart = z.object({
+  status: z.enum(['created', 'updated', 'existing', 'planned', 'failed', 'skipped']),
+  pr_number: z.number().nullable(),
+  pr_url: z.string().nullable(),
+  branch: z.string().nullable(),
+  error: z.string().nullable(),
+});
+const runResponse = z
+  .object({
+    dry_run: z.boolean(),
+    results: z.array(z.object({ item_id: z.string(), jira: jiraPart, github: githubPart })),
+    summary: z.object({ total: z.number(), jira_created: z.number(), prs_created: z.number(), failed: z.number() }),
+    requests: z.array(requestPreview).optional(),
+    notes: z.array(z.string()).optional(),
+  })
+  .meta({ id: 'CreateIssuesAndPrsResponse' });
+
+const accepted = z.object({ run_id: z.string(), status: z.string(), total: z.number(), status_url: z.string() });
+
+const runView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  total: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  result: z.unknown().describe('The create-issues-and-prs response when completed; {error} when failed; null while running'),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+function vulnerabilityFinding(item: z.infer<typeof vulnerability>, repoUrl: string | null) {
+  const title = item.title ?? `${item.package_name} ${item.current_version} is vulnerable${item.cve_ids[0] ? ` (${item.cve_ids[0]})` : ''}`;
+  return {
+    kind: 'vulnerability' as const,
+    title,
+    description: item.description ?? null,
+    severity: item.severity,
+    ecosystem: item.ecosystem,
+    packageName: item.package_name,
+    installedVersion: item.current_version,
+    fixedVersion: item.fixed_version ?? null,
+    advisoryIds: [...item.cve_ids, ...(item.ghsa_ids ?? [])],
+    repoUrl: item.repo_url ?? repoUrl,
+    manifestPath: item.manifest_path ?? null,
+    source: 'create-issues-and-prs',
+    externalRef: item.id,
+  };
+}
+
+/** Seed 000: "credentials passed via JWT token claims", when the body has none. */
+function jiraCredentialsFrom(body: RequestBody, request: FastifyRequest): RequestJiraCredentials | null {
+  const claims = request.principal?.claims ?? {};
+  const pick = (key: 'jira_url' | 'jira_email' | 'jira_pat') => {
+    const fromBody = body.jira?.[key];
+    if (fromBody) return fromBody;
+    const claim = claims[key];
+    return typeof claim === 'string' && claim.length > 0 ? claim : null;
+  };
+  const jiraUrl = pick('jira_url');
+  const pat = pick('jira_pat');
+  if (!jiraUrl || !pat) return null;
+  return { jira_url: jiraUrl, jira_email: pick('jira_email'), jira_pat: pat };
+}
+
+function workItems(body: RequestBody, request: FastifyRequest): { items: WorkItem[]; fieldPrefix: string } {
+  if (body.items && body.vulnerabilities) {
+    throw new AppError('UNPROCESSABLE', 'send either items (seed 001 shape) or vulnerabilities (seed 000 shape), not both', { field: 'items' });
+  }
+  if (body.items) {
+    const count = body.items.length;
+    const jiraRequests = body.jira_issue_requests ?? [];
+    const prRequests = body.github_pr_requests ?? [];
+    if (jiraRequests.length > 0 && jiraRequests.length !== count) {
+      throw new AppError('UNPROCESSABLE', `jira_issue_requests has ${jiraRequests.length} entries but items has ${count}; give exactly one per item, or none`, {
+        field: 'jira_issue_requests',
+      });
+    }
+    if (prRequests.length > 0 && prRequests.length !== count) {
+      throw new AppError('UNPROCESSABLE', `github_pr_requests has ${prRequests.length} entries but items has ${count}; give exactly one per item, or none`, {
+        field: 'github_pr_requests',
+      });
+    }
+    const items = body.items.map((item, index): WorkItem => {
+      const jiraRequest = jiraRequests[index];
+      const prRequest = prRequests[index];
+      return {
+        itemId: item.id,
+        finding: vulnerabilityFinding(item, prRequest?.repo_url ?? body.repo_url ?? null),
+        jiraRequest: jiraRequest
+          ? { credentials: { jira_url: jiraRequest.jira_url, jira_email: jiraRequest.jira_email ?? null, jira_pat: jiraRequest.jira_pat }, fields: jiraRequest.fields }
+          : null,
+        jiraTarget: null,
+        prBranch: prRequest?.branch_name ?? null,
+        prRequested: Boolean(prRequest),
+      };
+    });
+    return { items, fieldPrefix: 'items' };
+  }
+  if (body.vulnerabilities) {
+    const credentials = jiraCredentialsFrom(body, request);
+    const options = { projectKey: body.jira?.project_key ?? null, issueType: body.jira?.issue_type ?? null };
+    const repoUrl = body.github?.repo_url ?? null;
+    const items = body.vulnerabilities.map(
+      (item): WorkItem => ({
+        itemId: item.id,
+        finding: vulnerabilityFinding(item, repoUrl),
+        jiraTarget: { credentials, options },
+        jiraRequest: null,
+        prBranch: null,
+        prRequested: Boolean(body.github?.repo_url),
+      }),
+    );
+    return { items, fieldPrefix: 'vulnerabilities' };
+  }
+  throw new AppError('VALIDATION_FAILED', 'items (seed 001 shape) or vulnerabilities (seed 000 shape) is required', { field: 'items' });
+}
+
+export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
+  const service = ticketServiceFor(context);
+  const runs = new RunStore(context.db.orm);
+  return async (app) => {
+    app.post(
+      '/internal/create-issues-and-prs',
+      {
+        config: { auth: true },
+        bodyLimit: 25 * 1024 * 1024,
+        schema: {
+          tags: ['internal'],
+          summary: 'Create Jira issues (and, later, fix PRs) for findings: seed 001 fully formed requests or seed 000 findings',
+          security: [{ bearerAuth: [] }],
+          body: requestBody,
+          response: { 200: runResponse, 202: accepted, 400: errorResponse, 409: errorResponse, 422: errorResponse, ...authErrors },
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request);
+        const { items, fieldPrefix } = workItems(request.body, request);
+        const run = { context, service, tenant, subject: request.principal?.subject ?? null, dryRun: request.body.dry_run, fieldPrefix };
+        if (items.length <= SYNC_LIMIT || run.dryRun) return runCreateIssuesAndPrs(run, items);
+
+        const created = await runs.create(tenant.orgId, 'create-issues-and-prs', items.length);
+        const logger = request.log;
+        // The credentials stay in this closure only; the run row never holds them.
+        void runCreateIssuesAndPrs({ ...run, onProgress: (done, failed) => runs.progress(created.id, done, failed) }, items)
+          .then((result: RunResponse) => runs.finish(created.id, 'completed', result, { completed: result.summary.total, failed: result.summary.failed }))
+          .catch(async (error: unknown) => {
+            logger.error({ err: error, run_id: created.id }, 'batch run failed');
+            const body = error instanceof AppError ? { error: { code: error.code, message: error.message, field: error.field } } : { error: { code: 'INTERNAL', message: 'the batch failed; see the server log' } };
+            await runs.finish(created.id, 'failed', body, { completed: 0, failed: items.length }).catch(() => {});
+          });
+        return reply.status(202).send({ run_id: created.id, status: created.status, total: created.total, status_url: `/api/v1/runs/${created.id}` });
+      },
+    );
+
+    app.get(
+      '/api/v1/runs/:id',
+      {
+        config: { auth: true },
+        schema: {
+          tags: ['internal'],
+          summary: 'Progress and, when finished, the response of a batch answered with 202',
+          security: [{ bearerAuth: [] }],
+          params: uuidParam,
+          response: { 200: runView, 404: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const found = await runs.get(tenantOf(request).orgId, request.params.id);
+        if (!found) throw new AppError('NOT_FOUND', 'no such run', { field: 'id' });
+        return found;
+      },
+    );
+  };
+}
