@@ -4,4 +4,5 @@ import type { Benchmark } from './lib/types.ts';
 export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   'http-health': () => import('./suites/http-health.ts'),
   'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
+  'jira-fanout': () => import('./suites/jira-fanout.ts'),
 };
