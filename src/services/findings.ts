@@ -307,6 +307,20 @@ export async function findByFingerprints(orm: Orm, orgId: string, fingerprints: 
   return new Map(rows.map((row) => [row.fingerprint, toFinding(row)]));
 }
 
+/** Many findings by id in one query; ids of other organizations are simply absent. */
+export async function getFindings(orm: Orm, orgId: string, ids: string[]): Promise<Map<string, Finding>> {
+  const out = new Map<string, Finding>();
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += 1000) {
+    const rows = await orm
+      .select()
+      .from(findings)
+      .where(and(eq(findings.orgId, orgId), inArray(findings.id, unique.slice(start, start + 1000))));
+    for (const row of rows) out.set(row.id, toFinding(row));
+  }
+  return out;
+}
+
 export async function getFinding(orm: Orm, orgId: string, id: string): Promise<Finding | null> {
   const [row] = await orm
     .select()

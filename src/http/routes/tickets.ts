@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { getFinding } from '../../services/findings.ts';
+import { getFindings } from '../../services/findings.ts';
 import { createTicketForFinding, createTicketsForCase, createTicketsForFindings, ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
 import type { TicketOptions } from '../../services/tickets/ticket-service.ts';
 import { toTicketView } from '../../services/tickets/ticket-view.ts';
@@ -147,12 +147,10 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
           result = await createTicketsForCase(context, service, tenant, { ...common, caseId: request.body.case_id });
         } else {
           const ids = [...new Set(request.body.finding_ids ?? [])];
-          const findings = [];
-          for (const [index, id] of ids.entries()) {
-            const finding = await getFinding(context.db.orm, tenant.orgId, id);
-            if (!finding) throw new AppError('NOT_FOUND', 'no such finding', { field: `finding_ids.${index}` });
-            findings.push(finding);
-          }
+          const found = await getFindings(context.db.orm, tenant.orgId, ids);
+          const missing = ids.findIndex((id) => !found.has(id));
+          if (missing >= 0) throw new AppError('NOT_FOUND', 'no such finding', { field: `finding_ids.${missing}` });
+          const findings = ids.map((id) => found.get(id)!);
           result = await createTicketsForFindings(service, tenant, { ...common, findings });
         }
         return {

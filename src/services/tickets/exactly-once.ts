@@ -195,8 +195,11 @@ async function createClaimed(
     }
   }
   if (options.afterRemoteCreate && created.length > 0) await options.afterRemoteCreate(created.map((entry) => entry.issue));
+  const written = await store.markCreatedMany(created.map(({ index, issue }) => ({ id: rows[index]!.id, issue })));
   for (const { index, issue } of created) {
-    outcomes[index] = { kind: 'created', ticket: await store.markCreated(rows[index]!.id, issue), issue };
+    const ticket = written.get(rows[index]!.id);
+    if (!ticket) throw new Error(`ticket ${rows[index]!.id} vanished while it was being created`);
+    outcomes[index] = { kind: 'created', ticket, issue };
   }
   for (const { index, error, notCreated } of failed) {
     await store.markFailed(rows[index]!.id, error.message, notCreated);

@@ -78,7 +78,10 @@ export async function createTicketsForFindings(
   const session = await service.sessionFor(tenant, request.subject, request.connectionId);
   const existing = await service.existing(tenant, session.connectionId, request.findings.map((finding) => finding.id));
   const fresh = request.findings.filter((finding) => !existing.has(finding.id));
-  const { results: drafts, notes } = await service.draft(session, fresh.map((finding) => subjectOf(finding, request.caseName ?? null)), request.options);
+  const { results: drafts, notes } =
+    fresh.length > 0
+      ? await service.draft(session, fresh.map((finding) => subjectOf(finding, request.caseName ?? null)), request.options)
+      : { results: [], notes: [] };
   const byFinding = new Map<string, BulkItemResult>();
   for (const [id, ticket] of existing) byFinding.set(id, { finding_id: id, status: 'existing', ticket, error: null });
   const ready = drafts.flatMap((draft, index) => {

@@ -71,6 +71,33 @@ export class TicketStore {
     return claimed;
   }
 
+  /** markCreated for many rows in a few statements (a bulk create answers 50 keys at a time). */
+  async markCreatedMany(entries: { id: string; issue: { id: string; key: string; url: string } }[]): Promise<Map<string, TicketRow>> {
+    const out = new Map<string, TicketRow>();
+    for (let start = 0; start < entries.length; start += 300) {
+      const chunk = entries.slice(start, start + 300);
+      const pick = (value: (entry: (typeof chunk)[number]) => string) =>
+        sql`(case ${sql.join(
+          chunk.map((entry) => sql`when ${tickets.id} = ${entry.id} then ${value(entry)}`),
+          sql` `,
+        )} end)`;
+      const rows = await this.#orm
+        .update(tickets)
+        .set({
+          syncState: 'created',
+          externalId: pick((entry) => entry.issue.id),
+          externalKey: pick((entry) => entry.issue.key),
+          url: pick((entry) => entry.issue.url),
+          lastError: null,
+          updatedAt: sql`now()`,
+        })
+        .where(inArray(tickets.id, chunk.map((entry) => entry.id)))
+        .returning();
+      for (const row of rows) out.set(row.id, row);
+    }
+    return out;
+  }
+
   async markCreated(id: string, issue: { id: string; key: string; url: string }, status?: { name: string; priority: string | null; state: string }): Promise<TicketRow> {
     const [row] = await this.#orm
       .update(tickets)
