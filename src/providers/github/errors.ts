@@ -19,6 +19,7 @@ export const GITHUB_UNAVAILABLE = 'GITHUB_UNAVAILABLE';
 export const GITHUB_UNREACHABLE = 'GITHUB_UNREACHABLE';
 export const GITHUB_URL_REFUSED = 'GITHUB_URL_REFUSED';
 export const GITHUB_BAD_RESPONSE = 'GITHUB_BAD_RESPONSE';
+export const GITHUB_RESPONSE_TOO_LARGE = 'GITHUB_RESPONSE_TOO_LARGE';
 export const GITHUB_BAD_REPO_URL = 'GITHUB_BAD_REPO_URL';
 
 export type GitHubErrorCode =
@@ -36,6 +37,7 @@ export type GitHubErrorCode =
   | typeof GITHUB_UNREACHABLE
   | typeof GITHUB_URL_REFUSED
   | typeof GITHUB_BAD_RESPONSE
+  | typeof GITHUB_RESPONSE_TOO_LARGE
   | typeof GITHUB_BAD_REPO_URL;
 
 export interface GitHubErrorDetails {

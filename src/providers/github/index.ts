@@ -5,3 +5,4 @@
 export * from './errors.ts';
 export { parseRepoUrl } from './parse-repo-url.ts';
 export type * from './types.ts';
+export { createGitHubClient } from './client.ts';
