@@ -6,9 +6,11 @@ import type { AppContext } from '../../context.ts';
 import type { JobKind } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
 import { commentHandler } from './comment.ts';
+import { createHandler } from './create.ts';
 
 export function productHandlers(context: AppContext): Partial<Record<JobKind, JobHandler>> {
   return {
     comment: commentHandler(context),
+    create: createHandler(context),
   };
 }

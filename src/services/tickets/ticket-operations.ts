@@ -62,7 +62,7 @@ export async function createTicketForFinding(context: AppContext, service: Ticke
     throw outcomeError({ kind: 'failed', ticket: null, code: drafted.code, message: drafted.message, retryable: false, ...(drafted.field ? { field: drafted.field } : {}) });
   }
   if (request.dryRun) return { status: 'planned', requests: service.previewRequests(session, [drafted.draft]), notes };
-  const [outcome] = await service.create(session, tenant, [drafted.draft]);
+  const [outcome] = await service.create(session, tenant, [drafted.draft], { ticketOptions: request.options });
   if (!outcome) throw new Error('no outcome for the ticket');
   if (outcome.kind === 'failed') throw outcomeError(outcome);
   // Seed 002 answers with the status; a fresh issue's status is read back once.
@@ -95,7 +95,7 @@ export async function createTicketsForFindings(
     requests = ready.length > 0 ? service.previewRequests(session, ready) : [];
     for (const draft of ready) byFinding.set(draft.findingId, { finding_id: draft.findingId, status: 'planned', ticket: null, error: null });
   } else if (ready.length > 0) {
-    const outcomes = await service.create(session, tenant, ready);
+    const outcomes = await service.create(session, tenant, ready, { ticketOptions: request.options });
     outcomes.forEach((outcome, index) => {
       const findingId = ready[index]!.findingId;
       byFinding.set(

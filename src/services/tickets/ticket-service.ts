@@ -221,17 +221,35 @@ export class TicketService {
    * Creates the issues exactly once. Items of a bulk call that failed in a way worth retrying are
    * retried once, one by one, at once; what still fails is reported per item.
    */
-  async create(session: JiraSession, tenant: Tenant, drafts: IssueDraft[]): Promise<TicketOutcome[]> {
-    const scope = { orgId: tenant.orgId, connectionId: session.connectionId, provider: session.provider, createdBy: tenant.userId };
-    const options = { consistencyWindowMs: this.#options.consistencyWindowMs, ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}) };
+  async create(session: JiraSession, tenant: Tenant, drafts: IssueDraft[], options: { requeue?: boolean; ticketOptions?: TicketOptions } = {}): Promise<TicketOutcome[]> {
+    const scope = { orgId: tenant.orgId, connectionId: session.connectionId, provider: session.provider, createdBy: tenant.userId || null };
+    const exactly = { consistencyWindowMs: this.#options.consistencyWindowMs, ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}) };
     const logger = this.#context.logger.child({ component: 'tickets', connection_id: session.connectionId });
     const started = performance.now();
-    const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, options, logger);
+    const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, exactly, logger);
     if (drafts.length > 1) {
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.kind !== 'failed' || !outcome.retryable || outcome.code.startsWith('TICKET_')) continue;
-        const [again] = await createIssuesExactlyOnce(this.#store, session.client, scope, [drafts[index]!], options, logger);
+        const [again] = await createIssuesExactlyOnce(this.#store, session.client, scope, [drafts[index]!], exactly, logger);
         if (again) outcomes[index] = again;
+      }
+    }
+    // What could not finish now heals in the background, on stored credentials only (a request's
+    // own token is never queued).
+    if (options.requeue !== false && !session.ephemeral) {
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.kind !== 'failed' || !outcome.retryable) continue;
+        await this.#context.queue.enqueue(
+          'create',
+          {
+            org_id: tenant.orgId,
+            connection_id: session.connectionId,
+            finding_id: drafts[index]!.findingId,
+            options: options.ticketOptions ?? { projectKey: drafts[index]!.projectKey },
+            requested_by: tenant.userId || null,
+          },
+          { singletonKey: `create:${session.connectionId}:${drafts[index]!.findingId}`, startAfterSeconds: Math.ceil((outcome.retryAfterMs ?? 5_000) / 1000) },
+        );
       }
     }
     await recordAudit(this.#context.db.orm, {
