@@ -23,7 +23,8 @@ import type {
 
 /** Text up to this size goes inline in the tree request (one request instead of one per file). */
 const INLINE_CONTENT_LIMIT = 512 * 1024;
-const FILE_MODES = new Set(['100644', '100755', '120000']);
+type FileMode = '100644' | '100755' | '120000';
+const FILE_MODES: ReadonlySet<string> = new Set<FileMode>(['100644', '100755', '120000']);
 /** Walking parents when the compare API is missing (the simulator, old GHES) stops after this many. */
 const MAX_WALKED_COMMITS = 250;
 
@@ -144,7 +145,7 @@ export function createGitHubClient(target: GitHubTarget, deps: GitHubClientDeps)
 
   async function treeItem(ref: RepoRef, file: CommitFile, index: number) {
     checkFilePath(file.path, index);
-    const mode = file.mode ?? '100644';
+    const mode = (file.mode ?? '100644') as FileMode;
     if (!FILE_MODES.has(mode)) throw new GitHubError(GITHUB_VALIDATION, `file mode ${JSON.stringify(mode)} is not one of 100644, 100755, 120000`, { field: `files[${index}].mode` });
     const bytes = typeof file.content === 'string' ? null : file.content;
     const text = typeof file.content === 'string' ? file.content : isUtf8(file.content) ? file.content.toString('utf8') : null;
