@@ -92,7 +92,7 @@ describe('/api/v1 connections and tickets', () => {
     expect(created.statusCode).toBe(201);
     const ticket = created.json();
     const issue = fixture.jira.admin.issue(ticket.external_key)!;
-    const priorities = await (await fetch(`${fixture.jira.url}/rest/api/3/priority`, { headers: { authorization: fixture.jira.credentials.basicAuthHeader } })).json();
+    const priorities = (await (await fetch(`${fixture.jira.url}/rest/api/3/priority`, { headers: { authorization: fixture.jira.credentials.basicAuthHeader } })).json()) as { id: string; name: string }[];
     expect(priorities.find((priority: { id: string }) => priority.id === issue.priorityId)?.name).toBe('Highest');
     expect(issue.duedate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const again = await inject('POST', '/api/v1/tickets', { finding_id: findingIds[0], project_key: 'SEC', issue_type: 'Bug' });
