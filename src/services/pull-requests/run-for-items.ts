@@ -1,0 +1,226 @@
+/**
+ * The PR half of `POST /internal/create-issues-and-prs`: turns each item's PR plan into engine
+ * requests (one per repository and branch; items bumping the same package to the same version share
+ * one, and seed 000's `group: true` puts a repository's findings on one branch), runs them one after
+ * another (GitHub's secondary limits punish bursts of writes), then links each ticket to its PR — or
+ * says on the ticket why no PR could fix it.
+ */
+import type { JiraClient } from '../../providers/jira/index.ts';
+import { parseRepoUrl } from '../../providers/github/index.ts';
+import { canonicalEcosystem } from './ecosystems.ts';
+import { type EngineDeps, openFixPullRequest } from './engine.ts';
+import { describeFailure } from './errors.ts';
+import { explainNotFixable, linkPullRequestOnIssue } from './jira-link.ts';
+import type { Advisory, FileDiff, FixItem, FixOutcome, FixRequest, ItemEdit, Transport } from './types.ts';
+
+export interface PrPlan {
+  repoUrl: string;
+  /** null: use the org's stored github connection. */
+  token: string | null;
+  baseBranch: string | null;
+  branch: string | null;
+  title: string | null;
+  body: string | null;
+  packageName: string;
+  ecosystem: string;
+  fixedVersion: string | null;
+  currentVersion: string | null;
+  manifestPaths: string[] | null;
+  advisories: Advisory[];
+  group: boolean;
+  transport: Transport;
+  labels: string[] | null;
+  /** Seed 001 `comment_with_pr_link` (seed 000: always). */
+  commentOnTicket: boolean;
+}
+
+export interface PrWork {
+  index: number;
+  plan: PrPlan;
+  findingId: string | null;
+  ticket: { key: string; url: string | null; ticketId: string | null } | null;
+  /** The Jira client the ticket was created with, for the comment and remote link. */
+  jira: JiraClient | null;
+}
+
+export interface GithubPartResult {
+  status: 'created' | 'updated' | 'existing' | 'planned' | 'failed' | 'skipped';
+  pr_number: number | null;
+  pr_url: string | null;
+  branch: string | null;
+  base: string | null;
+  error: string | null;
+  error_code: string | null;
+  /** Why nothing was pushed or opened (not fixable, already fixed, someone else's branch). */
+  note: string | null;
+  /** `not-declared`, `hashes-required`, `git-source`, … when no manifest edit can fix it. */
+  reason_code: string | null;
+  /** Whether the Jira issue got the PR link (or the reason) as a comment in this run. */
+  jira_commented: boolean;
+}
+
+export interface PullRequestPreview {
+  repo: string;
+  branch: string;
+  base: string | null;
+  status: string;
+  title: string | null;
+  body: string | null;
+  files: FileDiff[];
+  pr_number: number | null;
+  pr_url: string | null;
+}
+
+export interface StoredGithub {
+  token: string;
+  connectionId: string;
+}
+
+export interface RunPullRequestsInput {
+  work: PrWork[];
+  dryRun: boolean;
+  deps: EngineDeps;
+  /** The org's (or user's) github connection, looked up only when an item has no token. */
+  storedToken: () => Promise<StoredGithub | null>;
+}
+
+function part(status: GithubPartResult['status'], extra: Partial<GithubPartResult> = {}): GithubPartResult {
+  return { status, pr_number: null, pr_url: null, branch: null, base: null, error: null, error_code: null, note: null, reason_code: null, jira_commented: false, ...extra };
+}
+
+interface Group {
+  request: FixRequest;
+  /** Work entries and the position of their (merged) item in request.items. */
+  members: { work: PrWork; position: number }[];
+}
+
+export async function runPullRequests(input: RunPullRequestsInput): Promise<{ parts: Map<number, GithubPartResult>; previews: PullRequestPreview[] }> {
+  const parts = new Map<number, GithubPartResult>();
+  const previews: PullRequestPreview[] = [];
+  let stored: StoredGithub | null | undefined;
+  const groups = new Map<string, Group>();
+
+  for (const work of input.work) {
+    const { plan } = work;
+    if (!plan.fixedVersion) {
+      parts.set(work.index, part('skipped', { note: 'no fixed version is known for this finding; nothing to bump' }));
+      continue;
+    }
+    let webUrl: string;
+    try {
+      webUrl = parseRepoUrl(plan.repoUrl).webUrl;
+    } catch (error) {
+      const failure = describeFailure(error, plan.token ?? '');
+      parts.set(work.index, part('failed', { error: failure.message, error_code: failure.code }));
+      continue;
+    }
+    let token = plan.token;
+    let connectionId: string | null = null;
+    if (!token) {
+      if (stored === undefined) stored = await input.storedToken();
+      if (!stored) {
+        parts.set(work.index, part('failed', { error: 'no GitHub token: pass github_pat, put it in the JWT claims, or connect GitHub (POST /api/v1/connections)', error_code: 'NOT_CONNECTED' }));
+        continue;
+      }
+      token = stored.token;
+      connectionId = stored.connectionId;
+    }
+    const itemKey = `${canonicalEcosystem(plan.ecosystem)}|${plan.packageName}|${plan.fixedVersion}`;
+    const branchKey = plan.group ? `group|${plan.baseBranch ?? ''}` : (plan.branch ?? itemKey);
+    const key = JSON.stringify([webUrl, token, branchKey, plan.transport]);
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        request: {
+          repoUrl: plan.repoUrl,
+          token,
+          baseBranch: plan.baseBranch,
+          items: [],
+          branch: plan.branch,
+          group: plan.group,
+          title: plan.title,
+          body: plan.body,
+          transport: plan.transport,
+          ...(plan.labels ? { labels: plan.labels } : {}),
+          dryRun: input.dryRun,
+          connectionId,
+        },
+        members: [],
+      };
+      groups.set(key, group);
+    }
+    group.members.push({ work, position: mergeItem(group.request.items, work, itemKey) });
+  }
+
+  for (const group of groups.values()) {
+    const outcome = await openFixPullRequest(group.request, input.deps);
+    if (input.dryRun || outcome.files.length > 0 || outcome.status !== 'failed') {
+      previews.push({ repo: outcome.repo, branch: outcome.branch, base: outcome.base, status: outcome.status, title: outcome.title, body: outcome.body, files: outcome.files, pr_number: outcome.prNumber, pr_url: outcome.prUrl });
+    }
+    for (const { work, position } of group.members) {
+      const result = itemPart(outcome, outcome.items[position]);
+      if (!input.dryRun) await linkTicket(work, outcome, result, outcome.items[position]);
+      parts.set(work.index, result);
+    }
+  }
+  return { parts, previews };
+}
+
+/** Items bumping the same package to the same version are one bump with several tickets. */
+function mergeItem(items: FixItem[], work: PrWork, key: string): number {
+  const { plan } = work;
+  const found = items.findIndex((item) => `${canonicalEcosystem(item.ecosystem)}|${item.packageName}|${item.fixedVersion}` === key);
+  const ticket = work.ticket ? { key: work.ticket.key, url: work.ticket.url } : null;
+  if (found >= 0) {
+    const item = items[found]!;
+    item.advisories.push(...plan.advisories.filter((advisory) => !item.advisories.some((known) => known.id === advisory.id)));
+    if (ticket) item.tickets = [...(item.tickets ?? []), ticket];
+    if (work.findingId) item.findingIds = [...(item.findingIds ?? []), work.findingId];
+    if (work.ticket?.ticketId) item.ticketIds = [...(item.ticketIds ?? []), work.ticket.ticketId];
+    if (plan.manifestPaths) item.manifestPaths = [...new Set([...(item.manifestPaths ?? []), ...plan.manifestPaths])];
+    return found;
+  }
+  items.push({
+    packageName: plan.packageName,
+    ecosystem: plan.ecosystem,
+    fixedVersion: plan.fixedVersion!,
+    currentVersion: plan.currentVersion,
+    advisories: [...plan.advisories],
+    manifestPaths: plan.manifestPaths,
+    ticket,
+    findingIds: work.findingId ? [work.findingId] : [],
+    ticketIds: work.ticket?.ticketId ? [work.ticket.ticketId] : [],
+  });
+  return items.length - 1;
+}
+
+function itemPart(outcome: FixOutcome, edit: ItemEdit | undefined): GithubPartResult {
+  const common = { branch: outcome.branch, base: outcome.base, pr_number: outcome.prNumber, pr_url: outcome.prUrl };
+  if (outcome.status === 'failed') return part('failed', { ...common, error: outcome.error, error_code: outcome.code });
+  if (edit?.status === 'not_fixable') return part('skipped', { ...common, note: edit.reason ?? null, reason_code: edit.reasonCode ?? 'not-fixable' });
+  if (outcome.status === 'not_fixable') return part('skipped', { ...common, note: outcome.note, reason_code: outcome.code });
+  if (edit?.status === 'satisfied' && outcome.status !== 'existing') {
+    return part('skipped', { ...common, note: `${outcome.base ?? 'the base branch'} already requires ${edit.packageName} ${edit.fixedVersion} or later`, reason_code: 'already-satisfied' });
+  }
+  return part(outcome.status, { ...common, note: outcome.note });
+}
+
+async function linkTicket(work: PrWork, outcome: FixOutcome, result: GithubPartResult, edit: ItemEdit | undefined): Promise<void> {
+  if (!work.ticket || !work.jira || !work.plan.commentOnTicket) return;
+  try {
+    if (result.reason_code && result.reason_code !== 'already-satisfied' && edit?.status === 'not_fixable' && edit.reason) {
+      const done = await explainNotFixable(work.jira, work.ticket.key, { repo: outcome.repo, code: result.reason_code, reason: edit.reason });
+      result.jira_commented = done.commented;
+    } else if (result.pr_url && result.pr_number !== null && ['created', 'updated', 'existing'].includes(result.status)) {
+      const done = await linkPullRequestOnIssue(work.jira, work.ticket.key, { url: result.pr_url, number: result.pr_number, title: outcome.title ?? '', repo: repoName(outcome.repo), branch: outcome.branch }, { comment: true });
+      result.jira_commented = done.commented;
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    result.note = `${result.note ? `${result.note}; ` : ''}the Jira issue ${work.ticket.key} could not be linked: ${message}`;
+  }
+}
+
+function repoName(webUrl: string): string {
+  return webUrl.split('/').slice(-2).join('/');
+}
