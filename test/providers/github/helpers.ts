@@ -1,20 +1,21 @@
 /** Builds a GitHub client wired like production: outbound client with the guard allow-listing the local simulator. */
-import { pino } from 'pino';
-import { createOutboundClient, createOutboundGuard, type OutboundClient } from '../../../src/http-client/index.ts';
+import { type Logger, pino } from 'pino';
+import { createOutboundClient, createOutboundGuard, type OutboundCallEvent, type OutboundClient } from '../../../src/http-client/index.ts';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions, type GitHubTarget } from '../../../src/providers/github/index.ts';
 
-export const silentLogger = pino({ level: 'silent' });
+export const silentLogger: Logger = pino({ level: 'silent' });
 
 /** A logger whose lines (as JSON text) are kept, to check that no secret reaches them. */
-export function capturingLogger(): { logger: ReturnType<typeof pino>; lines: string[] } {
+export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+  const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
   return { logger, lines };
 }
 
-export function outbound(logger = silentLogger): OutboundClient {
+export function outbound(logger: Logger = silentLogger, onCall?: (event: OutboundCallEvent) => void): OutboundClient {
   return createOutboundClient({
     logger,
+    ...(onCall ? { onCall } : {}),
     guard: createOutboundGuard({ allowedHosts: ['127.0.0.1', 'localhost'] }),
     defaultTimeoutMs: 10_000,
     // The GitHub client asks for one attempt per request; this default must not matter.
@@ -28,7 +29,7 @@ export const FAST: Partial<GitHubClientOptions> = { secondMs: 10, writeIntervalM
 
 export function makeClient(
   target: GitHubTarget,
-  extra: { http?: OutboundClient; logger?: ReturnType<typeof pino>; options?: Partial<GitHubClientOptions> } = {},
+  extra: { http?: OutboundClient; logger?: Logger; options?: Partial<GitHubClientOptions> } = {},
 ): { client: GitHubClient; http: OutboundClient } {
   const logger = extra.logger ?? silentLogger;
   const http = extra.http ?? outbound(logger);
