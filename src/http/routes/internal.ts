@@ -7,6 +7,11 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { checkBranchName, GitError } from '../../git/index.ts';
+import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
+import { OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
+import { checkManifestPath, ManifestPathError } from '../../services/pull-requests/index.ts';
+import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
 import { type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
 import { RunStore } from '../../services/internal/runs.ts';
 import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
@@ -60,7 +65,9 @@ const githubPrRequest = z
     package_name: z.string().nullish(),
     current_version: z.string().nullish(),
     new_version: z.string().nullish(),
-    dependency_files: z.array(z.string()).nullish(),
+    dependency_files: z.array(z.string().max(1000)).max(100).nullish(),
+    transport: z.enum(['api', 'git']).nullish(),
+    labels: z.array(z.string().trim().min(1).max(50)).max(20).nullish(),
   })
   .loose();
 
@@ -84,7 +91,18 @@ const requestBody = z
       })
       .loose()
       .nullish(),
-    github: z.object({ repo_url: url.nullish(), github_pat: z.string().nullish(), base_branch: z.string().nullish() }).loose().nullish(),
+    github: z
+      .object({
+        repo_url: url.nullish(),
+        github_pat: z.string().max(4096).nullish(),
+        base_branch: z.string().trim().min(1).max(255).nullish(),
+        /** One PR per repository for all its findings instead of one per package. */
+        group: z.boolean().default(false),
+        transport: z.enum(['api', 'git']).default('api'),
+        labels: z.array(z.string().trim().min(1).max(50)).max(20).nullish(),
+      })
+      .loose()
+      .nullish(),
     dry_run: z.boolean().default(false),
   })
   .loose();
@@ -104,7 +122,23 @@ const githubPart = z.object({
   pr_number: z.number().nullable(),
   pr_url: z.string().nullable(),
   branch: z.string().nullable(),
+  base: z.string().nullable(),
   error: z.string().nullable(),
+  error_code: z.string().nullable(),
+  note: z.string().nullable().describe('Why nothing was pushed or opened: not fixable by a manifest edit, already fixed, a branch someone else pushed to'),
+  reason_code: z.string().nullable().describe('not-declared (transitive only), hashes-required, git-source, path-source, already-satisfied, …'),
+  jira_commented: z.boolean(),
+});
+const pullRequestPreview = z.object({
+  repo: z.string(),
+  branch: z.string(),
+  base: z.string().nullable(),
+  status: z.string(),
+  title: z.string().nullable(),
+  body: z.string().nullable(),
+  files: z.array(z.object({ path: z.string(), diff: z.string() })),
+  pr_number: z.number().nullable(),
+  pr_url: z.string().nullable(),
 });
 const runResponse = z
   .object({
@@ -112,6 +146,7 @@ const runResponse = z
     results: z.array(z.object({ item_id: z.string(), jira: jiraPart, github: githubPart })),
     summary: z.object({ total: z.number(), jira_created: z.number(), prs_created: z.number(), failed: z.number() }),
     requests: z.array(requestPreview).optional(),
+    pull_requests: z.array(pullRequestPreview).optional().describe('Dry run: each PR that would be opened or updated, with the unified diff of every file'),
     notes: z.array(z.string()).optional(),
   })
   .meta({ id: 'CreateIssuesAndPrsResponse' });
@@ -192,8 +227,7 @@ function workItems(body: RequestBody, request: FastifyRequest): { items: WorkIte
           ? { credentials: { jira_url: jiraRequest.jira_url, jira_email: jiraRequest.jira_email ?? null, jira_pat: jiraRequest.jira_pat }, fields: jiraRequest.fields }
           : null,
         jiraTarget: null,
-        prBranch: prRequest?.branch_name ?? null,
-        prRequested: Boolean(prRequest),
+        pr: prRequest ? seed001Plan(body, request, item, prRequest, jiraRequest?.comment_with_pr_link ?? true) : null,
       };
     });
     return { items, fieldPrefix: 'items' };
@@ -208,13 +242,120 @@ function workItems(body: RequestBody, request: FastifyRequest): { items: WorkIte
         finding: vulnerabilityFinding(item, repoUrl),
         jiraTarget: { credentials, options },
         jiraRequest: null,
-        prBranch: null,
-        prRequested: Boolean(body.github?.repo_url),
+        pr: seed000Plan(body, request, item),
       }),
     );
     return { items, fieldPrefix: 'vulnerabilities' };
   }
   throw new AppError('VALIDATION_FAILED', 'items (seed 001 shape) or vulnerabilities (seed 000 shape) is required', { field: 'items' });
+}
+
+function advisoriesOf(item: z.infer<typeof vulnerability>) {
+  return [...item.cve_ids, ...(item.ghsa_ids ?? [])].map((id) => ({ id, severity: item.severity }));
+}
+
+/** Seed 000: "credentials passed via JWT token claims" applies to the GitHub PAT too. */
+function githubToken(fromBody: string | null | undefined, request: FastifyRequest): string | null {
+  if (fromBody) return fromBody;
+  const claim = request.principal?.claims?.github_pat;
+  return typeof claim === 'string' && claim.length > 0 ? claim : null;
+}
+
+function seed001Plan(body: RequestBody, request: FastifyRequest, item: z.infer<typeof vulnerability>, pr: z.infer<typeof githubPrRequest>, comment: boolean): PrPlan | null {
+  const repoUrl = pr.repo_url ?? body.repo_url ?? item.repo_url;
+  if (!repoUrl) return null;
+  return {
+    repoUrl,
+    token: githubToken(pr.github_pat ?? body.github_pat, request),
+    baseBranch: pr.base_branch ?? null,
+    branch: pr.branch_name ?? null,
+    title: pr.title ?? null,
+    body: pr.body ?? null,
+    packageName: pr.package_name ?? item.package_name,
+    ecosystem: item.ecosystem,
+    fixedVersion: pr.new_version ?? item.fixed_version ?? null,
+    currentVersion: pr.current_version ?? item.current_version,
+    manifestPaths: pr.dependency_files && pr.dependency_files.length > 0 ? pr.dependency_files : (item.manifest_path ? [item.manifest_path] : null),
+    advisories: advisoriesOf(item),
+    group: false,
+    transport: pr.transport ?? 'api',
+    labels: pr.labels ?? null,
+    commentOnTicket: comment,
+  };
+}
+
+function seed000Plan(body: RequestBody, request: FastifyRequest, item: z.infer<typeof vulnerability>): PrPlan | null {
+  const github = body.github;
+  const repoUrl = item.repo_url ?? github?.repo_url;
+  if (!repoUrl) return null;
+  return {
+    repoUrl,
+    token: githubToken(github?.github_pat, request),
+    baseBranch: github?.base_branch ?? null,
+    branch: null,
+    title: null,
+    body: null,
+    packageName: item.package_name,
+    ecosystem: item.ecosystem,
+    fixedVersion: item.fixed_version ?? null,
+    currentVersion: item.current_version,
+    manifestPaths: item.manifest_path ? [item.manifest_path] : null,
+    advisories: advisoriesOf(item),
+    group: github?.group ?? false,
+    transport: github?.transport ?? 'api',
+    labels: github?.labels ?? null,
+    commentOnTicket: true,
+  };
+}
+
+/**
+ * Every repository URL, branch name and manifest path is checked before anything is written (no
+ * finding, no issue): a bad one is the caller's mistake and fails the whole request with its field.
+ */
+async function checkPullRequestInputs(context: AppContext, body: RequestBody, items: WorkItem[]): Promise<void> {
+  const prefix = body.items ? 'github_pr_requests' : 'vulnerabilities';
+  const seen = new Set<string>();
+  for (const [index, item] of items.entries()) {
+    const plan = item.pr;
+    if (!plan) continue;
+    const field = `${prefix}.${index}`;
+    let apiUrl: string;
+    try {
+      apiUrl = parseRepoUrl(plan.repoUrl).apiUrl;
+    } catch (error) {
+      if (error instanceof GitHubError) throw new AppError('GITHUB_BAD_REPO_URL', error.message, { field: `${field}.repo_url` });
+      throw error;
+    }
+    if (!seen.has(apiUrl)) {
+      seen.add(apiUrl);
+      try {
+        await context.outboundGuard.check(apiUrl);
+      } catch (error) {
+        // Only the address policy is the caller's mistake; DNS or network trouble fails that item later.
+        if (error instanceof OutboundError && error.code === OUTBOUND_URL_REFUSED) {
+          throw new AppError('GITHUB_URL_REFUSED', `${field}.repo_url is refused: ${error.reason ?? error.message}`, { field: `${field}.repo_url` });
+        }
+      }
+    }
+    if (plan.branch) {
+      try {
+        checkBranchName(plan.branch);
+      } catch (error) {
+        if (error instanceof GitError) throw new AppError('GITHUB_BAD_BRANCH', error.message, { field: `${field}.branch_name` });
+        throw error;
+      }
+    }
+    for (const [position, path] of (plan.manifestPaths ?? []).entries()) {
+      try {
+        checkManifestPath(path);
+      } catch (error) {
+        if (error instanceof ManifestPathError) {
+          throw new AppError('GITHUB_MANIFEST_PATH_REFUSED', error.message, { field: body.items ? `${field}.dependency_files.${position}` : `${field}.manifest_path` });
+        }
+        throw error;
+      }
+    }
+  }
 }
 
 export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
@@ -228,7 +369,7 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
         bodyLimit: 25 * 1024 * 1024,
         schema: {
           tags: ['internal'],
-          summary: 'Create Jira issues (and, later, fix PRs) for findings: seed 001 fully formed requests or seed 000 findings',
+          summary: 'Create Jira issues and fix PRs for findings: seed 001 fully formed requests or seed 000 findings; the PR link is commented on each issue',
           security: [{ bearerAuth: [] }],
           body: requestBody,
           response: { 200: runResponse, 202: accepted, 400: errorResponse, 409: errorResponse, 422: errorResponse, ...authErrors },
@@ -237,6 +378,7 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const tenant = tenantOf(request);
         const { items, fieldPrefix } = workItems(request.body, request);
+        await checkPullRequestInputs(context, request.body, items);
         const run = { context, service, tenant, subject: request.principal?.subject ?? null, dryRun: request.body.dry_run, fieldPrefix };
         if (items.length <= SYNC_LIMIT || run.dryRun) return runCreateIssuesAndPrs(run, items);
 

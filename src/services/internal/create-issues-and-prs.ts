@@ -1,13 +1,15 @@
 /**
  * `POST /internal/create-issues-and-prs` (seeds 000 and 001): findings in, one Jira issue each out,
- * exactly once. Seed 001 sends fully formed Jira `fields` (sent as given, plus our fingerprint label);
- * seed 000 sends findings and we build the fields. Credentials sent with the request serve this run
- * only. The pull-request half is not implemented yet and says so per item.
+ * exactly once, then the fix PR (src/services/pull-requests), then the PR link on the issue. Seed 001
+ * sends fully formed Jira `fields` and PR requests (sent as given, plus our fingerprint label and the
+ * ticket key); seed 000 sends findings and we build both. Credentials sent with the request serve this
+ * run only: they are held in memory, never stored or logged.
  */
 import type { AppContext } from '../../context.ts';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { Finding, FindingInput } from '../findings.ts';
+import { type GithubPartResult, type PrPlan, type PrWork, type PullRequestPreview, runPullRequests } from '../pull-requests/run-for-items.ts';
 import { findByFingerprints, previewFinding, upsertFindings } from '../findings.ts';
 import { checkUrl } from '../connections.ts';
 import type { Tenant } from '../tenancy.ts';
@@ -26,13 +28,7 @@ export interface JiraPart {
   error_code: string | null;
 }
 
-export interface GithubPart {
-  status: 'created' | 'updated' | 'existing' | 'planned' | 'failed' | 'skipped';
-  pr_number: number | null;
-  pr_url: string | null;
-  branch: string | null;
-  error: string | null;
-}
+export type GithubPart = GithubPartResult;
 
 export interface ItemResult {
   item_id: string;
@@ -45,6 +41,8 @@ export interface RunResponse {
   results: ItemResult[];
   summary: { total: number; jira_created: number; prs_created: number; failed: number };
   requests?: RequestPreview[];
+  /** Dry run: each PR that would be opened or updated, with the exact diff of every file. */
+  pull_requests?: PullRequestPreview[];
   notes?: string[];
 }
 
@@ -56,15 +54,12 @@ export interface WorkItem {
   jiraRequest: { credentials: RequestJiraCredentials; fields: Record<string, unknown> } | null;
   /** Seed 000: where to file it. */
   jiraTarget: { credentials: RequestJiraCredentials | null; options: TicketOptions } | null;
-  /** Branch named by the caller's PR request, if any (reported back). */
-  prBranch: string | null;
-  prRequested: boolean;
+  /** The fix PR to open for it (seed 001 `github_pr_requests[i]`, seed 000 `github`), if any. */
+  pr: PrPlan | null;
 }
 
-const PR_NOT_ATTEMPTED = 'not attempted: this version opens Jira issues only; fix pull requests are not implemented yet';
-
-function githubPart(item: WorkItem): GithubPart {
-  return { status: 'skipped', pr_number: null, pr_url: null, branch: item.prBranch, error: item.prRequested ? PR_NOT_ATTEMPTED : null };
+function skippedGithub(): GithubPart {
+  return { status: 'skipped', pr_number: null, pr_url: null, branch: null, base: null, error: null, error_code: null, note: null, reason_code: null, jira_commented: false };
 }
 
 function jiraFromOutcome(outcome: TicketOutcome): JiraPart {
@@ -125,6 +120,9 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       );
 
   const jira: (JiraPart | undefined)[] = new Array(items.length);
+  // Kept per item for the PR half: the ticket row (PR ↔ ticket link) and the session (comment, remote link).
+  const ticketIds: (string | null)[] = new Array(items.length).fill(null);
+  const sessions: (JiraSession | null)[] = new Array(items.length).fill(null);
   const requests: RequestPreview[] = [];
   const notes: string[] = [];
 
@@ -154,6 +152,7 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       for (const index of indexes) jira[index] = failedJira(code, message);
       continue;
     }
+    for (const index of indexes) sessions[index] = session;
 
     const drafts: { index: number; draft: IssueDraft }[] = [];
     if (first.jiraRequest) {
@@ -198,9 +197,10 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       // In chunks, so progress of a large run is visible while it works.
       for (let start = 0; start < drafts.length; start += 250) {
         const chunk = drafts.slice(start, start + 250);
-        const outcomes = await service.create(session, tenant, chunk.map((entry) => entry.draft));
+        const outcomes = await service.create(session, tenant, chunk.map((entry) => entry.draft), first.jiraTarget ? { ticketOptions: first.jiraTarget.options } : {});
         outcomes.forEach((outcome, position) => {
           jira[chunk[position]!.index] = jiraFromOutcome(outcome);
+          ticketIds[chunk[position]!.index] = outcome.ticket?.id ?? null;
         });
         done += chunk.length;
         await run.onProgress?.(done, jira.filter((part) => part?.status === 'failed').length);
@@ -208,10 +208,33 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
     }
   }
 
+  // Jira first, so each PR names its ticket; then the PRs; then the PR link on each ticket.
+  const work: PrWork[] = [];
+  items.forEach((item, index) => {
+    if (!item.pr) return;
+    const part = jira[index];
+    const issueKey = part && (part.status === 'created' || part.status === 'existing') ? part.issue_key : null;
+    work.push({
+      index,
+      plan: item.pr,
+      findingId: run.dryRun ? null : (findings[index]?.id ?? null),
+      ticket: issueKey ? { key: issueKey, url: part?.issue_url ?? null, ticketId: ticketIds[index] ?? null } : null,
+      jira: sessions[index]?.client ?? null,
+    });
+  });
+  const prs = work.length > 0
+    ? await runPullRequests({
+        work,
+        dryRun: run.dryRun,
+        deps: { http: context.outbound, guard: context.outboundGuard, logger: context.logger.child({ component: 'pull-requests' }), orm: run.dryRun ? null : context.db.orm, orgId: tenant.orgId },
+        storedToken: () => storedGithub(run),
+      })
+    : { parts: new Map<number, GithubPart>(), previews: [] };
+
   const results: ItemResult[] = items.map((item, index) => ({
     item_id: item.itemId,
     jira: jira[index] ?? { status: 'failed', issue_id: null, issue_key: null, issue_url: null, error: null, error_code: null },
-    github: githubPart(item),
+    github: prs.parts.get(index) ?? skippedGithub(),
   }));
   for (const [index, result] of results.entries()) {
     // Seed 001: an omitted or empty jira_issue_requests list skips the Jira half.
@@ -225,10 +248,19 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
     summary: {
       total: results.length,
       jira_created: results.filter((result) => result.jira.status === 'created').length,
-      prs_created: 0,
+      prs_created: new Set(results.filter((result) => result.github.status === 'created').map((result) => result.github.pr_url)).size,
       failed: results.filter((result) => result.jira.status === 'failed' || result.github.status === 'failed').length,
     },
-    ...(run.dryRun ? { requests } : {}),
+    ...(run.dryRun ? { requests, pull_requests: prs.previews } : {}),
     ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}),
   };
+}
+
+/** Seed 000's last resort for the GitHub token: the caller's own github connection, else the org's. */
+async function storedGithub(run: RunContext): Promise<{ token: string; connectionId: string } | null> {
+  const view = await run.service.connections.resolveFor(run.tenant.orgId, ['github'], run.subject);
+  if (!view) return null;
+  const record = await run.service.connections.withSecrets(run.tenant.orgId, view.id);
+  const token = record?.secrets.token ?? record?.secrets.access_token;
+  return record && token ? { token, connectionId: record.id } : null;
 }

@@ -19,6 +19,8 @@ export interface BranchInspection {
   baseBlobs: Map<string, string>;
   /** The files we want the branch to hold (path → content). */
   files: Map<string, string>;
+  /** The head we last pushed or saw (our pull_requests row), if recorded. */
+  recordedHead: string | null;
   /** Lower-cased author emails that are ours. */
   ourEmails: () => Promise<Set<string>>;
 }
@@ -27,6 +29,8 @@ export async function inspectBranch(input: BranchInspection): Promise<BranchStat
   const { client, ref } = input;
   const head = await client.getCommit(ref, input.branchHead);
   if (head.parents.length === 1 && head.parents[0] === input.baseSha && (await holdsExactly(input, head.treeSha))) return 'current';
+  // Still the commit we pushed last: nobody has pushed since, whatever the base did meanwhile.
+  if (input.recordedHead === input.branchHead) return 'ours';
   const commits = await client.listCommitsBetween(ref, input.baseSha, input.branchHead);
   const ours = await input.ourEmails();
   return commits.every((commit) => commit.authorEmail !== null && ours.has(commit.authorEmail.toLowerCase())) ? 'ours' : 'foreign';

@@ -23,6 +23,8 @@ import { type FixOutcome, type FixRequest, ticketsOf } from './types.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
 export const DEFAULT_LABELS = ['security', 'dependencies'];
+/** Prefix of a recorded head someone else pushed (see docs/pull-requests.md). */
+const FOREIGN = 'foreign:';
 
 export interface EngineDeps {
   http: OutboundClient;
@@ -160,7 +162,9 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
     }
   } else {
     let emails: Set<string> | null = null;
+    const known = deps.orm ? await findOpenPullRequest(deps.orm, deps.orgId, outcome.repo, outcome.branch) : null;
     const state = await inspectBranch({
+      recordedHead: known?.headSha ?? null,
       client,
       ref,
       branchHead,
@@ -193,7 +197,9 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
     }
     outcome.status = 'existing';
     await tellPullNotUpdated(client, ref, openPull, branchHead!, deps, outcome);
-    await record(deps, request, outcome, openPull, branchHead);
+    // Recorded as `foreign:<sha>`: never mistaken for our own last push (which would allow a force),
+    // and the comment above is not repeated while the head stays the same.
+    await record(deps, request, outcome, openPull, `${FOREIGN}${branchHead}`);
     return;
   }
 
@@ -243,7 +249,7 @@ function commitMessage(title: string, keys: string[]): string {
 /** Once per foreign head: our record remembers the head we last saw, so re-runs do not repeat the comment. */
 async function tellPullNotUpdated(client: GitHubClient, ref: { owner: string; repo: string }, pull: PullRef, head: string, deps: EngineDeps, outcome: FixOutcome): Promise<void> {
   const known = deps.orm ? await findOpenPullRequest(deps.orm, deps.orgId, outcome.repo, outcome.branch) : null;
-  if (known?.headSha === head) return;
+  if (known?.headSha === `${FOREIGN}${head}`) return;
   await client.comment(
     ref,
     pull.number,
