@@ -3,8 +3,8 @@
  * JiraTarget the Jira client needs. Request-supplied tokens live only in the returned object: they
  * are never written to the database, a job or a log.
  */
-import type { JiraTarget } from '../../providers/jira/index.ts';
 import { AppError } from '../../errors/app-error.ts';
+import type { JiraTarget } from '../../providers/jira/index.ts';
 import type { ConnectionRecord } from '../connections.ts';
 
 export interface RequestJiraCredentials {
@@ -30,11 +30,11 @@ export function targetFromConnection(connection: ConnectionRecord): JiraTarget {
       return {
         flavor: 'cloud',
         baseUrl: `https://api.atlassian.com/ex/jira/${connection.cloudId}`,
-        browseUrl: connection.site_url ?? undefined,
+        ...(connection.site_url ? { browseUrl: connection.site_url } : {}),
         auth: { type: 'bearer', token: connection.secrets.access_token },
         connectionId: connection.id,
         orgId: connection.orgId,
-      } as JiraTarget;
+      };
     }
     if (!connection.site_url || !connection.account_email || !connection.secrets.api_token) {
       throw new AppError('CONFLICT', `connection ${connection.name} has no API token; update its credentials`);
