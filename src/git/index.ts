@@ -6,3 +6,4 @@
 export { checkBranchName } from './branch-name.ts';
 export * from './errors.ts';
 export type * from './types.ts';
+export { DEFAULT_GIT_LIMITS, openSparseCheckout } from './sparse-checkout.ts';

@@ -28,7 +28,11 @@ export interface SparseCheckout {
   /** null when the file is absent (or outside the sparse paths); GIT_PATH_REFUSED for paths escaping the repository. */
   readFile(path: string): Promise<string | null>;
   writeFile(path: string, content: string): Promise<void>;
-  /** git push --force-with-lease=refs/heads/<branch>:<expected>: someone else's push is never overwritten. */
+  /**
+   * One commit of everything written so far on top of headSha (a second call replaces the first
+   * commit rather than stacking on it), pushed with --force-with-lease=refs/heads/<branch>:<expected>,
+   * so someone else's push is never overwritten (GIT_LEASE_REJECTED).
+   */
   commitAndPush(input: CommitAndPushInput): Promise<{ commitSha: string }>;
   /** Removes the temp dir; safe to call twice. */
   dispose(): Promise<void>;
