@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,5 @@ describe('openSparseCheckout (acme/mono)', () => {
       await co.dispose();
     }
     await expect(stat(co.dir)).rejects.toThrow();
-    void readFile;
   });
 });
