@@ -5,4 +5,5 @@ export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>>
   'http-health': () => import('./suites/http-health.ts'),
   'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
   'jira-fanout': () => import('./suites/jira-fanout.ts'),
+  'pr-engine': () => import('./suites/pr-engine.ts'),
 };
