@@ -6,6 +6,7 @@ import {
   GITHUB_NOT_FOUND,
   GITHUB_RATE_LIMITED,
   GITHUB_UNAVAILABLE,
+  GITHUB_UNREACHABLE,
   GITHUB_URL_REFUSED,
   GitHubError,
   type RepoRef,
@@ -130,6 +131,37 @@ describe('GitHub client: errors', () => {
     expect(write.code).toBe(GITHUB_UNAVAILABLE);
     expect(write.outcomeUnknown).toBe(true);
     expect(count('POST', /\/issues\/1\/comments$/)).toBe(1);
+  });
+
+  it('a primary rate limit with a far reset comes back as GITHUB_RATE_LIMITED with the wait until reset', async () => {
+    const gh = client(sim.token);
+    sim.admin.setRateLimits({ primaryLimit: 1 });
+    try {
+      await gh.getRepo(web);
+      const error = await rejection(gh.getRepo(web), GitHubError);
+      expect(error.code).toBe(GITHUB_RATE_LIMITED);
+      expect(error.status).toBe(403);
+      expect(error.message).toMatch(/GitHub's rate limit/);
+      expect(error.retryAfterMs).toBeGreaterThan(60_000);
+    } finally {
+      sim.admin.setRateLimits({ primaryLimit: 5000 });
+      sim.admin.rateLimits.reset();
+    }
+  });
+
+  it('an unreachable API is GITHUB_UNREACHABLE after retries (nothing was sent, so even writes retry)', async () => {
+    const calls: OutboundCallEvent[] = [];
+    const http = outbound(silentLogger, (event) => {
+      calls.push(event);
+    });
+    closers.push(() => http.close());
+    // A port nobody listens on.
+    const gh = makeClient({ apiUrl: 'http://127.0.0.1:9/api/v3', token: sim.token }, { http }).client;
+    const error = await rejection(gh.addLabels(web, 1, ['x']), GitHubError);
+    expect(error.code).toBe(GITHUB_UNREACHABLE);
+    expect(error.retryable).toBe(true);
+    expect(error.outcomeUnknown).toBe(false);
+    expect(calls).toHaveLength(3);
   });
 
   it('refuses an API URL the outbound guard does not allow, without retrying', async () => {
