@@ -6,7 +6,6 @@
  * from the base commit the plan was computed on, so both give byte-identical files.
  */
 import { createHash } from 'node:crypto';
-import type { OpenSparseCheckoutInput, SparseCheckout } from '../../git/index.ts';
 import type { OutboundGuard } from '../../http-client/index.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { GitHubClient, RepoRef } from '../../providers/github/index.ts';
@@ -70,7 +69,7 @@ async function commitWithApi(input: CommitInput): Promise<string> {
 
 async function commitWithGit(input: CommitInput): Promise<string> {
   // Loaded on first use: the default transport never needs git.
-  const { openSparseCheckout } = (await import('../../git/index.ts')) as unknown as { openSparseCheckout: (input: OpenSparseCheckoutInput) => Promise<SparseCheckout> };
+  const { openSparseCheckout } = await import('../../git/index.ts');
   const checkout = await openSparseCheckout({
     remoteUrl: input.gitUrl,
     token: input.token,
