@@ -3,7 +3,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GIT_LEASE_REJECTED, GIT_NOTHING_TO_COMMIT, GitError, openSparseCheckout } from '../../src/git/index.ts';
+import { GIT_FORBIDDEN, GIT_LEASE_REJECTED, GIT_NOTHING_TO_COMMIT, GitError, openSparseCheckout } from '../../src/git/index.ts';
 import { type GitHubSimulator, startGitHubSimulator } from '../simulators/github/index.ts';
 import { capturingLogger, leftovers, localGuard, rejected, tempRoot, uniqueBranch } from './helpers.ts';
 
@@ -93,6 +93,20 @@ describe('openSparseCheckout (acme/mono)', () => {
       const second = await co.commitAndPush({ branch, message: 'rebuilt', author, expectedRemoteSha: theirs });
       refs = await sim.admin.refs('acme/mono');
       expect(refs[`refs/heads/${branch}`]).toBe(second.commitSha);
+    } finally {
+      await co.dispose();
+    }
+  });
+
+  it('a read-only token clones but its push is GIT_FORBIDDEN, nothing pushed', async () => {
+    const co = await openSparseCheckout({ remoteUrl: `${sim.url}/acme/mono.git`, token: sim.readOnlyToken, baseBranch: 'main', paths: ['package.json'], guard: localGuard, logger: capturingLogger().logger, tempRoot: root });
+    try {
+      await co.writeFile('package.json', 'changed\n');
+      const branch = uniqueBranch('read-only');
+      const error = await rejected(co.commitAndPush({ branch, message: 'm', author: { name: 'Bot', email: 'bot@integration.test' }, expectedRemoteSha: null }));
+      expect((error as GitError).code).toBe(GIT_FORBIDDEN);
+      expect(error.message).not.toContain(sim.readOnlyToken);
+      expect((await sim.admin.refs('acme/mono'))[`refs/heads/${branch}`]).toBeUndefined();
     } finally {
       await co.dispose();
     }
