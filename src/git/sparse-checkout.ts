@@ -201,6 +201,31 @@ export async function openSparseCheckout(input: OpenSparseCheckoutInput): Promis
         }
         return { commitSha };
       },
+      async remoteBranchHead(branch) {
+        checkBranchName(branch);
+        const ref = `refs/heads/${branch}`;
+        const result = await gitOk(session, 'ls-remote', ['ls-remote', '--heads', '--', 'origin', ref], { deadline: Date.now() + limits.timeoutMs });
+        const line = result.stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
+        return line ? line.slice(0, 40) : null;
+      },
+      async commitsSince(branch, since, max = 100) {
+        checkBranchName(branch);
+        if (!SHA.test(since)) throw new GitError(GIT_FAILED, 'since must be a full 40-character commit sha');
+        const deadline = Date.now() + limits.timeoutMs;
+        const tracking = `refs/remotes/origin/${branch}`;
+        // Commits and trees only, and only as deep as we will look.
+        await gitOk(session, 'fetch', ['fetch', '--quiet', '--no-tags', '--filter=blob:none', `--depth=${max}`, 'origin', `+refs/heads/${branch}:${tracking}`], { deadline, watch: true });
+        await checkSize(session);
+        const log = await gitOk(session, 'log', ['log', `--max-count=${max}`, '--format=%H %ae %ce', tracking, '--'], { deadline });
+        const commits: { sha: string; authorEmail: string | null; committerEmail: string | null }[] = [];
+        for (const line of log.stdout.split('\n')) {
+          const [sha = '', authorEmail = '', committerEmail = ''] = line.trim().split(' ');
+          if (!SHA.test(sha) || sha === since) break;
+          commits.push({ sha, authorEmail: authorEmail || null, committerEmail: committerEmail || null });
+        }
+        // Oldest first, like GitHub's compare API.
+        return commits.reverse();
+      },
       dispose,
     };
     return checkout;

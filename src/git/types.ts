@@ -34,6 +34,14 @@ export interface SparseCheckout {
    * so someone else's push is never overwritten (GIT_LEASE_REJECTED).
    */
   commitAndPush(input: CommitAndPushInput): Promise<{ commitSha: string }>;
+  /** The branch's commit on the remote (git ls-remote), null when it does not exist: the value to lease against. */
+  remoteBranchHead(branch: string): Promise<string | null>;
+  /**
+   * Fetches the branch (commits and trees, at most `max` deep, default 100) and lists its commits
+   * newer than `since` (exclusive), oldest first: who pushed what on top of our commit. When
+   * `since` is not in the branch's history (someone rewrote it), every fetched commit is listed.
+   */
+  commitsSince(branch: string, since: string, max?: number): Promise<{ sha: string; authorEmail: string | null; committerEmail: string | null }[]>;
   /** Removes the temp dir; safe to call twice. */
   dispose(): Promise<void>;
 }

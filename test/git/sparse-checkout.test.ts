@@ -80,8 +80,14 @@ describe('openSparseCheckout (acme/mono)', () => {
       const exists = await rejected(co.commitAndPush({ branch, message: 'again', author, expectedRemoteSha: null }));
       expect((exists as GitError).code).toBe(GIT_LEASE_REJECTED);
 
+      expect(await co.remoteBranchHead(branch)).toBe(first.commitSha);
+      expect(await co.remoteBranchHead(uniqueBranch('absent'))).toBeNull();
+      expect(await co.commitsSince(branch, first.commitSha)).toEqual([]);
       // Someone else pushes on top of ours; our lease (first.commitSha) is stale.
       const theirs = await sim.admin.commitAsSomeoneElse({ repo: 'acme/mono', branch, files: { 'NOTES.md': 'mine\n' }, message: 'their change' });
+      const since = await co.commitsSince(branch, first.commitSha);
+      expect(since).toEqual([{ sha: theirs, authorEmail: 'other-dev@acme.example', committerEmail: 'other-dev@acme.example' }]);
+      expect(await co.remoteBranchHead(branch)).toBe(theirs);
       const stale = await rejected(co.commitAndPush({ branch, message: 'rebuilt', author, expectedRemoteSha: first.commitSha }));
       expect(stale).toBeInstanceOf(GitError);
       expect((stale as GitError).code).toBe(GIT_LEASE_REJECTED);
