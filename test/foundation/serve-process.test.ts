@@ -44,7 +44,7 @@ describe('the serve command', () => {
         if (!health) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(health?.status).toBe(200);
-      expect((await health!.json()).time).toMatch(/\+05:30$/);
+      expect(((await health!.json()) as { time: string }).time).toMatch(/\+05:30$/);
       const ready = await fetch(`http://127.0.0.1:${port}/ready`);
       expect(ready.status).toBe(200);
       expect(fs.existsSync(path.join(dataDir, 'encryption.key'))).toBe(true);
