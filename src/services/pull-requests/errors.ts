@@ -5,6 +5,7 @@
  * their own text, and the engine scrubs once more with the token it holds.
  */
 import { GitError } from '../../git/index.ts';
+import { OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
 import { GitHubError } from '../../providers/github/index.ts';
 import { ManifestPathError } from './paths.ts';
 
@@ -42,6 +43,10 @@ export function describeFailure(error: unknown, token: string): { code: string; 
   if (error instanceof GitHubError) return { code: error.code, message: scrub(error.message), retryable: error.retryable };
   if (error instanceof GitError) return { code: fromGit[error.code] ?? 'GITHUB_GIT_FAILED', message: scrub(error.message), retryable: error.retryable };
   if (error instanceof PullRequestError) return { code: error.code, message: scrub(error.message), retryable: error.retryable };
+  if (error instanceof OutboundError) {
+    const refused = error.code === OUTBOUND_URL_REFUSED;
+    return { code: refused ? 'GITHUB_URL_REFUSED' : 'GITHUB_UNREACHABLE', message: scrub(`GitHub ${refused ? 'host is refused' : 'could not be reached'}: ${error.reason ?? error.message}`), retryable: !refused };
+  }
   if (error instanceof ManifestPathError) return { code: GITHUB_MANIFEST_PATH_REFUSED, message: error.message, retryable: false };
   return { code: 'UPSTREAM_FAILED', message: 'the pull request could not be prepared; see the server log', retryable: true };
 }
