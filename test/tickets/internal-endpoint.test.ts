@@ -96,20 +96,23 @@ describe.each(databaseKinds())('internal create-issues-and-prs on %s', (kind) =>
     expect(await service.context.db.query('select count(*)::int as n from findings')).toEqual(before);
   });
 
-  it('seed 001: the PR half says plainly that it was not attempted', async () => {
+  it('seed 001: a PR that cannot be opened fails on its own, the Jira issue still stands', async () => {
+    // Nothing listens on port 1: the GitHub half fails at once, with a reason, and nothing else does.
     const response = await post(
       seed001([vulnerability(5)], {
-        github_pr_requests: [{ repo_url: 'https://github.com/acme/web', github_pat: 'ghp_x', branch_name: 'security/npm/pkg-5-4.17.21', base_branch: 'main', title: 't', body: 'b', package_name: 'pkg-5', current_version: '4.17.15', new_version: '4.17.21', dependency_files: ['package.json'] }],
+        github_pr_requests: [{ repo_url: 'http://127.0.0.1:1/acme/web', github_pat: 'ghp_x', branch_name: 'security/npm/pkg-5-4.17.21', base_branch: 'main', title: 't', body: 'b', package_name: 'pkg-5', current_version: '4.17.15', new_version: '4.17.21', dependency_files: ['package.json'] }],
       }),
     );
-    expect(response.json().results[0].github).toMatchObject({ status: 'skipped', branch: 'security/npm/pkg-5-4.17.21', error: expect.stringMatching(/not attempted/) });
+    const [result] = response.json().results;
+    expect(result.jira.status).toBe('created');
+    expect(result.github).toMatchObject({ status: 'failed', error: expect.any(String) });
+    expect(result.github.error).not.toContain('ghp_x');
   });
 
   it('seed 000: we build the issue (ADF on Cloud) from findings with body credentials', async () => {
     const response = await post({
       vulnerabilities: [vulnerability(10), { ...vulnerability(11), severity: 'critical' }],
       jira: { jira_url: cloud.url, jira_email: cloud.credentials.email, jira_pat: cloud.credentials.apiToken, project_key: 'SEC', issue_type: 'Bug' },
-      github: { repo_url: 'https://github.com/acme/web', github_pat: 'ghp_x', base_branch: 'main' },
     });
     expect(response.statusCode).toBe(200);
     const body = response.json();
