@@ -1,16 +1,17 @@
 /**
  * Every request the Cloud client sends is checked against Jira's official OpenAPI document
- * (/work/shared/corpus/specs): the operation exists, query parameters are declared, and the JSON body
+ * (shared/corpus/specs beside the checkout, read in place, never copied): the operation exists, query parameters are declared, and the JSON body
  * matches the request schema (types, required, no undeclared keys where the schema forbids them, no
  * read-only properties). A small validator covers the schema keywords that document uses.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSummary, descriptionAdf } from '../../../src/providers/jira/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { type Harness, makeClient } from './helpers.ts';
 
-const SPEC_PATH = '/work/shared/corpus/specs/jira/jira-cloud-platform.swagger-v3.v3.json';
+const SPEC_PATH = path.resolve(import.meta.dirname, '../../../../shared/corpus/specs/jira/jira-cloud-platform.swagger-v3.v3.json');
 type Schema = Record<string, unknown>;
 type Spec = { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>; components: { schemas: Record<string, Schema> } };
 
