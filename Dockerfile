@@ -14,13 +14,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS check
-COPY tsconfig.json biome.json vitest.config.ts drizzle.config.ts ./
+COPY tsconfig.json eslint.config.js vitest.config.ts drizzle.config.ts ./
 COPY src ./src
 COPY bin ./bin
 COPY test ./test
 COPY bench ./bench
 COPY scripts ./scripts
-RUN npx tsc --noEmit -p . && npx biome lint .
+RUN npx tsc --noEmit -p . && npx eslint .
 
 # --- production dependencies only --------------------------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps

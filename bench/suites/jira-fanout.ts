@@ -211,7 +211,7 @@ async function seedApproach(sim: JiraCloudSimulator, sample: number, deadlineMs:
     for (let attempt = 0; ; attempt++) {
       if (performance.now() > deadline) throw new Error(`seed approach did not finish ${sample} creates within ${deadlineMs / 1000} s (done ${index})`);
       calls++;
-      let status = 0;
+      let status: number;
       let retryAfter: string | null = null;
       try {
         const response = await fetch(api, {

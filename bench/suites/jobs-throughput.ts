@@ -154,7 +154,7 @@ async function postgres(env: BenchEnv, parameters: Parameters): Promise<Record<s
   try {
     scratch = await createScratchDatabase(target.url);
   } catch (error) {
-    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`);
+    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`, { cause: error });
     return { status: 'skipped', reason: `no PostgreSQL at ${describeUrl(target.url)} (set BENCH_DATABASE_URL)` };
   }
   try {

@@ -13,7 +13,7 @@ export interface PrFixture {
   github: GitHubSimulator;
   cloud: JiraCloudSimulator;
   server: JiraServerSimulator;
-  // biome-ignore lint/suspicious/noExplicitAny: tests poke into JSON freely
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests poke into JSON freely
   post(payload: unknown): Promise<{ statusCode: number; json(): any; body: string }>;
   close(): Promise<void>;
 }

@@ -100,7 +100,7 @@ describe('edit plan', () => {
       items: [{ packageName: 'com.google.guava:guava', ecosystem: 'maven', fixedVersion: '32.0.0-jre', advisories: [] }],
       treePaths: new Set(['build.gradle', 'gradle.properties']),
       contents: new Map([
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Gradle property reference, not a template
+        // a Gradle property reference, not a template
         ['build.gradle', 'dependencies {\n    implementation "com.google.guava:guava:${guavaVersion}"\n}\n'],
         ['gradle.properties', 'org.gradle.parallel=true\nguavaVersion=29.0-jre\n'],
       ]),

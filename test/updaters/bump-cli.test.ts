@@ -85,7 +85,7 @@ describe('bump (in-process)', () => {
   it('names the file that defines a Gradle property held elsewhere', async () => {
     const { code, stderr } = await bump('app/build.gradle', 'io.netty:netty-handler', '4.1.68.Final');
     expect(code).toBe(1);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes the Gradle property literally
+    // the message quotes the Gradle property literally
     expect(stderr).toBe('bump: version-defined-elsewhere: version is ${nettyVersion}: defined in gradle.properties\n');
     const next = await bump('gradle.properties', 'nettyVersion', '4.1.68.Final');
     expect(next.code).toBe(0);

@@ -37,7 +37,7 @@ export interface ApiResponse {
   status: number;
   headers: Headers;
   body: unknown;
-  // biome-ignore lint/suspicious/noExplicitAny: tests poke into JSON freely
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests poke into JSON freely
   json: any;
 }
 
@@ -69,7 +69,7 @@ export async function graphql(sim: GitHubSimulator, query: string, variables: Re
 export interface ReceivedHook {
   headers: IncomingHttpHeaders;
   raw: Buffer;
-  // biome-ignore lint/suspicious/noExplicitAny: tests poke into JSON freely
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests poke into JSON freely
   json: any;
 }
 

@@ -144,7 +144,7 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
     }
     const record: Delivery = { webhookId: hook.id, identifier, event, attempt: n, status: null, error: null, at: Date.now(), headers, body };
     deliveries.push(record);
-    let retry = false;
+    let retry: boolean;
     try {
       const response = await fetch(hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
       await response.arrayBuffer().catch(() => undefined);
