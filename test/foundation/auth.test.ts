@@ -1,4 +1,5 @@
-import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { createServer, type Server } from 'node:http';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signHmacToken } from '../../src/auth/sign.ts';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/runtime.ts';
@@ -127,5 +128,40 @@ describe('JWT authentication (RS256 with a PEM public key)', () => {
     const response = await call(service, `Bearer ${token}`);
     expect(response.statusCode).toBe(401);
     expect(response.json().error.message).toMatch(/algorithm/);
+  });
+});
+
+describe('JWT authentication (ES256 through a JWKS URL)', () => {
+  let service: TestService;
+  let server: Server;
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+  beforeAll(async () => {
+    keys = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'issuer-key-1', alg: 'ES256', use: 'sig' };
+    server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(request.url === '/.well-known/jwks.json' ? { keys: [jwk] } : {}));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    service = await startTestService('embedded', {
+      JWT_ALGORITHM: 'ES256',
+      JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      JWT_SECRET_KEY: '',
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('accepts a token whose key id is in the JWKS, and refuses an unknown key', async () => {
+    const signed = await new SignJWT({ org: 'demo-org' }).setProtectedHeader({ alg: 'ES256', kid: 'issuer-key-1' }).setSubject('svc').setExpirationTime('5m').sign(keys.privateKey);
+    expect((await call(service, `Bearer ${signed}`)).statusCode).toBe(200);
+    const other = await generateKeyPair('ES256');
+    const forged = await new SignJWT({ org: 'demo-org' }).setProtectedHeader({ alg: 'ES256', kid: 'issuer-key-1' }).setSubject('svc').setExpirationTime('5m').sign(other.privateKey);
+    const refused = await call(service, `Bearer ${forged}`);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.message).toMatch(/signature/);
   });
 });
