@@ -3,6 +3,7 @@
  * The algorithm is pinned by configuration, so `alg: none` and HS/RS confusion fail before any key
  * is used; `exp` is required; `nbf`, `iss` and `aud` are checked when configured, with a small leeway.
  */
+import type { Config } from '../config/index.ts';
 import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 
 export interface Principal {
@@ -12,15 +13,8 @@ export interface Principal {
   claims: JWTPayload;
 }
 
-export interface JwtSettings {
-  algorithm: string;
-  secret: string | null;
-  publicKeyPem: string | null;
-  jwksUrl: string | null;
-  issuer: string | null;
-  audience: string | null;
-  clockToleranceSeconds: number;
-}
+/** The configuration's JWT settings, with the secret resolved (configured or generated in DATA_DIR). */
+export type JwtSettings = Config['jwt'];
 
 export class AuthenticationError extends Error {
   readonly code = 'UNAUTHENTICATED';

@@ -3,16 +3,8 @@ import { PermanentJobError, RetryLaterError } from '../../src/jobs/errors.ts';
 import type { JobView } from '../../src/jobs/queue.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { startTestService, type TestService } from '../helpers/runtime.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   let service: TestService;

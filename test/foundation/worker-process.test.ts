@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
-import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
 import { testEnv } from '../helpers/runtime.ts';
+import { exited, withRuntime } from '../helpers/wait.ts';
 
 const workerScript = path.resolve(import.meta.dirname, '../fixtures/test-worker.ts');
 
@@ -40,14 +39,6 @@ async function setup(kind: DatabaseKind): Promise<Setup> {
   return { env, markers, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function withRuntime<T>(env: Record<string, string>, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await startRuntime(loadConfig(env), { skipClockCheck: true });
-  try {
-    return await fn(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
 
 const children: ChildProcess[] = [];
 function startWorker(env: Record<string, string>): ChildProcess {
@@ -57,10 +48,6 @@ function startWorker(env: Record<string, string>): ChildProcess {
   return child;
 }
 
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
 
 async function waitForFile(dir: string, prefix: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;

@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
 import { fingerprintLabel } from '../../src/domain/fingerprint.ts';
-import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { ConnectionService } from '../../src/services/connections.ts';
 import { upsertFindings } from '../../src/services/findings.ts';
 import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
 import { testEnv } from '../helpers/runtime.ts';
+import { exited, withRuntime } from '../helpers/wait.ts';
 import { startJiraCloudSimulator } from '../simulators/jira/cloud/index.ts';
 
 const workerScript = path.resolve(import.meta.dirname, '../fixtures/crashing-ticket-worker.ts');
@@ -24,19 +23,7 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-async function withRuntime<T>(env: Record<string, string>, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await startRuntime(loadConfig(env), { skipClockCheck: true });
-  try {
-    return await fn(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

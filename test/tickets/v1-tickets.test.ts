@@ -6,16 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JiraServerSimulator, startJiraServerSimulator } from '../simulators/jira/server/index.ts';
 import { type JiraFixture, startJiraFixture } from '../helpers/jira.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('/api/v1 connections and tickets', () => {
   let fixture: JiraFixture;
