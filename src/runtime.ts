@@ -98,10 +98,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       const { applied } = await runMigrations(db);
       if (applied > 0) logger.info({ applied }, 'database migrated');
     }
-    const queue = new JobQueue(db, logger.child({ component: 'jobs' }), config.jobs);
-    await queue.start();
-    closers.push(() => queue.stop(10_000));
-
     const sharedState: SharedState = config.redisUrl ? createRedisSharedState(config.redisUrl) : createMemorySharedState();
     closers.push(() => sharedState.close());
 
@@ -116,6 +112,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       maxRetries: 4,
     });
     closers.push(() => outbound.close());
+
+    // Started last so it stops first: running jobs still have the database, shared state and the
+    // outbound client while they finish.
+    const queue = new JobQueue(db, logger.child({ component: 'jobs' }), config.jobs);
+    await queue.start();
+    closers.push(() => queue.stop(10_000));
 
     const clock: ClockStatus = { server: null, offsetMs: null, checkedAt: null, error: null };
     if (!options.skipClockCheck) startClockCheck(config, logger, clock);

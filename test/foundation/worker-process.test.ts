@@ -3,6 +3,8 @@
  * nothing (the job runs again elsewhere after its timeout). On both databases.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +43,7 @@ async function setup(kind: DatabaseKind): Promise<Setup> {
 
 
 const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 function startWorker(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.on('data', () => {});
@@ -59,20 +62,26 @@ async function waitForFile(dir: string, prefix: string, timeoutMs = 30_000): Pro
   }
 }
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 describe.each(databaseKinds())('worker processes on %s', (kind) => {
-  it('SIGTERM: the running job finishes, the process exits 0, no new job is taken after the signal', async () => {
+  it('SIGTERM: the running job finishes (its provider calls still work), the process exits 0, no new job is taken after the signal', async () => {
     const { env, markers, cleanup } = await setup(kind);
     try {
+      // The job calls a provider after the signal: the outbound client must still be open then.
+      const peer = createServer((_request, response) => response.end('ok'));
+      await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+      const peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}/ping`;
       const { jobId, orgId } = await withRuntime(env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
-        const jobId = await context.queue.enqueue('sync', { org_id: orgId, ms: 1500 });
+        const jobId = await context.queue.enqueue('sync', { org_id: orgId, ms: 1500, url: peerUrl });
         return { jobId: jobId!, orgId };
       });
       const worker = startWorker({ ...env, WORKER_CONCURRENCY: '1' });
+      cleanups.push(() => new Promise((resolve) => peer.close(() => resolve())));
       await waitForFile(markers, `${jobId}.started.`);
       const waitingId = await (async () => {
         if (kind !== 'postgres') return null;
