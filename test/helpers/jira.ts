@@ -20,10 +20,12 @@ export async function startJiraFixture(
   const service = await startTestService(kind, options.env ?? {});
   const token = await service.token({ subject: 'test_user', roles: options.roles ?? ['admin'] });
   const auth = { authorization: `Bearer ${token}` };
+  // The organization's connection is an admin's to add, whatever roles the test's own token has.
+  const admin = { authorization: `Bearer ${await service.token({ subject: 'org-admin', roles: ['admin'] })}` };
   const created = await service.app.inject({
     method: 'POST',
     url: '/api/v1/connections',
-    headers: auth,
+    headers: admin,
     payload: { provider: 'jira-cloud', name: 'Sim Jira', site_url: jira.url, email: jira.credentials.email, api_token: jira.credentials.apiToken },
   });
   if (created.statusCode !== 201) throw new Error(`connection not created: ${created.body}`);

@@ -41,7 +41,9 @@ export function tenantOf(request: FastifyRequest): Tenant {
 export function installAuth(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('tenant', null);
-  app.addHook('preHandler', async (request) => {
+  // onRequest: credentials are checked before the body is read or validated, so an unauthenticated
+  // caller can neither make us parse a large body nor probe the schemas.
+  app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
     if (!config?.auth) return;
     let principal: Principal;

@@ -73,7 +73,15 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
         const tenant = tenantOf(request);
         const principal = request.principal!;
         const ownerId = request.body.user_id;
-        if (ownerId && ownerId !== principal.subject && !principal.roles.some((role) => role === 'admin' || role === 'service')) {
+        const privileged = principal.roles.some((role) => role === 'admin' || role === 'service');
+        // An organization-wide connection is what everyone's tickets and PRs use by default: only
+        // admins and services may add one; anyone may add their own (seed 002).
+        if (!ownerId && !privileged) {
+          throw new AppError('FORBIDDEN', 'only admins may add an organization-wide connection; set user_id to your own subject for a personal one', {
+            field: 'user_id',
+          });
+        }
+        if (ownerId && ownerId !== principal.subject && !privileged) {
           throw new AppError('FORBIDDEN', "only admins may create another user's connection", { field: 'user_id' });
         }
         const created = await service.create(tenant.orgId, request.body);

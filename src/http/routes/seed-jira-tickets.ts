@@ -16,7 +16,7 @@ import { toSeedTicketView } from '../../services/tickets/ticket-view.ts';
 import { listCaseViolations } from '../../services/cases.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
-import { requestPreview, ticketOptions } from './tickets.ts';
+import { isPrivileged, requestPreview, ticketOptions } from './tickets.ts';
 
 const seedTicket = z
   .object({
@@ -71,6 +71,7 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
           findingId: request.body.violation_id,
           findingField: 'violation_id',
           subject,
+          privileged: isPrivileged(request),
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         });
@@ -110,6 +111,7 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
         const result = await createTicketsForCase(context, service, tenantOf(request), {
           caseId: request.body.case_id,
           subject,
+          privileged: isPrivileged(request),
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         });

@@ -72,7 +72,11 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
         const database = await context.db
           .ping()
           .then(() => ({ status: 'ok' as const }))
-          .catch((error: Error) => ({ status: 'failing' as const, detail: `database did not answer: ${error.message}` }));
+          .catch((error: Error) => {
+            // Driver messages can name hosts and users; the probe is public, so the detail stays in the log.
+            context.logger.error({ err: error }, 'readiness: database did not answer');
+            return { status: 'failing' as const, detail: 'database did not answer' };
+          });
         const migrations =
           database.status === 'ok'
             ? await pendingMigrations(context.db)

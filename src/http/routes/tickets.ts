@@ -2,6 +2,7 @@
  * Tickets under `/api/v1`: create one for a finding, create many (a list of findings or an audit
  * case), list, read, sync status from Jira, and comment (queued as a job).
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -82,6 +83,10 @@ export const bulkResponse = z.object({
 });
 
 const secured = { security: [{ bearerAuth: [] }] };
+
+export function isPrivileged(request: FastifyRequest): boolean {
+  return (request.principal?.roles ?? []).some((role) => role === 'admin' || role === 'service');
+}
 const jiraErrors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 502: errorResponse, 503: errorResponse };
 
 export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
@@ -112,6 +117,7 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
           findingField: 'finding_id',
           connectionId: request.body.connection_id ?? null,
           subject: request.principal?.subject ?? null,
+          privileged: isPrivileged(request),
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         });
@@ -139,6 +145,7 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
         const common = {
           connectionId: request.body.connection_id ?? null,
           subject: request.principal?.subject ?? null,
+          privileged: isPrivileged(request),
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         };

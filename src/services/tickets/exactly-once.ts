@@ -10,6 +10,7 @@
  *    workers never both create; then created in bulk (50 per call) or singly, and the keys written.
  * A failure that certainly created nothing clears the intent; an unknown outcome keeps it.
  */
+import { errorCatalogue } from '../../errors/catalogue.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { type JiraClient, JiraError, type JiraIssueRef } from '../../providers/jira/index.ts';
@@ -78,7 +79,8 @@ function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcom
       ...(error.field ? { field: error.field } : {}),
     };
   }
-  return { kind: 'failed', ticket, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), retryable: true };
+  // Anything but a Jira answer is our own failure: its text (SQL, stack) stays in the log.
+  return { kind: 'failed', ticket, code: 'INTERNAL', message: errorCatalogue.INTERNAL.description, retryable: true };
 }
 
 export async function createIssuesExactlyOnce(

@@ -25,7 +25,7 @@ export function targetFromConnection(connection: ConnectionRecord): JiraTarget {
   if (connection.provider === 'jira-cloud') {
     if (connection.auth_kind === 'oauth2') {
       if (!connection.cloudId || !connection.secrets.access_token) {
-        throw new AppError('CONFLICT', `connection ${connection.name} has no OAuth token; reconnect it`);
+        throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no OAuth token; reconnect it`);
       }
       return {
         flavor: 'cloud',
@@ -37,7 +37,7 @@ export function targetFromConnection(connection: ConnectionRecord): JiraTarget {
       };
     }
     if (!connection.site_url || !connection.account_email || !connection.secrets.api_token) {
-      throw new AppError('CONFLICT', `connection ${connection.name} has no API token; update its credentials`);
+      throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no API token; update its credentials`);
     }
     return {
       flavor: 'cloud',
@@ -49,7 +49,7 @@ export function targetFromConnection(connection: ConnectionRecord): JiraTarget {
   }
   if (connection.provider === 'jira-server') {
     if (!connection.site_url || !connection.secrets.pat) {
-      throw new AppError('CONFLICT', `connection ${connection.name} has no personal access token; update its credentials`);
+      throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no personal access token; update its credentials`);
     }
     return {
       flavor: 'server',

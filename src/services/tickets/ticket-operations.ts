@@ -19,6 +19,8 @@ export interface SingleTicketRequest {
   connectionId?: string | null;
   /** Whose connection to prefer (seed 002 `user_id`); the caller's subject by default. */
   subject: string | null;
+  /** Admins and services may name any connection of the organization, others only shared ones and their own. */
+  privileged: boolean;
   options: TicketOptions;
   dryRun: boolean;
 }
@@ -53,7 +55,7 @@ async function caseNameOf(context: AppContext, tenant: Tenant, finding: Finding)
 export async function createTicketForFinding(context: AppContext, service: TicketService, tenant: Tenant, request: SingleTicketRequest): Promise<SingleTicketResult> {
   const finding = await getFinding(context.db.orm, tenant.orgId, request.findingId);
   if (!finding) throw new AppError('NOT_FOUND', 'no such finding', { field: request.findingField });
-  const session = await service.sessionFor(tenant, request.subject, request.connectionId);
+  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
   const existing = (await service.existing(tenant, session.connectionId, [finding.id])).get(finding.id);
   if (existing) return { status: 'existing', ticket: existing };
   const { results, notes } = await service.draft(session, [subjectOf(finding, await caseNameOf(context, tenant, finding))], request.options);
@@ -73,9 +75,9 @@ export async function createTicketForFinding(context: AppContext, service: Ticke
 export async function createTicketsForFindings(
   service: TicketService,
   tenant: Tenant,
-  request: { findings: Finding[]; connectionId?: string | null; subject: string | null; options: TicketOptions; dryRun: boolean; caseName?: string | null },
+  request: { findings: Finding[]; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean; caseName?: string | null },
 ): Promise<BulkTicketResult> {
-  const session = await service.sessionFor(tenant, request.subject, request.connectionId);
+  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
   const existing = await service.existing(tenant, session.connectionId, request.findings.map((finding) => finding.id));
   const fresh = request.findings.filter((finding) => !existing.has(finding.id));
   const { results: drafts, notes } =
@@ -120,7 +122,7 @@ export async function createTicketsForCase(
   context: AppContext,
   service: TicketService,
   tenant: Tenant,
-  request: { caseId: string; connectionId?: string | null; subject: string | null; options: TicketOptions; dryRun: boolean },
+  request: { caseId: string; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean },
 ): Promise<BulkTicketResult> {
   const auditCase = await getCase(context.db.orm, tenant.orgId, request.caseId);
   if (!auditCase) throw new AppError('NOT_FOUND', 'no such audit case', { field: 'case_id' });

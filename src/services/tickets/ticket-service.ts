@@ -56,6 +56,7 @@ export interface TicketServiceOptions {
 }
 
 const BULK_CHUNK = 50;
+const connectionWide = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE', 'JIRA_AUTH_FAILED']);
 
 export class TicketService {
   readonly #context: AppContext;
@@ -77,13 +78,20 @@ export class TicketService {
   }
 
   /** A session on a stored Jira connection: the one named, else the user's own (seed 002), else the org's. */
-  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null): Promise<JiraSession> {
+  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null, privileged = true): Promise<JiraSession> {
     const view = connectionId
       ? await this.#connections.get(tenant.orgId, connectionId)
       : await this.#connections.resolveFor(tenant.orgId, ['jira-cloud', 'jira-server'], subject);
     if (!view) {
       if (connectionId) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
       throw new AppError('NOT_CONNECTED', 'no Jira connection: connect Jira (GET /api/jira/connect, or POST /api/v1/connections) first');
+    }
+    if (view.user_id !== null && view.user_id !== subject && !privileged) {
+      // Another user's personal connection (seed 002) is theirs alone.
+      throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
+    }
+    if (view.provider !== 'jira-cloud' && view.provider !== 'jira-server') {
+      throw new AppError('VALIDATION_FAILED', `connection "${view.name}" is a ${view.provider} connection, not Jira`, { field: 'connection_id' });
     }
     const record = await this.#connections.withSecrets(tenant.orgId, view.id);
     if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
@@ -229,7 +237,9 @@ export class TicketService {
     const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, exactly, logger);
     if (drafts.length > 1) {
       for (const [index, outcome] of outcomes.entries()) {
-        if (outcome.kind !== 'failed' || !outcome.retryable || outcome.code.startsWith('TICKET_')) continue;
+        // A whole-connection failure (outage, rate limit, unreachable site) would fail every single
+        // retry too; those items go to the queue instead.
+        if (outcome.kind !== 'failed' || !outcome.retryable || outcome.code.startsWith('TICKET_') || connectionWide.has(outcome.code)) continue;
         const [again] = await createIssuesExactlyOnce(this.#store, session.client, scope, [drafts[index]!], exactly, logger);
         if (again) outcomes[index] = again;
       }
