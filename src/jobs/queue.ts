@@ -41,6 +41,8 @@ export interface JobContext {
 export type JobHandler = (data: JobData, context: JobContext) => Promise<unknown>;
 
 const SCHEMA = 'pgboss';
+/** Kinds enqueued with a singleton key (one per ticket or PR), so duplicates collapse. */
+const singletonKinds = new Set<JobKind>(['create']);
 
 export class JobQueue {
   readonly boss: PgBoss;
@@ -87,13 +89,22 @@ export class JobQueue {
         expireInSeconds: this.#policy.timeoutSeconds,
         notify: true,
       };
-      if (existing) await this.boss.updateQueue(kind, options);
-      else await this.boss.createQueue(kind, options);
+      // `short`: one queued job per singleton key, so re-enqueuing the same work is a no-op. Only for
+      // kinds whose every job carries a key (pg-boss treats a missing key as one shared key).
+      const policy = singletonKinds.has(kind) ? 'short' : 'standard';
+      if (existing) {
+        await this.boss.updateQueue(kind, options);
+        if (existing.policy !== policy) {
+          this.#logger.warn({ queue: kind, policy: existing.policy, wanted: policy }, 'queue policy differs; pg-boss cannot change it in place');
+        }
+      } else {
+        await this.boss.createQueue(kind, { ...options, policy });
+      }
     }
     this.#started = true;
   }
 
-  /** Enqueue one job; `singletonKey` makes a repeat enqueue of the same work a no-op while it is queued. */
+  /** Enqueue one job; on `short` queues a `singletonKey` makes a repeat enqueue a no-op while one is queued. */
   async enqueue(kind: JobKind, data: JobData, options: { singletonKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
     return this.boss.send(kind, data, {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
@@ -111,8 +122,9 @@ export class JobQueue {
       await this.boss.work<JobData>(
         kind,
         {
-          batchSize: Math.max(2, concurrency),
-          burstWhenBatchFull: true,
+          batchSize: concurrency,
+          // Burst mode needs batches of at least two; with one job at a time pg-boss polls.
+          burstWhenBatchFull: concurrency > 1,
           pollingIntervalSeconds: 1,
           // NOTIFY wakes workers for new jobs only; retries whose delay ran out are found by polling.
           notifyPollingIntervalSeconds: 2,
@@ -216,20 +228,27 @@ export class JobQueue {
   }
 
   /**
-   * Graceful stop: take no new jobs, let running ones finish within `timeoutMs`; what is still
-   * running then is aborted and, being active, is picked up again after its expiry elsewhere.
+   * Graceful stop: take no new jobs, let running ones finish within `timeoutMs`. Jobs still running
+   * at the deadline are given one more attempt before pg-boss fails them on stop, so an interrupted
+   * run never uses up a job's last attempt; they run again (after the retry delay) on any worker.
    */
   async stop(timeoutMs: number): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
     this.#working = false;
-    const abortLater = setTimeout(() => {
+    const releaseLater = setTimeout(() => {
+      const ids = [...this.#inflight.keys()];
       for (const controller of this.#inflight.values()) controller.abort(new Error('worker shutting down'));
-    }, Math.max(0, timeoutMs - 500));
+      if (ids.length === 0) return;
+      this.#logger.warn({ jobs: ids.length }, 'releasing jobs still running at the shutdown deadline');
+      void this.#db
+        .query(`update ${SCHEMA}.job set retry_limit = retry_limit + 1 where id = any($1::uuid[]) and state = 'active'`, [ids])
+        .catch((error: unknown) => this.#logger.error({ err: error }, 'could not release running jobs'));
+    }, Math.max(0, timeoutMs - 1_000));
     try {
       await this.boss.stop({ graceful: true, timeout: timeoutMs, close: true });
     } finally {
-      clearTimeout(abortLater);
+      clearTimeout(releaseLater);
     }
   }
 }

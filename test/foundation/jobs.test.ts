@@ -41,6 +41,14 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
       return job?.state === state ? job : null;
     });
 
+  it('collapses a repeat enqueue of the same create job while one is queued', async () => {
+    const first = await service.context.queue.enqueue('create', { org_id: orgA, finding_id: 'f-1' }, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
+    const second = await service.context.queue.enqueue('create', { org_id: orgA, finding_id: 'f-1' }, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
+    expect(first).not.toBeNull();
+    expect(second).toBeNull();
+    expect((await service.context.queue.list(orgA, { kind: 'create', limit: 10 })).length).toBe(1);
+  });
+
   it('runs a job to completion', async () => {
     const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'ok' });
     const job = await settled(orgA, id!, 'completed');
