@@ -44,6 +44,8 @@ export interface TicketScope {
 }
 
 const LABELS_PER_SEARCH = 50;
+/** Jira's bulk create takes at most 50 issues per call. */
+const BULK_CHUNK = 50;
 
 function quoteJql(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -144,10 +146,13 @@ export async function createIssuesExactlyOnce(
     }
   }
 
-  if (pendingIndexes.length > 0) {
-    const claimed = await store.claim(pendingIndexes.map((index) => rows[index]!));
-    const toCreate = pendingIndexes.filter((index) => claimed.has(rows[index]!.id));
-    for (const index of pendingIndexes) {
+  // Claim right before sending, one bulk call's worth at a time: an intent stamped long before its
+  // create (a 5,000-row batch waiting on rate limits) could outlive the consistency window and let
+  // another attempt, finding nothing yet, create the same issue.
+  for (let start = 0; start < pendingIndexes.length; start += BULK_CHUNK) {
+    const chunk = pendingIndexes.slice(start, start + BULK_CHUNK);
+    const claimed = await store.claim(chunk.map((index) => rows[index]!));
+    for (const index of chunk) {
       if (!claimed.has(rows[index]!.id)) {
         outcomes[index] = {
           kind: 'failed',
@@ -159,7 +164,7 @@ export async function createIssuesExactlyOnce(
         };
       }
     }
-    await createClaimed(store, client, drafts, rows, toCreate, outcomes, options);
+    await createClaimed(store, client, drafts, rows, chunk.filter((index) => claimed.has(rows[index]!.id)), outcomes, options);
   }
 
   return outcomes.map((outcome, index) => outcome ?? failure(rows[index] ?? null, new Error('no outcome')));

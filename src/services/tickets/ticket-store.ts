@@ -126,7 +126,8 @@ export class TicketStore {
       .set({
         syncState: definitelyNotCreated ? 'failed' : 'pending',
         lastError: message,
-        ...(definitelyNotCreated ? { createRequestedAt: null } : {}),
+        // Unknown outcome: the consistency window starts now, when we stopped knowing, not at the claim.
+        createRequestedAt: definitelyNotCreated ? null : sql`now()`,
         updatedAt: sql`now()`,
       })
       .where(and(eq(tickets.id, id), sql`${tickets.syncState} <> 'created'`));
