@@ -84,6 +84,18 @@ describe('JWT authentication (HS256, issuer and audience configured)', () => {
     expect(body.error.message).toMatch(message);
   });
 
+  it('checks the token before the body: an unauthenticated invalid body is 401, not 400', async () => {
+    const response = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/findings',
+      headers: { 'content-type': 'application/json' },
+      payload: { findings: [{ kind: 'nonsense' }] },
+    });
+    expect(response.statusCode).toBe(401);
+    const badId = await service.app.inject({ method: 'GET', url: '/api/v1/jobs/not-a-uuid' });
+    expect(badId.statusCode).toBe(401);
+  });
+
   it('answers 403 when the token lacks the role a route needs', async () => {
     const token = await signHmacToken(TEST_JWT_SECRET, 'HS256', {
       subject: 'viewer',
