@@ -176,6 +176,19 @@ describe.each(databaseKinds())('internal create-issues-and-prs on %s', (kind) =>
     expect(JSON.stringify(stored)).not.toContain(cloud.credentials.apiToken);
   });
 
+  it('seed 000 without a project key is a 400 naming jira.project_key, and writes nothing', async () => {
+    const findings = await service.context.db.query('select count(*)::int as n from findings');
+    const connections = await service.context.db.query('select count(*)::int as n from connections');
+    const response = await post({
+      vulnerabilities: [vulnerability(400)],
+      jira: { jira_url: cloud.url, jira_email: cloud.credentials.email, jira_pat: cloud.credentials.apiToken },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'jira.project_key' });
+    expect(await service.context.db.query('select count(*)::int as n from findings')).toEqual(findings);
+    expect(await service.context.db.query('select count(*)::int as n from connections')).toEqual(connections);
+  });
+
   it('refuses a Jira URL on a private address unless allow-listed, and writes nothing', async () => {
     const before = await service.context.db.query('select count(*)::int as n from findings');
     const response = await post({

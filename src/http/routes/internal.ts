@@ -12,7 +12,7 @@ import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
 import { OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
 import { checkManifestPath, ManifestPathError } from '../../services/pull-requests/index.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
-import { type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
+import { checkJiraInputs, type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
 import { RunStore } from '../../services/internal/runs.ts';
 import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
@@ -378,6 +378,7 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const tenant = tenantOf(request);
         const { items, fieldPrefix } = workItems(request.body, request);
+        await checkJiraInputs(context, items);
         await checkPullRequestInputs(context, request.body, items);
         const run = { context, service, tenant, subject: request.principal?.subject ?? null, dryRun: request.body.dry_run, fieldPrefix };
         if (items.length <= SYNC_LIMIT || run.dryRun) return runCreateIssuesAndPrs(run, items);

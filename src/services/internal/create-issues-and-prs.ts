@@ -95,21 +95,29 @@ async function previewFindings(run: RunContext, items: WorkItem[]): Promise<Find
   return previews.map((preview) => stored.get(preview.fingerprint) ?? preview);
 }
 
-/** Every Jira URL the request names passes the outbound guard before anything is written. */
-async function checkJiraUrls(run: RunContext, items: WorkItem[]): Promise<void> {
+/**
+ * What can be refused without asking Jira is refused before anything is written (and before a large
+ * batch is accepted with 202): every Jira URL passes the outbound guard, and findings we file with
+ * request credentials name their project.
+ */
+export async function checkJiraInputs(context: AppContext, items: WorkItem[]): Promise<void> {
   const seen = new Set<string>();
   for (const [index, item] of items.entries()) {
-    const jiraUrl = item.jiraRequest?.credentials.jira_url ?? item.jiraTarget?.credentials?.jira_url;
+    const credentials = item.jiraRequest?.credentials ?? item.jiraTarget?.credentials;
+    if (item.jiraTarget?.credentials && !item.jiraTarget.options.projectKey) {
+      throw new AppError('VALIDATION_FAILED', 'jira.project_key is required when the Jira credentials come with the request', { field: 'jira.project_key' });
+    }
+    const jiraUrl = credentials?.jira_url;
     if (!jiraUrl || seen.has(jiraUrl)) continue;
     seen.add(jiraUrl);
     const field = item.jiraRequest ? `jira_issue_requests.${index}.jira_url` : 'jira.jira_url';
-    await checkUrl(run.context.outboundGuard, jiraUrl, field);
+    await checkUrl(context.outboundGuard, jiraUrl, field);
   }
 }
 
 export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]): Promise<RunResponse> {
   const { context, service, tenant } = run;
-  await checkJiraUrls(run, items);
+  await checkJiraInputs(context, items);
   const findings: Finding[] = run.dryRun
     ? await previewFindings(run, items)
     : await upsertFindings(
@@ -174,7 +182,17 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       }
     } else {
       const options = first.jiraTarget!.options;
-      const { results, notes: draftNotes } = await service.draft(session, indexes.map((index) => subjectOf(findings[index]!)), options);
+      let drafted: Awaited<ReturnType<typeof service.draft>>;
+      try {
+        drafted = await service.draft(session, indexes.map((index) => subjectOf(findings[index]!)), options);
+      } catch (error) {
+        // Findings are already stored: a problem of this group (no project, unknown assignee) fails
+        // its items, never the whole answer.
+        if (!(error instanceof AppError)) throw error;
+        for (const index of indexes) jira[index] = failedJira(error.code, error.message);
+        continue;
+      }
+      const { results, notes: draftNotes } = drafted;
       notes.push(...draftNotes);
       results.forEach((result, position) => {
         const index = indexes[position]!;
