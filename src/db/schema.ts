@@ -85,6 +85,11 @@ export const connections = pgTable(
   },
   (table) => [
     index('connections_org_provider_idx').on(table.orgId, table.provider),
+    // One row per site and account for credentials sent per request (no stored secret), so two
+    // concurrent requests cannot each make one and file the same finding twice.
+    uniqueIndex('connections_request_credentials_uq')
+      .on(table.orgId, table.provider, table.siteUrl, sql`coalesce(${table.accountEmail}, '')`)
+      .where(sql`${table.secretsEncrypted} is null and ${table.status} = 'active'`),
     check('connections_provider_ck', inList('provider', providers)),
     check('connections_auth_kind_ck', inList('auth_kind', authKinds)),
     check('connections_status_ck', inList('status', ['active', 'error', 'disconnected'])),

@@ -53,6 +53,15 @@ function normalizeBaseUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** The stored form of a site URL: parsed (host lower-cased, default port dropped), no trailing slash. */
+function canonicalBaseUrl(value: string): string {
+  try {
+    return normalizeBaseUrl(new URL(value).toString());
+  } catch {
+    return normalizeBaseUrl(value);
+  }
+}
+
 export async function checkUrl(guard: OutboundGuard, value: string, field: string): Promise<string> {
   let url: URL;
   try {
@@ -117,6 +126,36 @@ export class ConnectionService {
         break;
     }
     const userId = input.user_id ? await userIdFor(this.#orm, orgId, input.user_id) : null;
+    // Reconnecting the same site revives the disconnected row, so its tickets (and the
+    // one-ticket-per-finding rule) carry over instead of starting again under a new id.
+    const [revivable] = await this.#orm
+      .select({ id: connections.id })
+      .from(connections)
+      .where(
+        and(
+          eq(connections.orgId, orgId),
+          eq(connections.provider, input.provider),
+          eq(connections.status, 'disconnected'),
+          siteUrl ? eq(connections.siteUrl, siteUrl) : eq(connections.apiUrl, apiUrl ?? ''),
+          userId ? eq(connections.userId, userId) : isNull(connections.userId),
+        ),
+      )
+      .limit(1);
+    if (revivable) {
+      await this.#orm
+        .update(connections)
+        .set({
+          name: input.name,
+          authKind,
+          accountEmail: email,
+          secretsEncrypted: sealSecret(this.#ring, 'connections', revivable.id, JSON.stringify(secrets)),
+          status: 'active',
+          lastError: null,
+          updatedAt: new Date(),
+        })
+        .where(eq(connections.id, revivable.id));
+      return (await this.get(orgId, revivable.id))!;
+    }
     await this.#orm.insert(connections).values({
       id,
       orgId,
@@ -140,13 +179,13 @@ export class ConnectionService {
    * identity that keeps a re-posted request from creating a second issue.
    */
   async findRequestConnection(orgId: string, provider: 'jira-cloud' | 'jira-server', siteUrl: string, account: string | null): Promise<ConnectionView | null> {
-    const normalized = normalizeBaseUrl(siteUrl);
     const rows = await this.#select().where(
       and(
         eq(connections.orgId, orgId),
         eq(connections.provider, provider),
-        eq(connections.siteUrl, normalized),
+        eq(connections.siteUrl, canonicalBaseUrl(siteUrl)),
         isNull(connections.secretsEncrypted),
+        eq(connections.status, 'active'),
         account === null ? isNull(connections.accountEmail) : eq(connections.accountEmail, account),
       ),
     );
@@ -157,18 +196,23 @@ export class ConnectionService {
     const normalized = await checkUrl(this.#guard, siteUrl, 'jira_url');
     const existing = await this.findRequestConnection(orgId, provider, normalized, account);
     if (existing) return existing;
-    const id = randomUUID();
-    await this.#orm.insert(connections).values({
-      id,
-      orgId,
-      provider,
-      name: `${new URL(normalized).host} (credentials sent per request)`,
-      authKind: provider === 'jira-cloud' ? 'api-token' : 'pat',
-      siteUrl: normalized,
-      accountEmail: account,
-      secretsEncrypted: null,
-    });
-    return (await this.get(orgId, id))!;
+    // A concurrent request may insert the same row first: the unique index keeps one, we read it back.
+    await this.#orm
+      .insert(connections)
+      .values({
+        id: randomUUID(),
+        orgId,
+        provider,
+        name: `${new URL(normalized).host} (credentials sent per request)`,
+        authKind: provider === 'jira-cloud' ? 'api-token' : 'pat',
+        siteUrl: normalized,
+        accountEmail: account,
+        secretsEncrypted: null,
+      })
+      .onConflictDoNothing();
+    const row = await this.findRequestConnection(orgId, provider, normalized, account);
+    if (!row) throw new Error('request connection vanished after insert');
+    return row;
   }
 
   async list(orgId: string, filter: { provider?: string } = {}): Promise<ConnectionView[]> {
@@ -224,13 +268,19 @@ export class ConnectionService {
       .where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
   }
 
+  /**
+   * Disconnects: the secrets are erased and the row kept as `disconnected`, so its tickets keep
+   * their issue keys and a reconnect never files a finding a second time.
+   */
   async remove(orgId: string, id: string): Promise<boolean> {
-    const deleted = await this.#orm
-      .delete(connections)
-      .where(and(eq(connections.orgId, orgId), eq(connections.id, id)))
+    const updated = await this.#orm
+      .update(connections)
+      .set({ status: 'disconnected', secretsEncrypted: null, updatedAt: new Date() })
+      .where(and(eq(connections.orgId, orgId), eq(connections.id, id), sql`${connections.status} <> 'disconnected'`))
       .returning({ id: connections.id });
-    return deleted.length > 0;
+    return updated.length > 0;
   }
+
 
   #select() {
     return this.#orm

@@ -121,7 +121,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
       '/connections/:id',
       {
         config: { auth: true, roles: ['admin'] },
-        schema: { tags: ['connections'], summary: 'Remove a connection and its secrets', ...secured, params: uuidParam, response: { 204: z.null(), 404: errorResponse, ...authErrors } },
+        schema: { tags: ['connections'], summary: 'Disconnect: erase the secrets, keep the row and its tickets (reconnecting the same site revives it)', ...secured, params: uuidParam, response: { 204: z.null(), 404: errorResponse, ...authErrors } },
       },
       async (request, reply) => {
         if (!(await service.remove(tenantOf(request).orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "connections_request_credentials_uq" ON "connections" USING btree ("org_id","provider","site_url",coalesce("account_email", '')) WHERE "connections"."secrets_encrypted" is null and "connections"."status" = 'active';
