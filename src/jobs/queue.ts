@@ -5,6 +5,7 @@
  * died, and keeps failed jobs. This module adds tenant scoping, Retry-After and permanent failures.
  */
 import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
+import type { CursorPosition } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logging/logger.ts';
 import { PermanentJobError, RetryLaterError } from './errors.ts';
@@ -179,8 +180,9 @@ export class JobQueue {
     );
   }
 
-  async list(orgId: string, filter: { state?: JobState; kind?: JobKind; limit: number; before?: string }): Promise<JobView[]> {
-    const params: unknown[] = [orgId, filter.limit];
+  /** A page of the organization's jobs, newest first; keyset cursor over (created_on, id). */
+  async list(orgId: string, filter: { state?: JobState; kind?: JobKind; limit: number; cursor?: CursorPosition }): Promise<{ jobs: JobView[]; next: CursorPosition | null }> {
+    const params: unknown[] = [orgId, filter.limit + 1];
     const where = [`data->>'org_id' = $1`];
     if (filter.state) {
       params.push(filter.state);
@@ -190,15 +192,18 @@ export class JobQueue {
       params.push(filter.kind);
       where.push(`name = $${params.length}`);
     }
-    if (filter.before) {
-      params.push(filter.before);
-      where.push(`created_on < $${params.length}::timestamptz`);
+    if (filter.cursor) {
+      params.push(filter.cursor.at, filter.cursor.id);
+      where.push(`(created_on, id) < (($${params.length - 1}::timestamp at time zone 'UTC'), $${params.length}::uuid)`);
     }
-    const rows = await this.#db.query<JobRow>(
-      `select ${jobColumns} from ${SCHEMA}.job where ${where.join(' and ')} order by created_on desc, id desc limit $2`,
+    const rows = await this.#db.query<JobRow & { cursor_at: string }>(
+      `select ${jobColumns}, to_char(created_on at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as cursor_at
+         from ${SCHEMA}.job where ${where.join(' and ')} order by created_on desc, id desc limit $2`,
       params,
     );
-    return rows.map(toView);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return { jobs: page.map(toView), next: rows.length > filter.limit && last ? { at: last.cursor_at, id: last.id } : null };
   }
 
   async get(orgId: string, id: string): Promise<JobView | null> {

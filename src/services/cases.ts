@@ -8,11 +8,8 @@ import type { Orm } from '../db/database.ts';
 import { auditCases, findings } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import { recordAudit } from './audit.ts';
+import { afterCursor, cursorTime, decodeCursor, encodeCursor } from '../db/cursor.ts';
 import {
-  afterCursor,
-  cursorTime,
-  decodeCursor,
-  encodeCursor,
   type Finding,
   toFinding,
   type UpsertedFinding,

@@ -18,7 +18,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Orm } from '../db/database.ts';
 import { auditCases, findings } from '../db/schema.ts';
 import {
@@ -31,6 +30,7 @@ import {
   repoIdentity,
 } from '../domain/fingerprint.ts';
 import { isCvssScore, type Severity, severityFromCvss } from '../domain/severity.ts';
+import { afterCursor, cursorTime, decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { AppError } from '../errors/app-error.ts';
 import { recordAudit } from './audit.ts';
 
@@ -327,47 +327,6 @@ export async function getFinding(orm: Orm, orgId: string, id: string): Promise<F
     .from(findings)
     .where(and(eq(findings.orgId, orgId), eq(findings.id, id)));
   return row ? toFinding(row) : null;
-}
-
-// Cursor pagination over (created_at, id), newest first. The timestamp travels as text with
-// microseconds: a JS Date would round to milliseconds and rows of one batch (same created_at)
-// would then be skipped or repeated at page boundaries.
-
-interface CursorPosition {
-  at: string;
-  id: string;
-}
-
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
-}
-
-/** The position a cursor names; throws a 400 on anything we did not issue. */
-export function decodeCursor(cursor: string, field = 'query.cursor'): CursorPosition {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (
-      typeof at === 'string' &&
-      typeof id === 'string' &&
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/.test(at) &&
-      uuidPattern.test(id)
-    ) {
-      return { at, id };
-    }
-  } catch {
-    // falls through to the error below
-  }
-  throw invalid(field, 'is not a cursor this API issued');
-}
-
-/** Select column: created_at in UTC with microseconds, the cursor's time part. */
-export function cursorTime(column: AnyPgColumn): SQL<string> {
-  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
-}
-
-/** Rows strictly after the cursor in (created_at desc, id desc) order. */
-export function afterCursor(createdAt: AnyPgColumn, id: AnyPgColumn, cursor: CursorPosition): SQL {
-  return sql`(${createdAt}, ${id}) < ((${cursor.at}::timestamp at time zone 'UTC'), ${cursor.id}::uuid)`;
 }
 
 export interface FindingFilter {

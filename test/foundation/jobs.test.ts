@@ -46,7 +46,7 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
     const second = await service.context.queue.enqueue('create', { org_id: orgA, finding_id: 'f-1' }, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
     expect(first).not.toBeNull();
     expect(second).toBeNull();
-    expect((await service.context.queue.list(orgA, { kind: 'create', limit: 10 })).length).toBe(1);
+    expect((await service.context.queue.list(orgA, { kind: 'create', limit: 10 })).jobs.length).toBe(1);
   });
 
   it('runs a job to completion', async () => {
@@ -94,6 +94,23 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
     const again = await service.app.inject({ method: 'POST', url: `/api/v1/jobs/${id}/retry`, headers: { authorization: `Bearer ${token}` } });
     // Either it is queued again (409: not failed) or it already failed once more (202).
     expect([202, 409]).toContain(again.statusCode);
+  });
+
+  it('pages through jobs enqueued in one burst without skipping or repeating any', async () => {
+    const orgC = await service.context.tenants.orgId('org-c');
+    const ids = await Promise.all(
+      Array.from({ length: 7 }, () => service.context.queue.enqueue('update', { org_id: orgC }, { startAfterSeconds: 3600 })),
+    );
+    const token = await service.token({ org: 'org-c' });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/v1/jobs?kind=update&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await service.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })).json();
+      seen.push(...page.jobs.map((job: { id: string }) => job.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
   });
 
   it("keeps organizations apart: org B cannot list, read, retry or infer org A's jobs", async () => {

@@ -66,6 +66,28 @@ describe.each(databaseKinds())('seed 002 Jira tickets on %s', (kind) => {
     expect(byUser.json().total).toBe(3);
   });
 
+  it('pages through tickets created by one bulk call without skipping any', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/v1/tickets?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = (await fixture.service.app.inject({ method: 'GET', url, headers: fixture.auth })).json();
+      seen.push(...page.tickets.map((ticket: { id: string }) => ticket.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(3);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('lists by user in the database, not after a limit', async () => {
+    const other = { authorization: `Bearer ${await fixture.service.token({ subject: 'other_user', roles: ['admin'] })}` };
+    const { violationIds: later } = await seedCase(fixture, 2, 'Other user case');
+    await fixture.service.app.inject({ method: 'POST', url: '/api/jira/tickets/bulk-create', headers: other, payload: { user_id: 'other_user', case_id: (await fixture.service.context.db.query<{ case_id: string }>('select case_id from findings where id = $1', [later[0]]))[0]!.case_id, project_key: 'COMP', issue_type: 'Bug' } });
+    const mine = await fixture.service.app.inject({ method: 'GET', url: '/api/jira/tickets?user_id=test_user&limit=2', headers: fixture.auth });
+    expect(mine.json().total).toBe(2);
+    expect(mine.json().tickets.every((ticket: { violation_id: string }) => violationIds.includes(ticket.violation_id))).toBe(true);
+  });
+
   it('sync maps the Jira status to our internal state', async () => {
     const list = await fixture.service.app.inject({ method: 'GET', url: `/api/jira/tickets?case_id=${caseId}`, headers: fixture.auth });
     const ticket = list.json().tickets[0];

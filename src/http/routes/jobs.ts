@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { jobKinds, jobStates } from '../../jobs/kinds.ts';
 import { tenantOf } from '../plugins/auth.ts';
@@ -35,16 +36,16 @@ export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
             state: z.enum(jobStates).optional(),
             kind: z.enum(jobKinds).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
-            before: z.iso.datetime({ offset: true }).optional().describe('Cursor: created_at of the last job of the previous page'),
+            cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
           }),
           response: { 200: z.object({ jobs: z.array(job), next_cursor: z.string().nullable() }), ...authErrors },
         },
       },
       async (request) => {
         const { orgId } = tenantOf(request);
-        const jobs = await context.queue.list(orgId, request.query);
-        const last = jobs.at(-1);
-        return { jobs, next_cursor: jobs.length === request.query.limit && last ? last.created_at : null };
+        const { cursor, ...filter } = request.query;
+        const page = await context.queue.list(orgId, { ...filter, ...(cursor ? { cursor: decodeCursor(cursor) } : {}) });
+        return { jobs: page.jobs, next_cursor: page.next ? encodeCursor(page.next) : null };
       },
     );
 

@@ -6,14 +6,12 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { users } from '../../db/schema.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { createTicketForFinding, createTicketsForCase, ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
+import type { TicketFilter } from '../../services/tickets/ticket-service.ts';
 import { toSeedTicketView } from '../../services/tickets/ticket-view.ts';
-import { listCaseViolations } from '../../services/cases.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { isPrivileged, requestPreview, ticketOptions } from './tickets.ts';
@@ -143,17 +141,14 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
       },
       async (request) => {
         const tenant = tenantOf(request);
-        const filter: Parameters<typeof service.list>[1] = { limit: request.query.limit };
-        if (request.query.case_id) {
-          filter.findingIds = (await listCaseViolations(context.db.orm, tenant.orgId, request.query.case_id)).map((finding) => finding.id);
-        }
-        let rows = await service.list(tenant, filter);
+        const filter: TicketFilter = { limit: request.query.limit };
+        if (request.query.case_id) filter.caseId = request.query.case_id;
         if (request.query.user_id) {
           const subject = subjectFor(request, request.query.user_id);
-          const [user] = await context.db.orm.select({ id: users.id }).from(users).where(and(eq(users.orgId, tenant.orgId), eq(users.subject, subject)));
-          rows = rows.filter((row) => user !== undefined && row.createdBy === user.id);
+          filter.createdBy = (await context.tenants.resolve(tenant.orgSlug, subject)).userId;
         }
-        return { tickets: rows.map(toSeedTicketView), total: rows.length };
+        const page = await service.list(tenant, filter);
+        return { tickets: page.tickets.map(toSeedTicketView), total: page.tickets.length };
       },
     );
 

@@ -183,22 +183,21 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
             connection_id: z.uuid().optional(),
             state: z.enum(['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix']).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
-            before: z.iso.datetime({ offset: true }).optional(),
+            cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
           }),
           response: { 200: z.object({ tickets: z.array(ticketView), next_cursor: z.string().nullable() }), ...authErrors },
         },
       },
       async (request) => {
         const query = request.query;
-        const rows = await service.list(tenantOf(request), {
-          ...(query.finding_id ? { findingIds: [query.finding_id] } : {}),
-          ...(query.connection_id ? { connectionIds: [query.connection_id] } : {}),
+        const page = await service.list(tenantOf(request), {
+          ...(query.finding_id ? { findingId: query.finding_id } : {}),
+          ...(query.connection_id ? { connectionId: query.connection_id } : {}),
           ...(query.state ? { state: query.state } : {}),
+          ...(query.cursor ? { cursor: query.cursor } : {}),
           limit: query.limit,
-          ...(query.before ? { before: new Date(query.before) } : {}),
         });
-        const last = rows.at(-1);
-        return { tickets: rows.map(toTicketView), next_cursor: rows.length === query.limit && last ? last.createdAt.toISOString() : null };
+        return { tickets: page.tickets.map(toTicketView), next_cursor: page.nextCursor };
       },
     );
 

@@ -3,9 +3,10 @@
  * routes (seed 002's `/api/jira/tickets…`, `/api/v1/tickets…`, the internal create endpoint) and the
  * jobs all go through here. Nothing in dry-run mode writes to Jira or to our tables.
  */
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { afterCursor, cursorTime, decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import type { AppContext } from '../../context.ts';
-import { tickets } from '../../db/schema.ts';
+import { findings, tickets } from '../../db/schema.ts';
 import { matchPriority, type MappingRow, priorityFor, projectKeyFor, type Severity, stateFor, issueTypeFor } from '../../domain/mapping.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { FindingForJira, JiraIssueRef, JiraUserRef } from '../../providers/jira/index.ts';
@@ -56,6 +57,17 @@ export interface TicketServiceOptions {
 }
 
 const BULK_CHUNK = 50;
+
+export interface TicketFilter {
+  findingId?: string;
+  connectionId?: string;
+  state?: string;
+  /** The users row id of who asked for the ticket (seed 002 lists by user). */
+  createdBy?: string;
+  caseId?: string;
+  limit: number;
+  cursor?: string;
+}
 const connectionWide = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE', 'JIRA_AUTH_FAILED']);
 
 export class TicketService {
@@ -311,17 +323,37 @@ export class TicketService {
     }
   }
 
-  async list(tenant: Tenant, filter: { findingIds?: string[]; connectionIds?: string[]; state?: string; limit: number; before?: Date }): Promise<TicketRow[]> {
-    const conditions = [eq(tickets.orgId, tenant.orgId)];
-    if (filter.findingIds) conditions.push(inArray(tickets.findingId, filter.findingIds.length > 0 ? filter.findingIds : ['00000000-0000-0000-0000-000000000000']));
-    if (filter.connectionIds) conditions.push(inArray(tickets.connectionId, filter.connectionIds.length > 0 ? filter.connectionIds : ['00000000-0000-0000-0000-000000000000']));
+  /** A page of tickets, newest first, with the cursor of the next page (null on the last). */
+  async list(tenant: Tenant, filter: TicketFilter): Promise<{ tickets: TicketRow[]; nextCursor: string | null }> {
+    const conditions: SQL[] = [eq(tickets.orgId, tenant.orgId)];
+    if (filter.findingId) conditions.push(eq(tickets.findingId, filter.findingId));
+    if (filter.connectionId) conditions.push(eq(tickets.connectionId, filter.connectionId));
     if (filter.state) conditions.push(eq(tickets.state, filter.state));
-    if (filter.before) conditions.push(lt(tickets.createdAt, filter.before));
-    return this.#context.db.orm
-      .select()
+    if (filter.createdBy) conditions.push(eq(tickets.createdBy, filter.createdBy));
+    if (filter.caseId) {
+      conditions.push(
+        inArray(
+          tickets.findingId,
+          this.#context.db.orm
+            .select({ id: findings.id })
+            .from(findings)
+            .where(and(eq(findings.orgId, tenant.orgId), eq(findings.caseId, filter.caseId))),
+        ),
+      );
+    }
+    if (filter.cursor) conditions.push(afterCursor(tickets.createdAt, tickets.id, decodeCursor(filter.cursor)));
+    const rows = await this.#context.db.orm
+      .select({ ticket: tickets, cursorAt: cursorTime(tickets.createdAt) })
       .from(tickets)
       .where(and(...conditions))
       .orderBy(desc(tickets.createdAt), desc(tickets.id))
-      .limit(filter.limit);
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      tickets: page.map((row) => row.ticket),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.cursorAt, id: last.ticket.id }) : null,
+    };
   }
+
 }
