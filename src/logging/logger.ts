@@ -22,6 +22,9 @@ export function createLogger(options: LoggerOptions): Logger {
       name: options.name ?? 'integration-service',
       level: options.level,
       messageKey: 'msg',
+      // Errors are turned into plain objects (with stack and cause, redacted) by redactDeep in
+      // formatters.log; pino's own serializer would then drop the cause.
+      serializers: { err: (value: unknown) => value },
       base: { pid: process.pid },
       timestamp: () => `,"time":"${formatIsoInZone(Date.now(), timezone)}"`,
       formatters: {

@@ -44,8 +44,29 @@ export function redactUrlString(value: string): string {
   return url.toString();
 }
 
+/** URLs inside free text: absolute ones, and request paths with a query (`/callback?code=…`). */
+const embeddedUrl = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+|(?<![\w/])\/[^\s"'<>?]*\?[^\s"'<>]+/gi;
+const RELATIVE_BASE = 'http://relative.invalid';
+
+function redactRelativeUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value, RELATIVE_BASE);
+  } catch {
+    return value;
+  }
+  let changed = false;
+  for (const name of [...url.searchParams.keys()]) {
+    if (sensitiveQueryParam.test(name)) {
+      url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? `${url.pathname}${url.search}${url.hash}` : value;
+}
+
 export function redactText(value: string): string {
-  let out = value;
+  let out = value.replace(embeddedUrl, (match) => (match.startsWith('/') ? redactRelativeUrl(match) : redactUrlString(match)));
   for (const [pattern, replacement] of textPatterns) out = out.replace(pattern, replacement);
   return out;
 }
@@ -54,19 +75,34 @@ function redactString(value: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? redactUrlString(value) : redactText(value);
 }
 
+/**
+ * `seen` holds the objects on the current path only, so a cycle is cut but an object referenced
+ * twice (not a cycle) is written out both times.
+ */
 export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > 12 || seen.has(value)) return '[Truncated]';
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
-  if (value instanceof Error) {
-    return { type: value.name, message: redactText(value.message), code: (value as { code?: unknown }).code };
-  }
   if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSensitiveKey(key) && item !== null && item !== undefined && item !== '' ? REDACTED : redactDeep(item, depth + 1, seen);
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
+    if (value instanceof Error) {
+      const cause = (value as { cause?: unknown }).cause;
+      return {
+        type: value.name,
+        message: redactText(value.message),
+        code: (value as { code?: unknown }).code,
+        ...(value.stack ? { stack: redactText(value.stack) } : {}),
+        ...(cause !== undefined ? { cause: redactDeep(cause, depth + 1, seen) } : {}),
+      };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = isSensitiveKey(key) && item !== null && item !== undefined && item !== '' ? REDACTED : redactDeep(item, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
   }
-  return out;
 }

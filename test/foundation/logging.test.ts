@@ -56,3 +56,29 @@ describe('logger', () => {
     expect(lines.join('')).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
   });
 });
+
+describe('logger details', () => {
+  it('keeps an error\'s stack and cause (redacted), and redacts query secrets in request paths and text', () => {
+    const { logger, lines } = capture();
+    const error = new Error('exchange failed', { cause: new Error('upstream said no to ghp_abcdefghijklmnopqrstuvwxyz0123') });
+    logger.error({ err: error, req: { url: '/api/jira/callback?code=abc123&state=xyz789&format=json' } }, 'see https://x.example/cb?token=t0k3n&page=2');
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.err.stack).toContain('exchange failed');
+    expect(line.err.cause.message).toContain('upstream said no');
+    expect(line.req.url).toContain('format=json');
+    const text = lines.join('');
+    for (const secret of ['abc123', 'xyz789', 't0k3n', 'ghp_abcdefghijklmnopqrstuvwxyz0123']) expect(text).not.toContain(secret);
+  });
+
+  it('writes an object referenced twice both times (only cycles are cut)', () => {
+    const { logger, lines } = capture();
+    const shared = { repo: 'acme/web' };
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    logger.info({ a: shared, b: shared, cyclic }, 'refs');
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.a).toEqual({ repo: 'acme/web' });
+    expect(line.b).toEqual({ repo: 'acme/web' });
+    expect(line.cyclic.self).toBe('[Truncated]');
+  });
+});
