@@ -4,6 +4,7 @@
  * Seed names are accepted as aliases: JWT_SECRET for JWT_SECRET_KEY, APP_PORT for PORT.
  */
 import { z } from 'zod';
+import { CryptoError, parseEncryptionKeys } from '../crypto/index.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -98,6 +99,15 @@ export function crossFieldProblems(raw: Record<string, string | undefined>): str
   }
   if (symmetric && (raw.JWT_PUBLIC_KEY || raw.JWKS_URL)) {
     problems.push(`JWT_ALGORITHM: ${algorithm} is symmetric; set JWT_ALGORITHM to the public-key algorithm your issuer uses`);
+  }
+  if (raw.ENCRYPTION_KEYS) {
+    try {
+      parseEncryptionKeys(raw.ENCRYPTION_KEYS);
+    } catch (error) {
+      // The parser names each bad entry by position, never the key material.
+      const details = error instanceof CryptoError && error.problems.length > 0 ? error.problems.join('; ') : 'is not a valid key list';
+      problems.push(`ENCRYPTION_KEYS: ${details}`);
+    }
   }
   if (production && !raw.ENCRYPTION_KEYS) {
     problems.push('ENCRYPTION_KEYS: is required when NODE_ENV=production (generate one with `integration-service keygen`)');

@@ -80,6 +80,12 @@ describe('configuration', () => {
     );
   });
 
+  it('reports a malformed ENCRYPTION_KEYS with the rest, naming the entry, not the key', () => {
+    const problems = problemsOf({ PORT: 'x', ENCRYPTION_KEYS: 'k1:c2hvcnQ=' });
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^PORT: /), expect.stringMatching(/^ENCRYPTION_KEYS: item 1/)]));
+    expect(problems.join('\n')).not.toContain('c2hvcnQ=');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).databaseUrl).toBeNull();
   });
