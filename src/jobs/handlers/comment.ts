@@ -34,25 +34,30 @@ export function commentHandler(context: AppContext): JobHandler {
       throw new PermanentJobError(error instanceof Error ? error.message : String(error));
     }
     const started = performance.now();
+    let comment: { id: string };
     try {
-      const comment = await session.client.addComment(ticket.externalKey, { text: data.text, ...(data.links ? { links: data.links } : {}) });
-      await recordAudit(context.db.orm, {
-        orgId: data.org_id,
-        actor: data.requested_by ?? 'service',
-        action: 'tickets.comment',
-        targetType: 'ticket',
-        targetId: ticket.id,
-        status: 'ok',
-        durationMs: performance.now() - started,
-        detail: { issue_key: ticket.externalKey, comment_id: comment.id },
-      });
-      return { comment_id: comment.id };
+      comment = await session.client.addComment(ticket.externalKey, { text: data.text, ...(data.links ? { links: data.links } : {}) });
     } catch (error) {
       if (error instanceof JiraError) {
+        // Jira may have posted it without our hearing back; posting again could show it twice, so a
+        // comment is delivered at most once and the job says why it stopped.
+        if (error.outcomeUnknown) throw new PermanentJobError(`the comment may have been posted (no answer from Jira); not retried: ${error.message}`, { cause: error });
         if (error.retryAfterMs) throw new RetryLaterError(error.message, error.retryAfterMs, { cause: error });
-        if (!error.retryable && !error.outcomeUnknown) throw new PermanentJobError(error.message, { cause: error });
+        if (!error.retryable) throw new PermanentJobError(error.message, { cause: error });
       }
       throw error;
     }
+    // The comment is posted; a failure to record it must not make the job post it again.
+    await recordAudit(context.db.orm, {
+      orgId: data.org_id,
+      actor: data.requested_by ?? 'service',
+      action: 'tickets.comment',
+      targetType: 'ticket',
+      targetId: ticket.id,
+      status: 'ok',
+      durationMs: performance.now() - started,
+      detail: { issue_key: ticket.externalKey, comment_id: comment.id },
+    }).catch((error: unknown) => context.logger.error({ err: error, ticket_id: ticket.id }, 'could not record the comment in the audit log'));
+    return { comment_id: comment.id };
   };
 }
