@@ -51,7 +51,8 @@ export function createDispatcherPool(options: DispatcherPoolOptions): Dispatcher
       if (target.allowListed || target.addresses.length === 0 || target.addresses[0]?.address === target.hostname) {
         return plain;
       }
-      const key = `${target.hostname}|${target.addresses.map((a) => a.address).join(',')}`;
+      // Sorted: round-robin DNS returns the same addresses in another order, which must reuse the agent.
+      const key = `${target.hostname}|${target.addresses.map((a) => a.address).sort().join(',')}`;
       let agent = pinned.get(key);
       if (agent) {
         // Refresh recency so the map's insertion order doubles as an LRU.

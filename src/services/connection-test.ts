@@ -20,6 +20,7 @@ async function testJira(context: AppContext, record: ConnectionRecord): Promise<
     http: context.outbound,
     sharedState: context.sharedState,
     logger: context.logger.child({ component: 'jira', connection_id: record.id }),
+    limits: { timeoutMs: context.config.outbound.timeoutMs },
   });
   const me = await client.myself();
   return {

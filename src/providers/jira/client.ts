@@ -88,8 +88,8 @@ export function createJiraClient(target: JiraTarget, deps: JiraClientDeps): Jira
         path: `${issuePath(idOrKey)}/transitions`,
         body: { transition: { id: transitionId } },
         subject: onIssue('transition', idOrKey),
-        // Applying the same transition twice is harmless (the second is refused or a no-op), so 5xx may be retried.
-        idempotent: true,
+        // Not resent: after a transition Jira applied but did not confirm, the same id is usually no
+        // longer offered and the resend would report a success as "transition not available".
       });
     },
 

@@ -244,7 +244,14 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
     ? await runPullRequests({
         work,
         dryRun: run.dryRun,
-        deps: { http: context.outbound, guard: context.outboundGuard, logger: context.logger.child({ component: 'pull-requests' }), orm: run.dryRun ? null : context.db.orm, orgId: tenant.orgId },
+        deps: {
+          http: context.outbound,
+          guard: context.outboundGuard,
+          logger: context.logger.child({ component: 'pull-requests' }),
+          orm: run.dryRun ? null : context.db.orm,
+          orgId: tenant.orgId,
+          timeoutMs: context.config.outbound.timeoutMs,
+        },
         storedToken: () => storedGithub(run),
       })
     : { parts: new Map<number, GithubPart>(), previews: [] };

@@ -33,6 +33,8 @@ export interface EngineDeps {
   /** Null: do not record (benchmarks of the bare engine). */
   orm: Orm | null;
   orgId: string;
+  /** Per-request timeout for GitHub calls (OUTBOUND_TIMEOUT_MS); the client's default otherwise. */
+  timeoutMs?: number;
   /** Test and benchmark seam; default: the real client over `http`. */
   clientFor?: (target: GitHubTarget) => GitHubClient;
 }
@@ -85,7 +87,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
   await deps.guard.check(parsed.apiUrl);
 
   const target: GitHubTarget = { apiUrl: parsed.apiUrl, token: request.token, orgId: deps.orgId, ...(request.connectionId ? { connectionId: request.connectionId } : {}) };
-  const client = deps.clientFor ? deps.clientFor(target) : createGitHubClient(target, { http: deps.http, logger: deps.logger });
+  const client = deps.clientFor ? deps.clientFor(target) : createGitHubClient(target, { http: deps.http, logger: deps.logger, ...(deps.timeoutMs ? { options: { timeoutMs: deps.timeoutMs } } : {}) });
   const ref = { owner: parsed.owner, repo: parsed.repo };
   const log = deps.logger.child({ repo: `${ref.owner}/${ref.repo}`, branch: outcome.branch });
 

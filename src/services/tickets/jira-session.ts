@@ -27,6 +27,7 @@ export function openJiraSession(
     http: context.outbound,
     sharedState: context.sharedState,
     logger: context.logger.child({ component: 'jira', connection_id: details.connectionId }),
+    limits: { timeoutMs: context.config.outbound.timeoutMs },
   });
   let priorities: Promise<{ id: string; name: string }[]> | null = null;
   const screens = new Map<string, Promise<CreateField[]>>();
