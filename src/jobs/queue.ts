@@ -4,7 +4,7 @@
  * SKIP LOCKED fetching, retries with exponential backoff and jitter, expiry of jobs whose worker
  * died, and keeps failed jobs. This module adds tenant scoping, Retry-After and permanent failures.
  */
-import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
+import { fromPglite, type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { CursorPosition } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -136,6 +136,9 @@ export class JobQueue {
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
               try {
+                // A provider's Retry-After set this job's delay by hand for one wait; later failures
+                // get the exponential backoff again.
+                if (!(job as JobWithMetadata<JobData>).retryBackoff) await this.#restoreBackoff(job.id);
                 const output = await this.#run(kind, handler, job.id, job.data, job.retryCount + 1);
                 return { id: job.id, status: 'completed', output: (output ?? null) as object | null };
               } catch (error) {
@@ -166,6 +169,13 @@ export class JobQueue {
     } finally {
       this.#inflight.delete(id);
     }
+  }
+
+  async #restoreBackoff(id: string): Promise<void> {
+    await this.#db.query(`update ${SCHEMA}.job set retry_backoff = true, retry_delay = $2 where id = $1 and state = 'active'`, [
+      id,
+      this.#policy.retryDelaySeconds,
+    ]);
   }
 
   /**

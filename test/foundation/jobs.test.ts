@@ -24,6 +24,10 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
           if (data.behaviour === 'permanent') throw new PermanentJobError('project SEC does not exist');
           if (data.behaviour === 'rate-limited' && job.attempt < 2) throw new RetryLaterError('429 from Jira', 3_000);
           if (data.behaviour === 'always') throw new Error('still broken');
+          if (data.behaviour === 'rate-limited-then-broken') {
+            if (job.attempt === 1) throw new RetryLaterError('429 from Jira', 1_000);
+            throw new Error('now a plain failure');
+          }
           return { ok: true };
         },
       },
@@ -78,6 +82,13 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
     const delayMs = Date.parse(retrying.next_run_at ?? '') - Date.now();
     expect(delayMs).toBeGreaterThan(1_500);
     await settled(orgA, id!, 'completed');
+  });
+
+  it('goes back to exponential backoff after a Retry-After wait', async () => {
+    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'rate-limited-then-broken' });
+    await waitFor(async () => ((await jobOf(orgA, id!))?.attempts ?? 0) >= 2 && (await jobOf(orgA, id!))?.state !== 'active');
+    const [row] = await service.context.db.query<{ retry_backoff: boolean }>('select retry_backoff from pgboss.job where id = $1', [id]);
+    expect(row?.retry_backoff).toBe(true);
   });
 
   it('stops after the attempt cap and lists the failed job; POST retry puts it back in line', async () => {
