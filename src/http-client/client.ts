@@ -19,6 +19,7 @@ import {
   OutboundError,
   refused,
 } from './errors.ts';
+import { CONNECT_ERROR_CODES } from './connect-failure.ts';
 import { createOutboundMetrics, type OutboundMetrics } from './metrics.ts';
 import type { CheckedTarget, OutboundGuard } from './outbound-guard.ts';
 import { createDispatcherPool } from './pinned-dispatchers.ts';
@@ -90,15 +91,6 @@ export interface OutboundClient {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CROSS_ORIGIN_STRIPPED_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
-const CONNECT_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 interface RawResponse {
   status: number;

@@ -11,6 +11,7 @@ import {
   OUTBOUND_URL_REFUSED,
   OutboundError,
   serverDelayMs,
+  isConnectFailure,
 } from '../../http-client/index.ts';
 import {
   GITHUB_AUTH_FAILED,
@@ -108,12 +109,7 @@ export function errorFromTransport(cause: OutboundError, subject: CallSubject, h
   }
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Nothing reached the server: safe to resend even a write. */
-export function isConnectFailure(cause: OutboundError): boolean {
-  return cause.code === OUTBOUND_DNS_FAILED || (cause.code === OUTBOUND_NETWORK_ERROR && CONNECT_CODES.has(cause.causeCode ?? ''));
-}
+export { isConnectFailure };
 
 export function errorFromResponse(error: RequestErrorLike, subject: CallSubject, secrets: readonly string[]): GitHubError {
   const status = error.status;

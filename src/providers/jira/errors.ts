@@ -3,7 +3,7 @@
  * 429, 5xx) and failures to reach it at all. Codes are stable for the error catalogue and the jobs'
  * retry rules; messages tell a user what to fix and never carry credentials or Jira's full body.
  */
-import { OutboundError } from '../../http-client/index.ts';
+import { CONNECT_ERROR_CODES, OutboundError } from '../../http-client/index.ts';
 import { redactText } from '../../logging/redact.ts';
 
 export const JIRA_AUTH_FAILED = 'JIRA_AUTH_FAILED';
@@ -226,7 +226,6 @@ export function errorFromResponse(
   return new JiraError(JIRA_BAD_RESPONSE, `Jira gave an unexpected answer (HTTP ${status}) to the request to ${subject.action}`, { status });
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Failures before or instead of an answer: DNS, refused connections, the outbound guard, timeouts. */
 export function errorFromOutbound(error: unknown, subject: CallSubject, host: string): JiraError {
@@ -243,7 +242,7 @@ export function errorFromOutbound(error: unknown, subject: CallSubject, host: st
     case 'OUTBOUND_DNS_FAILED':
       return new JiraError(JIRA_SITE_UNREACHABLE, `The Jira site ${host} could not be found (DNS lookup failed): check the site URL`, { retryable: true });
     case 'OUTBOUND_NETWORK_ERROR':
-      if (error.causeCode && CONNECT_CODES.has(error.causeCode)) {
+      if (error.causeCode && CONNECT_ERROR_CODES.has(error.causeCode)) {
         const what = error.causeCode === 'ECONNREFUSED' ? 'refused the connection' : `could not be connected to (${error.causeCode})`;
         return new JiraError(JIRA_SITE_UNREACHABLE, `The Jira site ${host} ${what}: check the site URL and that Jira is running`, { retryable: true });
       }
