@@ -33,12 +33,12 @@ export {
   type OutboundGuardOptions,
   type ResolvedAddress,
 } from './outbound-guard.ts';
-export { redactUrl, SENSITIVE_QUERY_PARAMS } from './redact-url.ts';
 export {
   type BackoffOptions,
   DEFAULT_BACKOFF,
   DEFAULT_RETRY_ON,
   decideRetry,
   isRateLimited,
+  parseDelayHeader,
   serverDelayMs,
 } from './retry-policy.ts';

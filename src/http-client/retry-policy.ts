@@ -49,7 +49,11 @@ export function backoffDelayMs(attempt: number, backoff: BackoffOptions, random:
   return Math.floor(random() * ceiling);
 }
 
-function secondsOrDate(value: string, now: number, epochSecondsAllowed: boolean): number | undefined {
+/**
+ * Milliseconds to wait from a delay header: seconds (Retry-After), an HTTP or ISO date, or — for
+ * reset headers, `epochSecondsAllowed` — epoch seconds. Shared with the providers' rate limiters.
+ */
+export function parseDelayHeader(value: string, now: number, epochSecondsAllowed: boolean): number | undefined {
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) {
     const seconds = Number(text);
@@ -69,13 +73,13 @@ function secondsOrDate(value: string, now: number, epochSecondsAllowed: boolean)
 export function serverDelayMs(headers: Record<string, string>, now: number): number | undefined {
   const retryAfter = headers['retry-after'];
   if (retryAfter !== undefined) {
-    const delay = secondsOrDate(retryAfter, now, false);
+    const delay = parseDelayHeader(retryAfter, now, false);
     if (delay !== undefined) return delay;
   }
   const candidates: number[] = [];
   for (const name of ['x-ratelimit-reset', 'ratelimit-reset']) {
     const value = headers[name];
-    const delay = value === undefined ? undefined : secondsOrDate(value, now, true);
+    const delay = value === undefined ? undefined : parseDelayHeader(value, now, true);
     if (delay !== undefined) candidates.push(delay);
   }
   const structured = headers.ratelimit && /(?:^|[;,\s])(?:t|reset)=(\d+)/.exec(headers.ratelimit);

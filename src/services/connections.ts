@@ -12,6 +12,7 @@ import { connections, users } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import { type OutboundGuard, OutboundError } from '../http-client/index.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
+import { ensureUser } from './tenancy.ts';
 
 export type ConnectionInput =
   | { provider: 'jira-cloud'; name: string; site_url: string; email: string; api_token: string; user_id?: string | null }
@@ -82,12 +83,6 @@ export async function checkUrl(guard: OutboundGuard, value: string, field: strin
   return normalizeBaseUrl(url.toString());
 }
 
-async function userIdFor(orm: Orm, orgId: string, subject: string): Promise<string> {
-  await orm.insert(users).values({ orgId, subject }).onConflictDoNothing({ target: [users.orgId, users.subject] });
-  const [row] = await orm.select({ id: users.id }).from(users).where(and(eq(users.orgId, orgId), eq(users.subject, subject)));
-  if (!row) throw new Error('user could not be provisioned');
-  return row.id;
-}
 
 export class ConnectionService {
   readonly #orm: Orm;
@@ -125,7 +120,7 @@ export class ConnectionService {
         secrets = { token: input.token };
         break;
     }
-    const userId = input.user_id ? await userIdFor(this.#orm, orgId, input.user_id) : null;
+    const userId = input.user_id ? await ensureUser(this.#orm, orgId, input.user_id) : null;
     // Reconnecting the same site revives the disconnected row, so its tickets (and the
     // one-ticket-per-finding rule) carry over instead of starting again under a new id.
     const [revivable] = await this.#orm

@@ -13,6 +13,14 @@ export interface Tenant {
   userId: string;
 }
 
+/** The users row of a subject in an organization, created on first sight. */
+export async function ensureUser(orm: Orm, orgId: string, subject: string): Promise<string> {
+  await orm.insert(users).values({ orgId, subject }).onConflictDoNothing({ target: [users.orgId, users.subject] });
+  const [row] = await orm.select({ id: users.id }).from(users).where(and(eq(users.orgId, orgId), eq(users.subject, subject)));
+  if (!row) throw new Error('user could not be provisioned');
+  return row.id;
+}
+
 export class TenantDirectory {
   readonly #orm: Orm;
   readonly #orgIds = new Map<string, string>();
@@ -37,13 +45,7 @@ export class TenantDirectory {
     const key = `${orgId}\u0000${subject}`;
     let userId = this.#userIds.get(key);
     if (!userId) {
-      await this.#orm.insert(users).values({ orgId, subject }).onConflictDoNothing({ target: [users.orgId, users.subject] });
-      const [row] = await this.#orm
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.orgId, orgId), eq(users.subject, subject)));
-      if (!row) throw new Error('user could not be provisioned');
-      userId = row.id;
+      userId = await ensureUser(this.#orm, orgId, subject);
       this.#userIds.set(key, userId);
     }
     return { orgId, orgSlug, userId };

@@ -5,10 +5,10 @@
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { getCase } from '../../services/cases.ts';
 import { getFinding } from '../../services/findings.ts';
 import type { ExactlyOnceOptions } from '../../services/tickets/exactly-once.ts';
 import { subjectOf } from '../../services/tickets/subject.ts';
+import { caseNameOf } from '../../services/tickets/ticket-operations.ts';
 import { type TicketOptions, TicketService } from '../../services/tickets/ticket-service.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
 import type { JobData } from '../kinds.ts';
@@ -34,7 +34,7 @@ export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: 
     } catch (error) {
       throw new PermanentJobError(error instanceof Error ? error.message : String(error));
     }
-    const caseName = finding.caseId ? ((await getCase(context.db.orm, data.org_id, finding.caseId))?.name ?? null) : null;
+    const caseName = await caseNameOf(context, tenant, finding);
     let drafted: Awaited<ReturnType<TicketService['draft']>>;
     try {
       drafted = await service.draft(session, [subjectOf(finding, caseName)], data.options);

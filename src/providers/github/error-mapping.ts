@@ -109,7 +109,6 @@ export function errorFromTransport(cause: OutboundError, subject: CallSubject, h
   }
 }
 
-export { isConnectFailure };
 
 export function errorFromResponse(error: RequestErrorLike, subject: CallSubject, secrets: readonly string[]): GitHubError {
   const status = error.status;

@@ -3,7 +3,7 @@
  * within Jira's 32,767-character limit (ADF measured as serialized JSON, as the stricter reading), cut
  * structurally with a visible "… truncated" marker that says how much was left out and where to look.
  */
-import { type AdfDoc, type AdfNode, adfSize, bulletList, cleanText, code, doc, heading, link, paragraph, paragraphs, strong, table, text } from './adf.ts';
+import { type AdfDoc, type AdfNode, adfSize, bulletList, cleanText, clip, code, doc, heading, link, paragraph, paragraphs, strong, table, text } from './adf.ts';
 import { RICH_TEXT_LIMIT } from './comment.ts';
 import { type DescriptionModel, fitDescription } from './description-model.ts';
 import type { FindingForJira } from './finding.ts';
@@ -115,15 +115,8 @@ export function buildSummary(finding: FindingForJira): string {
   if (summary.length > SUMMARY_LIMIT) {
     // Keep the advisory id when possible: it is what people search for.
     const room = SUMMARY_LIMIT - suffix.length;
-    summary = room > head.length + 20 ? `${clipSummary(`${head}${title}`, room)}${suffix}` : clipSummary(summary, SUMMARY_LIMIT);
+    summary = room > head.length + 20 ? `${clip(`${head}${title}`, room)}${suffix}` : clip(summary, SUMMARY_LIMIT);
   }
   return summary;
 }
 
-function clipSummary(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let end = max - 1;
-  const c = value.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${value.slice(0, end)}…`;
-}

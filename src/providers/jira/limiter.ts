@@ -4,6 +4,7 @@
  * one 429 (or an exhausted `X-RateLimit-Remaining`) holds back all callers of that connection instead
  * of each discovering the limit on its own and making the burst worse.
  */
+import { parseDelayHeader } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
 
 export interface Semaphore {
@@ -83,18 +84,9 @@ export class RateLimitWaitTooLong extends Error {
   }
 }
 
-function parseDelay(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    const n = Number(text);
-    // Reset headers carry epoch seconds on some servers and a delta on others.
-    return n > 1_000_000_000 ? Math.max(0, n * 1000 - now) : n * 1000;
-  }
-  // Atlassian's X-RateLimit-Reset is ISO-8601 to the minute (`2026-01-01T10:00Z`).
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+
+const delay = (value: string | undefined, now: number, epochSecondsAllowed: boolean) =>
+  value === undefined ? undefined : parseDelayHeader(value, now, epochSecondsAllowed);
 
 const MIN_429_PAUSE_MS = 250;
 
@@ -104,7 +96,7 @@ const MIN_429_PAUSE_MS = 250;
  */
 export function requestedPauseMs(status: number, headers: Record<string, string>, now: number): number | undefined {
   if (status === 429 || status === 503) {
-    const asked = parseDelay(headers['retry-after'], now) ?? parseDelay(headers['ratelimit-reset'], now) ?? parseDelay(headers['x-ratelimit-reset'], now);
+    const asked = delay(headers['retry-after'], now, false) ?? delay(headers['ratelimit-reset'], now, true) ?? delay(headers['x-ratelimit-reset'], now, true);
     // A floor, so a `Retry-After: 0` cannot turn the retry loop into a hot loop against Jira.
     if (asked !== undefined) return status === 429 ? Math.max(asked, MIN_429_PAUSE_MS) : asked;
     return status === 429 ? 1000 : undefined;
@@ -113,7 +105,7 @@ export function requestedPauseMs(status: number, headers: Record<string, string>
     const fillRate = Number(headers['x-ratelimit-fillrate']);
     const interval = Number(headers['x-ratelimit-interval-seconds'] ?? '1');
     if (fillRate > 0) return Math.ceil(((interval > 0 ? interval : 1) * 1000) / fillRate);
-    return parseDelay(headers['ratelimit-reset'], now) ?? parseDelay(headers['x-ratelimit-reset'], now) ?? 1000;
+    return delay(headers['ratelimit-reset'], now, true) ?? delay(headers['x-ratelimit-reset'], now, true) ?? 1000;
   }
   return undefined;
 }

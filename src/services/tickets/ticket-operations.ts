@@ -47,7 +47,8 @@ export function ticketServiceFor(context: AppContext): TicketService {
   return new TicketService(context, { consistencyWindowMs: context.config.jiraSearchConsistencyMs });
 }
 
-async function caseNameOf(context: AppContext, tenant: Tenant, finding: Finding): Promise<string | null> {
+/** The audit case's name for a violation's description (null for findings outside a case). */
+export async function caseNameOf(context: AppContext, tenant: Pick<Tenant, 'orgId'>, finding: Finding): Promise<string | null> {
   if (!finding.caseId) return null;
   return (await getCase(context.db.orm, tenant.orgId, finding.caseId))?.name ?? null;
 }
