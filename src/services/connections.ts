@@ -83,6 +83,14 @@ export async function checkUrl(guard: OutboundGuard, value: string, field: strin
   return normalizeBaseUrl(url.toString());
 }
 
+/**
+ * Who may use (open, test, file tickets with) a connection: an organization-wide one, everyone in the
+ * organization; a user's personal one (seed 002), that user, or an admin or service acting for them.
+ * Anyone else is told it does not exist.
+ */
+export function usableBy(view: Pick<ConnectionView, 'user_id'>, subject: string | null, privileged: boolean): boolean {
+  return view.user_id === null || privileged || view.user_id === subject;
+}
 
 export class ConnectionService {
   readonly #orm: Orm;

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { ConnectionService } from '../../services/connections.ts';
+import { ConnectionService, usableBy } from '../../services/connections.ts';
 import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
@@ -60,7 +60,6 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/connections',
       {
-        config: { auth: true },
         schema: {
           tags: ['connections'],
           summary: 'Connect a provider account (secrets are encrypted and never returned)',
@@ -92,7 +91,6 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/connections',
       {
-        config: { auth: true },
         schema: {
           tags: ['connections'],
           summary: "The organization's connections",
@@ -107,7 +105,6 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/connections/:id',
       {
-        config: { auth: true },
         schema: { tags: ['connections'], summary: 'One connection', ...secured, params: uuidParam, response: { 200: connectionView, 404: errorResponse, ...authErrors } },
       },
       async (request) => {
@@ -120,7 +117,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/connections/:id',
       {
-        config: { auth: true, roles: ['admin'] },
+        config: { roles: ['admin'] },
         schema: { tags: ['connections'], summary: 'Disconnect: erase the secrets, keep the row and its tickets (reconnecting the same site revives it)', ...secured, params: uuidParam, response: { 204: z.null(), 404: errorResponse, ...authErrors } },
       },
       async (request, reply) => {
@@ -132,7 +129,6 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/connections/:id/test',
       {
-        config: { auth: true },
         schema: {
           tags: ['connections'],
           summary: 'Check the credentials and site; says what is wrong in words a user can act on',
@@ -143,8 +139,11 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const tenant = tenantOf(request);
+        const principal = request.principal!;
+        const privileged = principal.roles.some((role) => role === 'admin' || role === 'service');
         const record = await service.withSecrets(tenant.orgId, request.params.id);
-        if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        // Another user's personal connection is theirs alone (its account id and email included).
+        if (!record || !usableBy(record, principal.subject, privileged)) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
         const result = await testConnection(context, record);
         await service.setStatus(tenant.orgId, record.id, result.ok ? 'active' : 'error', result.ok ? null : result.message);
         return result;
@@ -154,7 +153,6 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/connections/:id/mappings',
       {
-        config: { auth: true },
         schema: {
           tags: ['connections'],
           summary: "The connection's mappings (default rows included; they cannot be removed)",
@@ -173,7 +171,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.put(
       '/connections/:id/mappings',
       {
-        config: { auth: true, roles: ['admin'] },
+        config: { roles: ['admin'] },
         schema: {
           tags: ['connections'],
           summary: 'Set one mapping row (kind + source → target); the default row can be retargeted',
@@ -197,7 +195,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/connections/:id/mappings/:mappingId',
       {
-        config: { auth: true, roles: ['admin'] },
+        config: { roles: ['admin'] },
         schema: {
           tags: ['connections'],
           summary: 'Remove a mapping row (never a default row)',

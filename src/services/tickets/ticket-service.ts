@@ -12,7 +12,7 @@ import { AppError } from '../../errors/app-error.ts';
 import type { FindingForJira, JiraIssueRef, JiraUserRef } from '../../providers/jira/index.ts';
 import { JiraError } from '../../providers/jira/index.ts';
 import { recordAudit } from '../audit.ts';
-import { ConnectionService } from '../connections.ts';
+import { ConnectionService, usableBy } from '../connections.ts';
 import { MappingService } from '../mappings.ts';
 import type { Tenant } from '../tenancy.ts';
 import { jiraAppError } from './outcome-errors.ts';
@@ -98,7 +98,7 @@ export class TicketService {
       if (connectionId) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
       throw new AppError('NOT_CONNECTED', 'no Jira connection: connect Jira (GET /api/jira/connect, or POST /api/v1/connections) first');
     }
-    if (view.user_id !== null && view.user_id !== subject && !privileged) {
+    if (!usableBy(view, subject, privileged)) {
       // Another user's personal connection (seed 002) is theirs alone.
       throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
     }
