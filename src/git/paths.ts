@@ -1,27 +1,24 @@
 /**
  * Paths inside the work tree. A path from a caller (a manifest path from a finding) is refused when
- * it is absolute, has a '..' or '.git' component, or passes through a symlink: a repository can
- * hold symlinks pointing anywhere, and writing into .git would let a file become git configuration.
+ * it is absolute, has a '..' or '.git' component (at any depth, in any case), or passes through a
+ * symlink: a repository can hold symlinks pointing anywhere, and writing into .git would let a file
+ * become git configuration. The text rule is src/contracts/git-names.ts, the one the request schemas
+ * and the pull-request engine use.
  */
 import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, join, posix, sep } from 'node:path';
+import { join, sep } from 'node:path';
+import { repoPathProblem } from '../contracts/git-names.ts';
 import { GIT_PATH_REFUSED, GitError } from './errors.ts';
 
 function refuse(path: string, reason: string): never {
-  throw new GitError(GIT_PATH_REFUSED, `path ${JSON.stringify(path.slice(0, 200))} refused: ${reason}`);
+  throw new GitError(GIT_PATH_REFUSED, `path ${JSON.stringify(String(path).slice(0, 200))} refused: ${reason}`);
 }
 
-/** Checks the text of a repository-relative path and returns it normalised ("a/b/c"). */
+/** Checks the text of a repository-relative path ("a/b/c": refused, not normalised) and returns it. */
 export function checkRelativePath(path: string): string {
-  if (typeof path !== 'string' || path === '') refuse(String(path), 'it is empty');
-  if (/[\u0000-\u001f\u007f]/.test(path)) refuse(path, 'it contains control characters');
-  if (isAbsolute(path) || path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path)) refuse(path, 'it is absolute');
-  const segments = path.replace(/\\/g, '/').split('/');
-  if (segments.includes('..')) refuse(path, "it contains '..'");
-  if (segments.some((s) => s.toLowerCase() === '.git')) refuse(path, 'it points into .git');
-  const normalised = posix.normalize(segments.filter((s) => s !== '' && s !== '.').join('/'));
-  if (normalised === '' || normalised === '.') refuse(path, 'it names the repository root');
-  return normalised;
+  const problem = repoPathProblem(path);
+  if (problem !== null) refuse(path, problem);
+  return path;
 }
 
 /**

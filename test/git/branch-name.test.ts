@@ -34,6 +34,19 @@ const bad = [
   'HEAD',
   'x'.repeat(256),
 ];
+/** Refused by us although git accepts them (issue 9 item 8): ambiguous or invisible names. */
+const stricterThanGit = [
+  'refs/heads/x',
+  'REFS/heads/x',
+  'refs/tags/v1',
+  'a\u202eb',
+  '\u200bmain',
+  'main\ufeff',
+  'x\u2066y\u2069',
+  'rtl\u200f',
+  'c1\u0085',
+  'lone\ud800',
+];
 
 function refusal(name: string): GitError | undefined {
   try {
@@ -53,6 +66,16 @@ describe('checkBranchName', () => {
     const error = refusal(name);
     expect(error).toBeInstanceOf(GitError);
     expect(error?.code).toBe(GIT_BAD_BRANCH);
+  });
+
+  it.each(stricterThanGit)('refuses %j (git would accept it; it is ambiguous or hides characters)', (name) => {
+    const error = refusal(name);
+    expect(error).toBeInstanceOf(GitError);
+    expect(error?.code).toBe(GIT_BAD_BRANCH);
+  });
+
+  it('says why a refs/ name is refused', () => {
+    expect(refusal('refs/heads/x')?.message).toMatch(/short branch name/);
   });
 
   it('agrees with `git check-ref-format --branch` (which reads HEAD and @ as the current branch; we refuse both)', () => {

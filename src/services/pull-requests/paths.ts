@@ -4,6 +4,7 @@
  * for the same bump lands on the same branch and finds the same PR.
  */
 import { createHash } from 'node:crypto';
+import { repoPathProblem } from '../../contracts/git-names.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
 
 export class ManifestPathError extends Error {
@@ -16,19 +17,14 @@ export class ManifestPathError extends Error {
 }
 
 /**
- * A repository-relative, `/`-separated path with no way out of the checkout. Refused rather than
- * normalised: `a/../package.json` is not silently turned into `package.json`, because a caller who
- * sends it is either confused or probing.
+ * A repository-relative, `/`-separated path with no way out of the checkout and nothing in `.git`
+ * (src/contracts/git-names.ts: the rule the request schemas and the git layer use too). Refused
+ * rather than normalised: `a/../package.json` is not silently turned into `package.json`, because a
+ * caller who sends it is either confused or probing.
  */
 export function checkManifestPath(path: string): string {
-  if (path.length === 0 || path.length > 1000) throw new ManifestPathError(path, 'empty or longer than 1,000 characters');
-  if (path.includes('\\')) throw new ManifestPathError(path, 'backslashes are not path separators here');
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) throw new ManifestPathError(path, 'absolute paths are outside the repository');
-  if (/[\u0000-\u001f\u007f]/.test(path)) throw new ManifestPathError(path, 'control characters are not allowed');
-  const parts = path.split('/');
-  if (parts.some((part) => part === '..')) throw new ManifestPathError(path, "'..' would leave the repository");
-  if (parts.some((part) => part === '' || part === '.')) throw new ManifestPathError(path, 'empty or "." segments are not allowed');
-  if (parts[0]?.toLowerCase() === '.git') throw new ManifestPathError(path, '.git is not part of the tree');
+  const problem = repoPathProblem(path);
+  if (problem !== null) throw new ManifestPathError(path, problem);
   return path;
 }
 
