@@ -2,7 +2,8 @@
  * The relational model of SPEC section 2, one schema for the embedded database (PGlite) and
  * PostgreSQL. Every tenant row carries org_id; the unique constraints are what make duplicates
  * impossible (one ticket per finding per connection, one open PR per repo and branch, one accepted
- * delivery per provider delivery id). Jobs live in pg-boss's own tables (schema `pgboss`).
+ * delivery per provider delivery id). Jobs live in pg-boss's own tables (schema `pgboss`,
+ * written only through pg-boss's API); `job_records` is our tenant-scoped index of them.
  * Triggers that cannot be expressed here (default mapping rows, append-only audit) are in
  * migrations/0001_*.sql.
  */
@@ -335,11 +336,59 @@ export const runs = pgTable(
     failed: integer('failed').notNull().default(0),
     /** The response body so far (results in input order, summary); never holds a credential. */
     result: jsonb('result').notNull().default(sql`'{}'::jsonb`),
+    /**
+     * `in-process`: the request's own credentials (never stored) are held by one process, which
+     * heartbeats while it works; `queued`: stored connections only, the items are child jobs.
+     */
+    mode: text('mode').notNull().default('in-process'),
+    /** The process working an in-process run, and when it last said it is alive. */
+    ownerId: text('owner_id'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (table) => [
     index('runs_org_idx').on(table.orgId, table.createdAt),
+    index('runs_running_idx').on(table.status, table.mode),
     check('runs_status_ck', inList('status', ['queued', 'running', 'completed', 'failed'])),
+    check('runs_mode_ck', inList('mode', ['in-process', 'queued'])),
   ],
+);
+
+/** A queued run's child jobs: one row per chunk of items, with that chunk's results once it settled. */
+export const runChunks = pgTable(
+  'run_chunks',
+  {
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    chunk: integer('chunk').notNull(),
+    /** The item positions (in the request) this chunk holds. */
+    first: integer('first_item').notNull(),
+    items: integer('items').notNull(),
+    status: text('status').notNull().default('pending'),
+    jobId: uuid('job_id'),
+    /** ItemResult[] in the chunk's order, plus notes; never holds a credential. */
+    result: jsonb('result'),
+    updatedAt: updatedAt(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.chunk] }), check('run_chunks_status_ck', inList('status', ['pending', 'done', 'failed']))],
+);
+
+/**
+ * Our own record of every job we enqueue (pg-boss keeps the job itself): the organization it works
+ * for and the run it belongs to, so listing, reading and retrying stay tenant-scoped without
+ * reading the payload, and without writing to pg-boss's tables.
+ */
+export const jobRecords = pgTable(
+  'job_records',
+  {
+    /** pg-boss's job id (we choose it before sending). */
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    runId: uuid('run_id').references(() => runs.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (table) => [index('job_records_org_idx').on(table.orgId, table.createdAt, table.id), index('job_records_run_idx').on(table.runId)],
 );

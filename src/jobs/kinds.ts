@@ -1,12 +1,120 @@
-/** The kinds of durable outbound work (SPEC section 2, Job). Each kind is one pg-boss queue. */
-export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition'] as const;
+/**
+ * The registry of durable outbound work (SPEC section 2, Job): each kind is one pg-boss queue with
+ * one zod schema for its payload and one handler module under ./handlers. Payloads are validated
+ * when enqueued (a bad one is a programming error and throws) and again when a worker receives
+ * them (a bad one fails that job for good, never a crash loop). Payloads never hold a credential.
+ */
+import { z } from 'zod';
+
+export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof jobStates)[number];
 
 /** Every job carries the organization it works for, so listing and retrying stay tenant-scoped. */
+const base = z.object({ org_id: z.uuid() });
+
+const text = z.string().max(100_000);
+const ticketOptions = z.object({
+  projectKey: z.string().max(100).nullish(),
+  issueType: z.string().max(100).nullish(),
+  priority: z.string().max(100).nullish(),
+  assignee: z.string().max(320).nullish(),
+  components: z.array(z.string().max(255)).max(100).optional(),
+  labels: z.array(z.string().max(255)).max(100).optional(),
+  customFields: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A vulnerability as the internal endpoint stores it (FindingInput). */
+const vulnerabilityFinding = z.object({
+  kind: z.literal('vulnerability'),
+  title: text,
+  description: text.nullish(),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']).nullish(),
+  ecosystem: z.string().max(50),
+  packageName: z.string().max(500),
+  installedVersion: z.string().max(200),
+  fixedVersion: z.string().max(200).nullish(),
+  advisoryIds: z.array(z.string().max(100)).max(400).optional(),
+  repoUrl: z.string().max(2048).nullish(),
+  manifestPath: z.string().max(1000).nullish(),
+  source: z.string().max(200).nullish(),
+  externalRef: z.string().max(200).nullish(),
+});
+
+/** A fix PR on the organization's stored GitHub connection: `token` is always null here. */
+const storedPrPlan = z.object({
+  repoUrl: z.string().max(2048),
+  token: z.null(),
+  baseBranch: z.string().max(255).nullable(),
+  branch: z.string().max(255).nullable(),
+  title: z.string().max(1000).nullable(),
+  body: z.string().max(65_536).nullable(),
+  packageName: z.string().max(500),
+  ecosystem: z.string().max(50),
+  fixedVersion: z.string().max(200).nullable(),
+  currentVersion: z.string().max(200).nullable(),
+  manifestPaths: z.array(z.string().max(1000)).max(100).nullable(),
+  advisories: z.array(z.object({ id: z.string().max(100), url: z.string().max(2048).nullish(), severity: z.string().max(20).nullish() })).max(400),
+  group: z.boolean(),
+  transport: z.enum(['api', 'git']),
+  labels: z.array(z.string().max(50)).max(20).nullable(),
+  commentOnTicket: z.boolean(),
+});
+
+/** One item of a queued run: a finding, filed on a stored Jira connection and fixed on a stored GitHub one. */
+export const storedWorkItem = z.object({
+  itemId: z.string().max(200),
+  finding: vulnerabilityFinding,
+  jiraTarget: z.object({ credentials: z.null(), options: ticketOptions }).nullable(),
+  pr: storedPrPlan.nullable(),
+});
+
+export const jobPayloads = {
+  create: base.extend({
+    connection_id: z.uuid(),
+    finding_id: z.uuid(),
+    options: ticketOptions,
+    requested_by: z.string().max(500).nullable(),
+  }),
+  comment: base.extend({
+    ticket_id: z.uuid(),
+    text: z.string().min(1).max(30_000),
+    links: z.array(z.object({ text: z.string().max(500), url: z.string().max(2048) })).max(20).optional(),
+    requested_by: z.string().max(500).optional(),
+  }),
+  /** A chunk of a queued run (POST /internal/create-issues-and-prs on stored connections). */
+  run_items: base.extend({
+    run_id: z.uuid(),
+    chunk: z.number().int().min(0),
+    /** Position of the chunk's first item in the request. */
+    first: z.number().int().min(0),
+    subject: z.string().max(500).nullable(),
+    field_prefix: z.enum(['items', 'vulnerabilities']),
+    items: z.array(storedWorkItem).min(1).max(1_000),
+  }),
+  // Declared kinds without a product handler yet: any payload with its organization.
+  update: base.loose(),
+  sync: base.loose(),
+  open_pr: base.loose(),
+  transition: base.loose(),
+} satisfies Record<JobKind, z.ZodType<{ org_id: string }>>;
+
+export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;
+
+/** Any payload (the common part). */
 export interface JobData {
   org_id: string;
   [key: string]: unknown;
+}
+
+/** Why a payload is refused, in one line (field paths, never the values). */
+export function payloadProblem(kind: JobKind, data: unknown): string | null {
+  const parsed = jobPayloads[kind].safeParse(data);
+  if (parsed.success) return null;
+  return parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+    .join('; ');
 }

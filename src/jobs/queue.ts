@@ -2,14 +2,19 @@
  * The durable job queue: pg-boss on the service's own database (PGlite through pg-boss's
  * `fromPglite` adapter, or PostgreSQL with any number of worker processes). pg-boss gives
  * SKIP LOCKED fetching, retries with exponential backoff and jitter, expiry of jobs whose worker
- * died, and keeps failed jobs. This module adds tenant scoping, Retry-After and permanent failures.
+ * died, and keeps failed jobs. This module adds typed payloads (validated on enqueue and on
+ * receipt), tenant scoping (our own `job_records` table), Retry-After and permanent failures.
+ * pg-boss's tables are changed only through its public API; this module only reads them.
  */
-import { fromPglite, type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
 import type { CursorPosition } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
+import { jobRecords } from '../db/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { PermanentJobError, RetryLaterError } from './errors.ts';
-import { type JobData, type JobKind, type JobState, jobKinds } from './kinds.ts';
+import { type JobKind, type JobPayload, type JobState, jobKinds, jobPayloads, payloadProblem } from './kinds.ts';
 
 export interface JobPolicy {
   timeoutSeconds: number;
@@ -39,7 +44,25 @@ export interface JobContext {
   logger: Logger;
 }
 
-export type JobHandler = (data: JobData, context: JobContext) => Promise<unknown>;
+export type JobHandler<K extends JobKind = JobKind> = (data: JobPayload<K>, context: JobContext) => Promise<unknown>;
+/** The handlers a process runs, by kind; each receives its kind's validated payload. */
+export type JobHandlers = { [K in JobKind]?: JobHandler<K> };
+
+export interface EnqueueOptions {
+  singletonKey?: string;
+  startAfterSeconds?: number;
+  /** The run this job is a child of (listed with it, deleted with it). */
+  runId?: string;
+}
+
+/** A payload that does not match its kind's schema: a programming error, never queued. */
+export class InvalidJobPayloadError extends Error {
+  readonly code = 'JOB_BAD_PAYLOAD';
+  constructor(kind: JobKind, problem: string) {
+    super(`invalid ${kind} job payload: ${problem}`);
+    this.name = 'InvalidJobPayloadError';
+  }
+}
 
 const SCHEMA = 'pgboss';
 /** Kinds enqueued with a singleton key (one per ticket or PR), so duplicates collapse. */
@@ -52,7 +75,7 @@ export class JobQueue {
   readonly #policy: JobPolicy;
   #started = false;
   #working = false;
-  readonly #inflight = new Map<string, AbortController>();
+  readonly #inflight = new Map<string, { kind: JobKind; controller: AbortController }>();
 
   constructor(db: Database, logger: Logger, policy: JobPolicy) {
     this.#db = db;
@@ -102,15 +125,47 @@ export class JobQueue {
         await this.boss.createQueue(kind, { ...options, policy });
       }
     }
+    await this.#recordEarlierJobs();
     this.#started = true;
   }
 
-  /** Enqueue one job; on `short` queues a `singletonKey` makes a repeat enqueue a no-op while one is queued. */
-  async enqueue(kind: JobKind, data: JobData, options: { singletonKey?: string; startAfterSeconds?: number } = {}): Promise<string | null> {
-    return this.boss.send(kind, data, {
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-    });
+  /**
+   * Jobs queued before `job_records` existed get their record once (read from pg-boss, written to
+   * our table), so they stay visible in the jobs API after the upgrade.
+   */
+  async #recordEarlierJobs(): Promise<void> {
+    await this.#db.query(
+      `insert into job_records (id, org_id, kind, created_at)
+       select j.id, o.id, j.name, j.created_on
+         from ${SCHEMA}.job j join organizations o on o.id::text = j.data->>'org_id'
+        where j.name = any($1::text[]) and not exists (select 1 from job_records)
+       on conflict (id) do nothing`,
+      [[...jobKinds]],
+    );
+  }
+
+  /**
+   * Enqueue one job; on `short` queues a `singletonKey` makes a repeat enqueue a no-op (null) while
+   * one is queued. The payload is checked against its kind's schema first.
+   */
+  async enqueue<K extends JobKind>(kind: K, data: JobPayload<K>, options: EnqueueOptions = {}): Promise<string | null> {
+    const parsed = jobPayloads[kind].safeParse(data);
+    if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
+    const payload = parsed.data as JobPayload<K>;
+    // Our record first, under the id pg-boss will use: a job never exists without its tenant.
+    const id = randomUUID();
+    await this.#db.orm.insert(jobRecords).values({ id, orgId: payload.org_id, kind, runId: options.runId ?? null });
+    let sent: string | null = null;
+    try {
+      sent = await this.boss.send(kind, payload, {
+        id,
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      });
+    } finally {
+      if (!sent) await this.#db.orm.delete(jobRecords).where(eq(jobRecords.id, id));
+    }
+    return sent;
   }
 
   /**
@@ -118,9 +173,9 @@ export class JobQueue {
    * at a time and runs them concurrently; while fetches come back full it fetches again at once
    * (pg-boss's burst mode), so a backlog drains at the handlers' pace, not the polling interval's.
    */
-  async work(handlers: Partial<Record<JobKind, JobHandler>>, concurrency: number): Promise<void> {
+  async work(handlers: JobHandlers, concurrency: number): Promise<void> {
     for (const [kind, handler] of Object.entries(handlers) as [JobKind, JobHandler][]) {
-      await this.boss.work<JobData>(
+      await this.boss.work<Record<string, unknown>>(
         kind,
         {
           batchSize: concurrency,
@@ -135,16 +190,22 @@ export class JobQueue {
         async (jobs) =>
           Promise.all(
             jobs.map(async (job): Promise<JobResult> => {
+              // A payload that does not match its kind can never succeed: failed for good at once.
+              const problem = payloadProblem(kind, job.data);
+              if (problem) {
+                this.#logger.error({ job_id: job.id, job_kind: kind, problem }, 'malformed job payload; failed without retrying');
+                return { id: job.id, status: 'deadletter', output: { message: `malformed payload: ${problem}`, code: 'JOB_BAD_PAYLOAD' } };
+              }
+              const data = jobPayloads[kind].parse(job.data) as JobPayload<typeof kind>;
               try {
-                // A provider's Retry-After set this job's delay by hand for one wait; later failures
-                // get the exponential backoff again.
-                if (!(job as JobWithMetadata<JobData>).retryBackoff) await this.#restoreBackoff(job.id);
-                const output = await this.#run(kind, handler, job.id, job.data, job.retryCount + 1);
+                const output = await this.#run(kind, handler, job.id, data, job.retryCount + 1);
                 return { id: job.id, status: 'completed', output: (output ?? null) as object | null };
               } catch (error) {
                 const output = { message: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code ?? null };
                 // deadletter = failed for good, skipping the remaining attempts (no dead-letter queue is configured).
-                return { id: job.id, status: error instanceof PermanentJobError ? 'deadletter' : 'failed', output };
+                if (error instanceof PermanentJobError) return { id: job.id, status: 'deadletter', output };
+                if (error instanceof RetryLaterError) await this.#failWithRetryAfter(kind, job, output, error.retryAfterMs);
+                return { id: job.id, status: 'failed', output };
               }
             }),
           ),
@@ -153,9 +214,9 @@ export class JobQueue {
     this.#working = true;
   }
 
-  async #run(kind: JobKind, handler: JobHandler, id: string, data: JobData, attempt: number): Promise<unknown> {
+  async #run(kind: JobKind, handler: JobHandler, id: string, data: JobPayload<JobKind>, attempt: number): Promise<unknown> {
     const controller = new AbortController();
-    this.#inflight.set(id, controller);
+    this.#inflight.set(id, { kind, controller });
     const logger = this.#logger.child({ job_id: id, job_kind: kind, attempt });
     const started = performance.now();
     try {
@@ -164,51 +225,52 @@ export class JobQueue {
       return result;
     } catch (error) {
       logger.warn({ err: error, duration_ms: Math.round(performance.now() - started) }, 'job attempt failed');
-      if (error instanceof RetryLaterError) await this.#delayNextAttempt(id, error.retryAfterMs);
       throw error;
     } finally {
       this.#inflight.delete(id);
     }
   }
 
-  async #restoreBackoff(id: string): Promise<void> {
-    await this.#db.query(`update ${SCHEMA}.job set retry_backoff = true, retry_delay = $2 where id = $1 and state = 'active'`, [
-      id,
-      this.#policy.retryDelaySeconds,
-    ]);
-  }
-
   /**
-   * pg-boss computes the next attempt from the row's retry settings when the job fails; for a
-   * provider's Retry-After we set this one active row's delay first, so the wait is at least that.
+   * A provider's Retry-After: the attempt is failed here (pg-boss's API, fenced to this attempt, so
+   * the batch's own settle finds nothing left to do), and the retry pg-boss scheduled with its
+   * exponential backoff is moved to no earlier than the provider asked. The backoff itself is never
+   * changed, so later failures back off exponentially again.
    */
-  async #delayNextAttempt(id: string, retryAfterMs: number): Promise<void> {
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    await this.#db.query(
-      `update ${SCHEMA}.job set retry_backoff = false, retry_delay = greatest(retry_delay, $2) where id = $1 and state = 'active'`,
-      [id, seconds],
-    );
+  async #failWithRetryAfter(kind: JobKind, job: { id: string; retryCount: number }, output: object, retryAfterMs: number): Promise<void> {
+    try {
+      await this.boss.fail(kind, { id: job.id, retryCount: job.retryCount }, output);
+      const after = await this.boss.getJobById(kind, job.id);
+      const notBefore = Date.now() + retryAfterMs;
+      if (after?.state === 'retry' && new Date(after.startAfter).getTime() < notBefore) {
+        await this.boss.update(kind, undefined, { id: job.id, startAfter: new Date(notBefore) });
+      }
+    } catch (error) {
+      this.#logger.error({ err: error, job_id: job.id, job_kind: kind }, "could not defer the job to the provider's Retry-After");
+    }
   }
 
-  /** A page of the organization's jobs, newest first; keyset cursor over (created_on, id). */
+  /** A page of the organization's jobs, newest first; keyset cursor over (created_at, id) of our records. */
   async list(orgId: string, filter: { state?: JobState; kind?: JobKind; limit: number; cursor?: CursorPosition }): Promise<{ jobs: JobView[]; next: CursorPosition | null }> {
     const params: unknown[] = [orgId, filter.limit + 1];
-    const where = [`data->>'org_id' = $1`];
+    const where = ['r.org_id = $1'];
     if (filter.state) {
       params.push(filter.state);
-      where.push(`state = $${params.length}`);
+      where.push(`j.state::text = $${params.length}`);
     }
     if (filter.kind) {
       params.push(filter.kind);
-      where.push(`name = $${params.length}`);
+      where.push(`r.kind = $${params.length}`);
     }
     if (filter.cursor) {
       params.push(filter.cursor.at, filter.cursor.id);
-      where.push(`(created_on, id) < (($${params.length - 1}::timestamp at time zone 'UTC'), $${params.length}::uuid)`);
+      where.push(`(r.created_at, r.id) < (($${params.length - 1}::timestamp at time zone 'UTC'), $${params.length}::uuid)`);
     }
+    // Read-only: the job's state comes from pg-boss's row, the tenant and order from ours.
     const rows = await this.#db.query<JobRow & { cursor_at: string }>(
-      `select ${jobColumns}, to_char(created_on at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as cursor_at
-         from ${SCHEMA}.job where ${where.join(' and ')} order by created_on desc, id desc limit $2`,
+      `select ${jobColumns}, to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as cursor_at
+         from job_records r join ${SCHEMA}.job j on j.id = r.id and j.name = r.kind
+        where ${where.join(' and ')} order by r.created_at desc, r.id desc limit $2`,
       params,
     );
     const page = rows.slice(0, filter.limit);
@@ -218,17 +280,24 @@ export class JobQueue {
 
   async get(orgId: string, id: string): Promise<JobView | null> {
     const rows = await this.#db.query<JobRow>(
-      `select ${jobColumns} from ${SCHEMA}.job where id = $1::uuid and data->>'org_id' = $2`,
+      `select ${jobColumns} from job_records r join ${SCHEMA}.job j on j.id = r.id and j.name = r.kind where r.id = $1::uuid and r.org_id = $2::uuid`,
       [id, orgId],
     );
     return rows[0] ? toView(rows[0]) : null;
+  }
+
+  /** A job's state by kind and id, through pg-boss's API (no tenant check: for internal sweeps). */
+  async stateOf(kind: JobKind, id: string): Promise<{ state: JobState; error: string | null } | null> {
+    const job = await this.boss.getJobById(kind, id);
+    return job ? { state: job.state as JobState, error: errorText(job.output) } : null;
   }
 
   /** Put a failed (or cancelled) job back in line. Returns false when the job is not in a retryable state. */
   async retry(orgId: string, id: string): Promise<boolean> {
     const job = await this.get(orgId, id);
     if (!job || (job.state !== 'failed' && job.state !== 'cancelled')) return false;
-    await this.boss.retry(job.kind, id);
+    if (job.state === 'failed') await this.boss.retry(job.kind, id);
+    else await this.boss.resume(job.kind, id);
     const after = await this.get(orgId, id);
     return after !== null && after.state !== 'failed' && after.state !== 'cancelled';
   }
@@ -243,32 +312,47 @@ export class JobQueue {
   }
 
   /**
-   * Graceful stop: take no new jobs, let running ones finish within `timeoutMs`. Jobs still running
-   * at the deadline are given one more attempt before pg-boss fails them on stop, so an interrupted
-   * run never uses up a job's last attempt; they run again (after the retry delay) on any worker.
+   * Graceful stop: take no new jobs, let running ones finish within `timeoutMs`. pg-boss fails the
+   * jobs still running at the deadline; one that thereby used up its last attempt is put back in
+   * line with pg-boss's `retry` (which grants one more attempt), so an interrupted run never uses
+   * up a job's last attempt; it runs again (after the retry delay) on any worker.
    */
   async stop(timeoutMs: number): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
     this.#working = false;
-    const releaseLater = setTimeout(() => {
-      const ids = [...this.#inflight.keys()];
-      for (const controller of this.#inflight.values()) controller.abort(new Error('worker shutting down'));
-      if (ids.length === 0) return;
-      this.#logger.warn({ jobs: ids.length }, 'releasing jobs still running at the shutdown deadline');
-      void this.#db
-        .query(`update ${SCHEMA}.job set retry_limit = retry_limit + 1 where id = any($1::uuid[]) and state = 'active'`, [ids])
-        .catch((error: unknown) => this.#logger.error({ err: error }, 'could not release running jobs'));
+    // Jobs aborted by the shutdown, and those pg-boss fails at the deadline, must not lose their last attempt.
+    const interrupted = new Map<string, JobKind>();
+    const abortLater = setTimeout(() => {
+      for (const [id, { kind, controller }] of this.#inflight) {
+        interrupted.set(id, kind);
+        controller.abort(new Error('worker shutting down'));
+      }
     }, Math.max(0, timeoutMs - 1_000));
     try {
-      await this.boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+      await this.boss.stop({ graceful: true, timeout: timeoutMs, close: false });
+      for (const [id, { kind }] of this.#inflight) interrupted.set(id, kind);
+      if (interrupted.size > 0) await this.#release(interrupted);
     } finally {
-      clearTimeout(releaseLater);
+      clearTimeout(abortLater);
+      await this.boss.stop({ close: true });
+    }
+  }
+
+  async #release(jobs: Map<string, JobKind>): Promise<void> {
+    this.#logger.warn({ jobs: jobs.size }, 'releasing jobs still running at the shutdown deadline');
+    for (const [id, kind] of jobs) {
+      try {
+        const job = await this.boss.getJobById(kind, id);
+        if (job?.state === 'failed') await this.boss.retry(kind, id);
+      } catch (error) {
+        this.#logger.error({ err: error, job_id: id }, 'could not release a running job');
+      }
     }
   }
 }
 
-const jobColumns = `id::text as id, name, state::text as state, retry_count, retry_limit, start_after, created_on, completed_on, output, data`;
+const jobColumns = `j.id::text as id, j.name, j.state::text as state, j.retry_count, j.retry_limit, j.start_after, r.created_at as created_on, j.completed_on, j.output, j.data`;
 
 interface JobRow {
   id: string;

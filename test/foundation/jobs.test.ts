@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentJobError, RetryLaterError } from '../../src/jobs/errors.ts';
 import type { JobView } from '../../src/jobs/queue.ts';
@@ -46,8 +47,9 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
     });
 
   it('collapses a repeat enqueue of the same create job while one is queued', async () => {
-    const first = await service.context.queue.enqueue('create', { org_id: orgA, finding_id: 'f-1' }, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
-    const second = await service.context.queue.enqueue('create', { org_id: orgA, finding_id: 'f-1' }, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
+    const payload = { org_id: orgA, connection_id: randomUUID(), finding_id: randomUUID(), options: {}, requested_by: null };
+    const first = await service.context.queue.enqueue('create', payload, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
+    const second = await service.context.queue.enqueue('create', payload, { singletonKey: 'create:c:f-1', startAfterSeconds: 60 });
     expect(first).not.toBeNull();
     expect(second).toBeNull();
     expect((await service.context.queue.list(orgA, { kind: 'create', limit: 10 })).jobs.length).toBe(1);

@@ -9,20 +9,14 @@ import { JiraError } from '../../providers/jira/index.ts';
 import { recordAudit } from '../../services/audit.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
-import type { JobData } from '../kinds.ts';
+import type { JobPayload } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
 
-export interface CommentJobData extends JobData {
-  ticket_id: string;
-  text: string;
-  links?: { text: string; url: string }[];
-  requested_by?: string;
-}
+export type CommentJobData = JobPayload<'comment'>;
 
-export function commentHandler(context: AppContext): JobHandler {
+export function commentHandler(context: AppContext): JobHandler<'comment'> {
   const service = ticketServiceFor(context);
-  return async (raw) => {
-    const data = raw as CommentJobData;
+  return async (data) => {
     const [ticket] = await context.db.orm.select().from(tickets).where(and(eq(tickets.orgId, data.org_id), eq(tickets.id, data.ticket_id)));
     if (!ticket) throw new PermanentJobError('the ticket no longer exists');
     if (!ticket.externalKey) throw new RetryLaterError('the issue is not created yet', 30_000);

@@ -9,22 +9,16 @@ import { getFinding } from '../../services/findings.ts';
 import type { ExactlyOnceOptions } from '../../services/tickets/exactly-once.ts';
 import { subjectOf } from '../../services/tickets/subject.ts';
 import { caseNameOf } from '../../services/tickets/ticket-operations.ts';
-import { type TicketOptions, TicketService } from '../../services/tickets/ticket-service.ts';
+import { TicketService } from '../../services/tickets/ticket-service.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
-import type { JobData } from '../kinds.ts';
+import type { JobPayload } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
 
-export interface CreateJobData extends JobData {
-  connection_id: string;
-  finding_id: string;
-  options: TicketOptions;
-  requested_by: string | null;
-}
+export type CreateJobData = JobPayload<'create'>;
 
-export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'] } = {}): JobHandler {
+export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'] } = {}): JobHandler<'create'> {
   const service = new TicketService(context, { consistencyWindowMs: context.config.jiraSearchConsistencyMs, ...hooks });
-  return async (raw, job) => {
-    const data = raw as CreateJobData;
+  return async (data, job) => {
     const tenant = { orgId: data.org_id, orgSlug: '', userId: data.requested_by ?? '' };
     const finding = await getFinding(context.db.orm, data.org_id, data.finding_id);
     if (!finding) throw new PermanentJobError('the finding no longer exists');

@@ -3,12 +3,11 @@
  * A kind with no handler here stays queued until a worker that has one picks it up.
  */
 import type { AppContext } from '../../context.ts';
-import type { JobKind } from '../kinds.ts';
-import type { JobHandler } from '../queue.ts';
+import type { JobHandlers } from '../queue.ts';
 import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
 
-export function productHandlers(context: AppContext): Partial<Record<JobKind, JobHandler>> {
+export function productHandlers(context: AppContext): JobHandlers {
   return {
     comment: commentHandler(context),
     create: createHandler(context),

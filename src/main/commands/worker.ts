@@ -4,8 +4,7 @@
  */
 import type { Config } from '../../config/index.ts';
 import { productHandlers } from '../../jobs/handlers/index.ts';
-import type { JobKind } from '../../jobs/kinds.ts';
-import type { JobHandler } from '../../jobs/queue.ts';
+import type { JobHandlers } from '../../jobs/queue.ts';
 import { type Runtime, startRuntime } from '../../runtime.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadConfigOrReport } from '../load-config.ts';
@@ -16,7 +15,7 @@ export const summary = 'run the job worker only (several may share a PostgreSQL 
 /** Shared by the command and by tests that need a real worker process with their own handlers. */
 export async function startWorkerProcess(
   config: Config,
-  handlers: (runtime: Runtime) => Partial<Record<JobKind, JobHandler>>,
+  handlers: (runtime: Runtime) => JobHandlers,
 ): Promise<Runtime> {
   const runtime = await startRuntime(config);
   const { context } = runtime;
