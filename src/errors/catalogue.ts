@@ -14,6 +14,7 @@ export const errorCatalogue = {
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is larger than BODY_LIMIT_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not accepted by this route.' },
   UNPROCESSABLE: { status: 422, description: 'The body is well-formed but inconsistent (for example list counts that must match).' },
+  CREDENTIAL_HOST_MISMATCH: { status: 422, description: 'A stored connection’s credential is only sent to that connection’s own host (GitHub: its API host and that API’s git host; Jira: its site): a repository or Jira site elsewhere needs its own credential in the request (`github_pat`, `jira_pat`). `field` names the URL.' },
   NOT_CONNECTED: { status: 409, description: 'No usable connection to the provider for this organization or user: connect one (or pass credentials) first.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time in `Retry-After`.' },
   JIRA_PROJECT_NOT_FOUND: { status: 422, description: 'Jira has no such project, or the connection’s account cannot see it.' },

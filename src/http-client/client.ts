@@ -16,9 +16,11 @@ import {
   OUTBOUND_RESPONSE_TOO_LARGE,
   OUTBOUND_TIMEOUT,
   OUTBOUND_TOO_MANY_REDIRECTS,
+  OUTBOUND_URL_REFUSED,
   OutboundError,
   refused,
 } from './errors.ts';
+import { checkCredentialHost } from './credential-binding.ts';
 import { CONNECT_ERROR_CODES } from './connect-failure.ts';
 import { createOutboundMetrics, type OutboundMetrics } from './metrics.ts';
 import type { CheckedTarget, OutboundGuard } from './outbound-guard.ts';
@@ -302,6 +304,14 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
             continue;
           }
         }
+        throw error;
+      }
+
+      try {
+        // A stored connection's secret goes to its own hosts only (credential-binding.ts).
+        checkCredentialHost(headers, target.url);
+      } catch (error) {
+        await record(event(null, OUTBOUND_URL_REFUSED), 'refused');
         throw error;
       }
 

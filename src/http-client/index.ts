@@ -23,6 +23,7 @@ export {
   OutboundError,
   type OutboundErrorCode,
 } from './errors.ts';
+export { bindCredential, boundHosts, checkCredentialHost, credentialsInAuthorization, hostOf } from './credential-binding.ts';
 export { CONNECT_ERROR_CODES, isConnectFailure } from './connect-failure.ts';
 export { refusedAddressReason } from './ip-ranges.ts';
 export {

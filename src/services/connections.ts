@@ -10,7 +10,7 @@ import type { KeyRing } from '../crypto/index.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { type OutboundGuard, OutboundError } from '../http-client/index.ts';
+import { bindCredential, hostOf, type OutboundGuard, OutboundError } from '../http-client/index.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
 
@@ -48,6 +48,7 @@ export interface ConnectionRecord extends ConnectionView {
 }
 
 const DEFAULT_GITHUB_API = 'https://api.github.com';
+const ATLASSIAN_API = 'https://api.atlassian.com';
 
 /** Trims the trailing slash so `${site_url}/rest/api/3` is always well-formed. */
 function normalizeBaseUrl(value: string): string {
@@ -90,6 +91,27 @@ export async function checkUrl(guard: OutboundGuard, value: string, field: strin
  */
 export function usableBy(view: Pick<ConnectionView, 'user_id'>, subject: string | null, privileged: boolean): boolean {
   return view.user_id === null || privileged || view.user_id === subject;
+}
+
+/**
+ * The hosts a connection's secrets may be sent to: its own API or site host and, for GitHub, the git
+ * host that goes with the API (api.github.com → github.com; Enterprise https://ghe.example/api/v3 →
+ * ghe.example, the same host). Jira over OAuth talks to api.atlassian.com.
+ */
+export function credentialHosts(view: Pick<ConnectionView, 'provider' | 'auth_kind' | 'site_url' | 'api_url'>): string[] {
+  const hosts = new Set<string>();
+  const add = (url: string | null) => {
+    const host = url ? hostOf(url) : null;
+    if (host) hosts.add(host);
+  };
+  if (view.provider === 'github') {
+    add(view.api_url ?? DEFAULT_GITHUB_API);
+    for (const host of [...hosts]) if (host.startsWith('api.')) hosts.add(host.slice('api.'.length));
+  } else {
+    add(view.site_url);
+    if (view.auth_kind === 'oauth2') add(ATLASSIAN_API);
+  }
+  return [...hosts];
 }
 
 export class ConnectionService {
@@ -237,7 +259,11 @@ export class ConnectionService {
     const secrets = row.secretsEncrypted
       ? (JSON.parse(openSecret(this.#ring, 'connections', row.id, row.secretsEncrypted)) as ConnectionSecrets)
       : {};
-    return { ...toView(row), orgId, cloudId: row.cloudId, secrets };
+    const view = toView(row);
+    // From here on the outbound client refuses to send these secrets to any other host.
+    const hosts = credentialHosts(view);
+    for (const secret of [secrets.api_token, secrets.pat, secrets.token, secrets.access_token]) if (secret) bindCredential(secret, hosts);
+    return { ...view, orgId, cloudId: row.cloudId, secrets };
   }
 
   /**

@@ -9,7 +9,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { checkBranchName, GitError } from '../../git/index.ts';
 import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
-import { OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
+import { hostOf, OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
 import { checkManifestPath, ManifestPathError } from '../../services/pull-requests/index.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
 import { checkJiraInputs, type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
@@ -184,19 +184,31 @@ function vulnerabilityFinding(item: z.infer<typeof vulnerability>, repoUrl: stri
   };
 }
 
-/** Seed 000: "credentials passed via JWT token claims", when the body has none. */
+/**
+ * Seed 000: "credentials passed via JWT token claims", when the body has none. A PAT travels with its
+ * own URL: the body's PAT with the body's jira_url (else the claim's), a claim's PAT only ever to the
+ * claim's jira_url; a body jira_url for another site with only a claim PAT is refused.
+ */
 function jiraCredentialsFrom(body: RequestBody, request: FastifyRequest): RequestJiraCredentials | null {
   const claims = request.principal?.claims ?? {};
-  const pick = (key: 'jira_url' | 'jira_email' | 'jira_pat') => {
-    const fromBody = body.jira?.[key];
-    if (fromBody) return fromBody;
-    const claim = claims[key];
-    return typeof claim === 'string' && claim.length > 0 ? claim : null;
+  const claim = (key: 'jira_url' | 'jira_email' | 'jira_pat') => {
+    const value = claims[key];
+    return typeof value === 'string' && value.length > 0 ? value : null;
   };
-  const jiraUrl = pick('jira_url');
-  const pat = pick('jira_pat');
-  if (!jiraUrl || !pat) return null;
-  return { jira_url: jiraUrl, jira_email: pick('jira_email'), jira_pat: pat };
+  const given = body.jira;
+  if (given?.jira_pat) {
+    const jiraUrl = given.jira_url ?? claim('jira_url');
+    return jiraUrl ? { jira_url: jiraUrl, jira_email: given.jira_email ?? claim('jira_email'), jira_pat: given.jira_pat } : null;
+  }
+  const pat = claim('jira_pat');
+  const claimUrl = claim('jira_url');
+  if (!pat || !claimUrl) return null;
+  if (given?.jira_url && hostOf(given.jira_url) !== hostOf(claimUrl)) {
+    throw new AppError('CREDENTIAL_HOST_MISMATCH', "jira.jira_url is not the site of the token's jira_pat claim (its jira_url claim); pass jira.jira_pat for that site", {
+      field: 'jira.jira_url',
+    });
+  }
+  return { jira_url: claimUrl, jira_email: claim('jira_email') ?? given?.jira_email ?? null, jira_pat: pat };
 }
 
 function workItems(body: RequestBody, request: FastifyRequest): { items: WorkItem[]; fieldPrefix: string } {
@@ -240,7 +252,7 @@ function workItems(body: RequestBody, request: FastifyRequest): { items: WorkIte
       (item): WorkItem => ({
         itemId: item.id,
         finding: vulnerabilityFinding(item, repoUrl),
-        jiraTarget: { credentials, options },
+        jiraTarget: { credentials, options, siteUrl: credentials ? null : (body.jira?.jira_url ?? null) },
         jiraRequest: null,
         pr: seed000Plan(body, request, item),
       }),

@@ -8,10 +8,11 @@
 import type { AppContext } from '../../context.ts';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { hostOf } from '../../http-client/index.ts';
 import type { Finding, FindingInput } from '../findings.ts';
-import { type GithubPartResult, type PrPlan, type PrWork, type PullRequestPreview, runPullRequests } from '../pull-requests/run-for-items.ts';
+import { type GithubPartResult, type PrPlan, type PrWork, type PullRequestPreview, runPullRequests, type StoredGithub, storedTokenRefusal } from '../pull-requests/run-for-items.ts';
 import { findByFingerprints, previewFinding, upsertFindings } from '../findings.ts';
-import { checkUrl } from '../connections.ts';
+import { checkUrl, credentialHosts } from '../connections.ts';
 import type { Tenant } from '../tenancy.ts';
 import type { IssueDraft, TicketOutcome } from '../tickets/exactly-once.ts';
 import type { JiraSession } from '../tickets/jira-session.ts';
@@ -52,8 +53,11 @@ export interface WorkItem {
   finding: FindingInput;
   /** Seed 001: the caller's Jira request; seed 000: null (fields are built from the finding). */
   jiraRequest: { credentials: RequestJiraCredentials; fields: Record<string, unknown> } | null;
-  /** Seed 000: where to file it. */
-  jiraTarget: { credentials: RequestJiraCredentials | null; options: TicketOptions } | null;
+  /**
+   * Seed 000: where to file it. `siteUrl` is the body's `jira.jira_url` when no credentials came with
+   * it: the stored connection is used only if it is that site.
+   */
+  jiraTarget: { credentials: RequestJiraCredentials | null; options: TicketOptions; siteUrl?: string | null } | null;
   /** The fix PR to open for it (seed 001 `github_pr_requests[i]`, seed 000 `github`), if any. */
   pr: PrPlan | null;
 }
@@ -115,9 +119,48 @@ export async function checkJiraInputs(context: AppContext, items: WorkItem[]): P
   }
 }
 
+/**
+ * A stored connection's credential goes only to that connection's own hosts: a repository (or a Jira
+ * site) elsewhere needs credentials of its own in the request, else the whole request is refused
+ * before anything is written, with the field that names the foreign host.
+ */
+export async function checkStoredCredentialHosts(run: Pick<RunContext, 'service' | 'tenant' | 'subject' | 'fieldPrefix'>, items: WorkItem[]): Promise<void> {
+  const prefix = run.fieldPrefix === 'items' ? 'github_pr_requests' : 'vulnerabilities';
+  let github: { hosts: string[] } | null | undefined;
+  for (const [index, item] of items.entries()) {
+    if (!item.pr || item.pr.token) continue;
+    if (github === undefined) {
+      const view = await run.service.connections.resolveFor(run.tenant.orgId, ['github'], run.subject);
+      github = view ? { hosts: credentialHosts(view) } : null;
+    }
+    if (!github) return;
+    let refusal: string | null;
+    try {
+      refusal = storedTokenRefusal(item.pr.repoUrl, github.hosts);
+    } catch {
+      continue; // a malformed URL is reported on its own item
+    }
+    if (refusal) throw new AppError('CREDENTIAL_HOST_MISMATCH', refusal, { field: `${prefix}.${index}.repo_url` });
+  }
+  const siteUrl = items.find((item) => item.jiraTarget && !item.jiraTarget.credentials && item.jiraTarget.siteUrl)?.jiraTarget?.siteUrl;
+  if (siteUrl) {
+    const view = await run.service.connections.resolveFor(run.tenant.orgId, ['jira-cloud', 'jira-server'], run.subject);
+    const stored = view ? credentialHosts(view) : [];
+    const wanted = hostOf(siteUrl);
+    if (view && (!wanted || !stored.includes(wanted))) {
+      throw new AppError(
+        'CREDENTIAL_HOST_MISMATCH',
+        `jira.jira_url (${wanted ?? 'not a URL'}) is not the site of the stored Jira connection (${stored.join(', ')}), whose credentials are not sent elsewhere: pass jira.jira_pat for that site, or leave jira_url out`,
+        { field: 'jira.jira_url' },
+      );
+    }
+  }
+}
+
 export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]): Promise<RunResponse> {
   const { context, service, tenant } = run;
   await checkJiraInputs(context, items);
+  await checkStoredCredentialHosts(run, items);
   const findings: Finding[] = run.dryRun
     ? await previewFindings(run, items)
     : await upsertFindings(
@@ -282,10 +325,10 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
 }
 
 /** Seed 000's last resort for the GitHub token: the caller's own github connection, else the org's. */
-async function storedGithub(run: RunContext): Promise<{ token: string; connectionId: string } | null> {
+async function storedGithub(run: RunContext): Promise<StoredGithub | null> {
   const view = await run.service.connections.resolveFor(run.tenant.orgId, ['github'], run.subject);
   if (!view) return null;
   const record = await run.service.connections.withSecrets(run.tenant.orgId, view.id);
   const token = record?.secrets.token ?? record?.secrets.access_token;
-  return record && token ? { token, connectionId: record.id } : null;
+  return record && token ? { token, connectionId: record.id, hosts: credentialHosts(record) } : null;
 }

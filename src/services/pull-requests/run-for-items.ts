@@ -6,6 +6,7 @@
  * says on the ticket why no PR could fix it.
  */
 import type { JiraClient } from '../../providers/jira/index.ts';
+import { hostOf } from '../../http-client/index.ts';
 import { parseRepoUrl } from '../../providers/github/index.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
 import { type EngineDeps, openFixPullRequest } from './engine.ts';
@@ -74,6 +75,19 @@ export interface PullRequestPreview {
 export interface StoredGithub {
   token: string;
   connectionId: string;
+  /** The only hosts the stored token may go to (its API host and that API's git host). */
+  hosts: string[];
+}
+
+/**
+ * Why a stored GitHub token may not be used for this repository (its API or git host is not the
+ * connection's), or null when it may.
+ */
+export function storedTokenRefusal(repoUrl: string, hosts: readonly string[]): string | null {
+  const parsed = parseRepoUrl(repoUrl);
+  const foreign = [parsed.apiUrl, parsed.gitUrl].map(hostOf).find((host) => !host || !hosts.includes(host));
+  if (foreign === undefined) return null;
+  return `the stored GitHub connection is for ${hosts.join(', ')}; ${foreign ?? 'this host'} is another host, so its token is not sent there: pass github_pat for ${parsed.webUrl}, or connect that GitHub`;
 }
 
 export interface RunPullRequestsInput {
@@ -120,6 +134,11 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
       if (stored === undefined) stored = await input.storedToken();
       if (!stored) {
         parts.set(work.index, part('failed', { error: 'no GitHub token: pass github_pat, put it in the JWT claims, or connect GitHub (POST /api/v1/connections)', error_code: 'NOT_CONNECTED' }));
+        continue;
+      }
+      const refusal = storedTokenRefusal(plan.repoUrl, stored.hosts);
+      if (refusal) {
+        parts.set(work.index, part('failed', { error: refusal, error_code: 'CREDENTIAL_HOST_MISMATCH' }));
         continue;
       }
       token = stored.token;
