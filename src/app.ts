@@ -6,13 +6,30 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
-import { installAuth } from './http/plugins/auth.ts';
+import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
 import { installErrorHandling } from './http/plugins/errors.ts';
 import { installMetrics } from './http/plugins/metrics.ts';
 import { routePlugins } from './http/routes/index.ts';
+
+/** One entry of the app's route table, as registered (HEAD routes Fastify adds for GET included). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Opted out of authentication (`config: { public: true }`). */
+  public: boolean;
+  /** Left out of the OpenAPI document (`schema: { hide: true }`). */
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far, for tests and tools that check the whole table. */
+    routeTable(): RegisteredRoute[];
+  }
+}
 
 export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -23,8 +40,27 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
     },
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
-    trustProxy: true,
+    trustProxy: context.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
+
+  // Collected as registered; public and hidden are read when asked, because onRoute hooks of
+  // encapsulated scopes (markRoutesPublic) run after this root hook.
+  const registered: { method: string; url: string; options: RouteOptions }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url, options: route });
+  });
+  app.decorate('routeTable', () =>
+    registered.map(({ method, url, options }) => ({
+      method,
+      url,
+      public: options.config?.public === true,
+      hidden: (options.schema as { hide?: boolean } | undefined)?.hide === true,
+    })),
+  );
+  // @fastify/cors answers preflights (which never carry credentials) from its own `OPTIONS *` route.
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, public: true };
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -66,8 +102,12 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The documentation UI, its assets and its copy of the document are public like /openapi.json.
+  await app.register(async (scope) => {
+    markRoutesPublic(scope);
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   for (const { plugin, prefix } of routePlugins(context)) await app.register(plugin, { prefix });
 

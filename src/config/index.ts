@@ -20,6 +20,10 @@ export interface Config {
     maxAttempts: number;
     retryDelaySeconds: number;
     retryDelayMaxSeconds: number;
+    /** Heartbeat of in-process batch runs; a run whose owner missed three beats is failed by any process. */
+    runHeartbeatSeconds: number;
+    /** In-process batch runs (request credentials) one process works at once. */
+    inProcessRunsMax: number;
   };
   jwt: {
     algorithm: (typeof jwtAlgorithms)[number];
@@ -32,6 +36,8 @@ export interface Config {
     clockToleranceSeconds: number;
   };
   corsOrigins: '*' | string[];
+  /** Fastify's trustProxy: whose X-Forwarded-* headers set the client address and protocol. */
+  trustProxy: boolean | string[];
   encryptionKeys: string | null;
   ntp: { server: string | null; timeoutMs: number };
   log: { level: string; timezone: string };
@@ -89,6 +95,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
       maxAttempts: env.JOB_MAX_ATTEMPTS,
       retryDelaySeconds: env.JOB_RETRY_DELAY_SECONDS,
       retryDelayMaxSeconds: env.JOB_RETRY_DELAY_MAX_SECONDS,
+      runHeartbeatSeconds: env.RUN_HEARTBEAT_SECONDS,
+      inProcessRunsMax: env.RUNS_IN_PROCESS_MAX,
     },
     jwt: {
       algorithm: env.JWT_ALGORITHM,
@@ -106,6 +114,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
             .split(',')
             .map((origin) => origin.trim())
             .filter(Boolean),
+    trustProxy: env.TRUST_PROXY,
     encryptionKeys: env.ENCRYPTION_KEYS ?? null,
     ntp: { server: env.NTP_SERVER.toLowerCase() === 'off' ? null : env.NTP_SERVER, timeoutMs: env.NTP_TIMEOUT_MS },
     log: { level: env.LOG_LEVEL, timezone: env.LOG_TIMEZONE },

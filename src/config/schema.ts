@@ -3,6 +3,7 @@
  * the variable's name; the result is passed to every module (nothing else reads process.env).
  * Seed names are accepted as aliases: JWT_SECRET for JWT_SECRET_KEY, APP_PORT for PORT.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CryptoError, parseEncryptionKeys } from '../crypto/index.ts';
 
@@ -18,6 +19,50 @@ const commaList = z
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
+
+/** proxy-addr's names for address ranges, accepted by Fastify's `trustProxy`. */
+const proxyRangeNames = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrRange(entry: string): boolean {
+  if (proxyRangeNames.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  // A prefix length, or (IPv4) a dotted netmask as proxy-addr allows.
+  if (/^\d{1,3}$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(prefix) === 4;
+}
+
+/**
+ * Which proxies' X-Forwarded-* headers to believe (Fastify's `trustProxy`): false (none), true
+ * (every hop: only when the service is reachable through a proxy that overwrites the headers), or
+ * a comma list of addresses, CIDR ranges and proxy-addr's names (loopback, linklocal,
+ * uniquelocal). A hop count is refused: Fastify 5.12 trusts nobody for one (a count cannot tell a
+ * proxy from a client that forged the header), so accepting it would silently do nothing.
+ */
+const trustProxy = z.string().transform((value, ctx): boolean | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: 'a hop count is not supported; list the proxies\' addresses or CIDR ranges (or true)' });
+    return z.NEVER;
+  }
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  const bad = entries.filter((entry) => !isAddressOrRange(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be false, true, or a comma list of addresses/CIDR ranges${bad.length > 0 ? ` (not an address: ${bad.join(', ')})` : ''}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -46,6 +91,10 @@ export const environmentSchema = z
     JOB_MAX_ATTEMPTS: positiveInt(8),
     JOB_RETRY_DELAY_SECONDS: positiveInt(5),
     JOB_RETRY_DELAY_MAX_SECONDS: positiveInt(900),
+    /** How often a process says it still works its in-process batch runs; 3 missed beats fail them. */
+    RUN_HEARTBEAT_SECONDS: positiveInt(10),
+    /** Batch runs with request credentials (held in memory, never stored) one process works at once. */
+    RUNS_IN_PROCESS_MAX: positiveInt(4),
     JWT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_ALGORITHM: z.enum(jwtAlgorithms).default('HS256'),
@@ -55,6 +104,7 @@ export const environmentSchema = z
     JWT_AUDIENCE: z.string().min(1).optional(),
     JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     CORS_ORIGINS: z.string().default('*'),
+    TRUST_PROXY: trustProxy.default(false),
     ENCRYPTION_KEYS: z.string().min(1).optional(),
     NTP_SERVER: z.string().min(1).default('pool.ntp.org'),
     NTP_TIMEOUT_MS: positiveInt(1500),

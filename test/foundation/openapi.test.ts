@@ -11,7 +11,7 @@ describe('OpenAPI document', () => {
     await service?.close();
   });
 
-  it('/openapi.json is a valid OpenAPI 3.1 document covering every route', async () => {
+  it('/openapi.json is a valid OpenAPI 3.1 document', async () => {
     const response = await service.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     const document = response.json();
@@ -19,9 +19,21 @@ describe('OpenAPI document', () => {
     const result = await new Validator().validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
-    for (const path of ['/', '/health', '/ready', '/metrics', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry']) {
-      expect(Object.keys(document.paths)).toContain(path);
-    }
+  });
+
+  it('documents every registered route that is not hidden, and nothing else', async () => {
+    const document = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const documented = Object.entries<Record<string, unknown>>(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // The route table comes from the app's onRoute hook, so a route added anywhere is in it.
+    // HEAD twins of GET routes are Fastify's, not operations of ours.
+    const registered = service.app
+      .routeTable()
+      .filter((route) => !route.hidden && route.method !== 'HEAD')
+      .map((route) => `${route.method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    expect(registered.length).toBeGreaterThan(30);
+    expect([...new Set(documented)].sort()).toEqual([...new Set(registered)].sort());
   });
 
   it('every operation declares its responses', async () => {

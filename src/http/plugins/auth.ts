@@ -1,7 +1,10 @@
 /**
- * Bearer-token authentication as a route option: routes declare `config: { auth: true, roles? }`.
- * A verified token becomes `request.principal` and `request.tenant` (org and user rows); every
- * service call below takes the tenant, which is how queries stay inside one organization.
+ * Bearer-token authentication, on by default: every route needs a valid token unless it opts out
+ * with `config: { public: true }` (probes, the OpenAPI document and its UI, and later webhook and
+ * OAuth callback routes, which authenticate by signature or `state` instead). A forgotten flag
+ * therefore fails closed. Routes may add `config: { roles }`. A verified token becomes
+ * `request.principal` and `request.tenant` (org and user rows); every service call below takes the
+ * tenant, which is how queries stay inside one organization.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/jwt-verifier.ts';
@@ -16,7 +19,8 @@ declare module 'fastify' {
     tenant: Tenant | null;
   }
   interface FastifyContextConfig {
-    auth?: boolean;
+    /** Opt out of authentication: the route answers callers without a token. */
+    public?: boolean;
     /** Any one of these roles is enough. */
     roles?: string[];
   }
@@ -32,10 +36,20 @@ function bearerToken(request: FastifyRequest): string {
   return match[1];
 }
 
-/** The authenticated tenant of a route declared with `auth: true`. */
+/** The authenticated tenant of a (non-public) route. */
 export function tenantOf(request: FastifyRequest): Tenant {
   if (!request.tenant) throw new AppError('UNAUTHENTICATED', 'authentication required', { headers: challenge });
   return request.tenant;
+}
+
+/**
+ * Marks every route registered in `scope` (and its children) public: for plugins whose routes we
+ * do not declare ourselves, such as the documentation UI. Call it inside an encapsulated plugin.
+ */
+export function markRoutesPublic(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...route.config, public: true };
+  });
 }
 
 export function installAuth(app: FastifyInstance, context: AppContext): void {
@@ -44,8 +58,10 @@ export function installAuth(app: FastifyInstance, context: AppContext): void {
   // onRequest: credentials are checked before the body is read or validated, so an unauthenticated
   // caller can neither make us parse a large body nor probe the schemas.
   app.addHook('onRequest', async (request) => {
+    // Unknown routes keep answering 404 (the not-found handler is no route of ours to protect).
+    if (request.is404) return;
     const config = request.routeOptions.config;
-    if (!config?.auth) return;
+    if (config?.public === true) return;
     let principal: Principal;
     try {
       principal = await context.verifyJwt(bearerToken(request));
@@ -57,7 +73,7 @@ export function installAuth(app: FastifyInstance, context: AppContext): void {
       }
       throw error;
     }
-    const required = config.roles;
+    const required = config?.roles;
     if (required && required.length > 0 && !required.some((role) => principal.roles.includes(role))) {
       throw new AppError('FORBIDDEN', `this operation needs one of the roles: ${required.join(', ')}`);
     }

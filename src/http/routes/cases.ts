@@ -9,6 +9,7 @@ import { AppError } from '../../errors/app-error.ts';
 import { type AuditCase, createCase, getCase, listCases, upsertCaseViolations } from '../../services/cases.ts';
 import { listFindings } from '../../services/findings.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { identifier, safeLine, safeText } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { findingCommon, findingView, MAX_FINDINGS_PER_CALL, pageQuery, toFindingView, upsertedFindingView } from './findings.ts';
 
@@ -39,8 +40,8 @@ function toCaseView(found: AuditCase): z.infer<typeof caseView> {
 const violationInput = z
   .object({
     ...findingCommon,
-    framework: z.string().trim().min(1).max(200).nullish().describe("Defaults to the case's framework"),
-    control_id: z.string().trim().min(1).max(200),
+    framework: safeLine(200).nullish().describe("Defaults to the case's framework"),
+    control_id: identifier(200),
   })
   .superRefine((value, ctx) => {
     if (value.severity === undefined && (value.cvss_score === undefined || value.cvss_score === null)) {
@@ -55,15 +56,14 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/cases',
       {
-        config: { auth: true },
         schema: {
           tags: ['cases'],
           summary: 'Create an audit case',
           security: [{ bearerAuth: [] }],
           body: z.object({
-            name: z.string().trim().min(1).max(200),
-            framework: z.string().trim().max(200).nullish(),
-            description: z.string().max(100_000).nullish(),
+            name: identifier(200),
+            framework: safeLine(200, { min: 0 }).nullish(),
+            description: safeText(100_000).nullish(),
           }),
           response: { 201: caseView, 400: errorResponse, ...authErrors },
         },
@@ -78,7 +78,6 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/cases',
       {
-        config: { auth: true },
         schema: {
           tags: ['cases'],
           summary: "List the organization's audit cases, newest first",
@@ -97,7 +96,6 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/cases/:id',
       {
-        config: { auth: true },
         schema: {
           tags: ['cases'],
           summary: 'One audit case, with its violation count',
@@ -116,7 +114,6 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/cases/:id/violations',
       {
-        config: { auth: true },
         bodyLimit: 25 * 1024 * 1024,
         schema: {
           tags: ['cases'],
@@ -153,7 +150,6 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/cases/:id/violations',
       {
-        config: { auth: true },
         schema: {
           tags: ['cases'],
           summary: "An audit case's violations, newest first",

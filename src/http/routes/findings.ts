@@ -11,14 +11,18 @@ import { parseSeverity, type Severity, severityLevels } from '../../domain/sever
 import { AppError } from '../../errors/app-error.ts';
 import { type Finding, type FindingInput, getFinding, listFindings, upsertFindings } from '../../services/findings.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { identifier, safeLine, safeText } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 export const MAX_FINDINGS_PER_CALL = 5_000;
 /** 5,000 findings with long descriptions do not fit the global 1 MB default. */
 const FINDINGS_BODY_LIMIT = 25 * 1024 * 1024;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().max(max).nullish();
+/** One line of free text (titles, framework names); refused with control characters. */
+const text = (max: number) => safeLine(max);
+/** An identifier-like value (package, ecosystem, versions, ids): nothing invisible either. */
+const ident = (max: number) => identifier(max);
+const optionalText = (max: number) => safeLine(max, { min: 0 }).nullish();
 
 export const severityInput = z
   .string()
@@ -30,15 +34,15 @@ export const severityInput = z
   })
   .describe('critical, high, medium, low or info; case-insensitive, with common scanner spellings (moderate, informational, negligible)');
 
-const advisoryList = z.array(z.string().trim().min(1).max(100)).max(200);
+const advisoryList = z.array(ident(100)).max(200);
 
 /** Fields every finding may carry. */
 export const findingCommon = {
   title: text(1000),
-  description: optionalText(100_000),
+  description: safeText(100_000).nullish(),
   severity: severityInput.optional().describe('Required unless cvss_score is given'),
   cvss_score: z.number().min(0).max(10).nullish().describe('CVSS base score; decides the severity when severity is missing'),
-  fingerprint: z.string().trim().min(1).max(200).nullish().describe('Your own de-duplication key; derived from the identity fields when absent'),
+  fingerprint: ident(200).nullish().describe('Your own de-duplication key; derived from the identity fields when absent'),
   source: optionalText(200),
   external_ref: optionalText(1000),
 };
@@ -53,16 +57,16 @@ const vulnerabilityInput = z
   .object({
     kind: z.literal('vulnerability'),
     ...findingCommon,
-    ecosystem: text(50).describe('npm, pip (pypi), gomod (go), maven, gradle, bundler (rubygems), or another ecosystem name'),
-    package_name: text(500),
-    current_version: text(200).optional(),
-    installed_version: text(200).optional().describe('Alias of current_version'),
-    fixed_version: z.string().trim().max(200).nullish(),
+    ecosystem: ident(50).describe('npm, pip (pypi), gomod (go), maven, gradle, bundler (rubygems), or another ecosystem name'),
+    package_name: ident(500),
+    current_version: ident(200).optional(),
+    installed_version: ident(200).optional().describe('Alias of current_version'),
+    fixed_version: identifier(200, { min: 0 }).nullish(),
     cve_ids: advisoryList.optional(),
     advisory_ids: advisoryList.optional(),
     ghsa_ids: advisoryList.optional(),
-    repo_url: z.string().trim().max(2048).nullish(),
-    manifest_path: z.string().trim().max(1024).nullish(),
+    repo_url: identifier(2048, { min: 0 }).nullish(),
+    manifest_path: identifier(1024, { min: 0 }).nullish(),
   })
   .superRefine((value, ctx) => {
     requireSeverity(value, ctx);
@@ -72,7 +76,7 @@ const vulnerabilityInput = z
   });
 
 const violationInput = z
-  .object({ kind: z.literal('violation'), ...findingCommon, framework: text(200), control_id: text(200), case_id: z.uuid().nullish() })
+  .object({ kind: z.literal('violation'), ...findingCommon, framework: text(200), control_id: ident(200), case_id: z.uuid().nullish() })
   .superRefine(requireSeverity);
 
 const findingInput = z.discriminatedUnion('kind', [vulnerabilityInput, violationInput]);
@@ -199,7 +203,7 @@ const parseState = (value: string) => internalStates.find((state) => state === v
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
+  cursor: identifier(500).optional().describe('next_cursor of the previous page'),
 };
 
 export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
@@ -207,7 +211,6 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/findings',
       {
-        config: { auth: true },
         bodyLimit: FINDINGS_BODY_LIMIT,
         schema: {
           tags: ['findings'],
@@ -231,7 +234,6 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/findings',
       {
-        config: { auth: true },
         schema: {
           tags: ['findings'],
           summary: "List the organization's findings, newest first",
@@ -241,9 +243,9 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
             severity: commaList(parseSeverity, severityLevels.join(', ')).describe('Comma-separated severities'),
             state: commaList(parseState, internalStates.join(', ')).describe('Comma-separated internal states'),
             case_id: z.uuid().optional(),
-            package_name: z.string().trim().min(1).max(500).optional(),
-            repo_url: z.string().trim().min(1).max(2048).optional(),
-            q: z.string().trim().min(1).max(200).optional().describe('Case-insensitive substring of the title'),
+            package_name: ident(500).optional(),
+            repo_url: ident(2048).optional(),
+            q: safeLine(200).optional().describe('Case-insensitive substring of the title'),
             ...pageQuery,
           }),
           response: { 200: z.object({ findings: z.array(findingView), next_cursor: z.string().nullable() }), 400: errorResponse, ...authErrors },
@@ -270,7 +272,6 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/findings/:id',
       {
-        config: { auth: true },
         schema: {
           tags: ['findings'],
           summary: 'One finding',

@@ -12,7 +12,8 @@ import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
 import { hostOf, OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
 import { checkManifestPath, ManifestPathError } from '../../services/pull-requests/index.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
-import { checkJiraInputs, type RunResponse, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
+import { startInProcessRun, startQueuedRun, storedItems } from '../../services/internal/batch-runs.ts';
+import { checkJiraInputs, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
 import { RunStore } from '../../services/internal/runs.ts';
 import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
@@ -151,12 +152,16 @@ const runResponse = z
   })
   .meta({ id: 'CreateIssuesAndPrsResponse' });
 
-const accepted = z.object({ run_id: z.string(), status: z.string(), total: z.number(), status_url: z.string() });
+const runMode = z
+  .enum(['in-process', 'queued'])
+  .describe('queued: stored connections only, child jobs that resume after a restart; in-process: request credentials (never stored), worked by one process, failed with the reason if it stops');
+const accepted = z.object({ run_id: z.string(), status: z.string(), mode: runMode, total: z.number(), status_url: z.string() });
 
 const runView = z.object({
   id: z.string(),
   kind: z.string(),
   status: z.string(),
+  mode: runMode,
   total: z.number(),
   completed: z.number(),
   failed: z.number(),
@@ -377,14 +382,13 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/internal/create-issues-and-prs',
       {
-        config: { auth: true },
         bodyLimit: 25 * 1024 * 1024,
         schema: {
           tags: ['internal'],
           summary: 'Create Jira issues and fix PRs for findings: seed 001 fully formed requests or seed 000 findings; the PR link is commented on each issue',
           security: [{ bearerAuth: [] }],
           body: requestBody,
-          response: { 200: runResponse, 202: accepted, 400: errorResponse, 409: errorResponse, 422: errorResponse, ...authErrors },
+          response: { 200: runResponse, 202: accepted, 400: errorResponse, 409: errorResponse, 422: errorResponse, 429: errorResponse, ...authErrors },
         },
       },
       async (request, reply) => {
@@ -395,24 +399,16 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
         const run = { context, service, tenant, subject: request.principal?.subject ?? null, dryRun: request.body.dry_run, fieldPrefix };
         if (items.length <= SYNC_LIMIT || run.dryRun) return runCreateIssuesAndPrs(run, items);
 
-        const created = await runs.create(tenant.orgId, 'create-issues-and-prs', items.length);
-        const logger = request.log;
-        // The credentials stay in this closure only; the run row never holds them.
-        void runCreateIssuesAndPrs({ ...run, onProgress: (done, failed) => runs.progress(created.id, done, failed) }, items)
-          .then((result: RunResponse) => runs.finish(created.id, 'completed', result, { completed: result.summary.total, failed: result.summary.failed }))
-          .catch(async (error: unknown) => {
-            logger.error({ err: error, run_id: created.id }, 'batch run failed');
-            const body = error instanceof AppError ? { error: { code: error.code, message: error.message, field: error.field } } : { error: { code: 'INTERNAL', message: 'the batch failed; see the server log' } };
-            await runs.finish(created.id, 'failed', body, { completed: 0, failed: items.length }).catch(() => {});
-          });
-        return reply.status(202).send({ run_id: created.id, status: created.status, total: created.total, status_url: `/api/v1/runs/${created.id}` });
+        // Stored connections only: durable child jobs. Request credentials: bounded, in this process.
+        const stored = storedItems(items);
+        const created = stored ? await startQueuedRun(context, run, stored) : await startInProcessRun(context, run, items);
+        return reply.status(202).send({ run_id: created.id, status: created.status, mode: created.mode, total: created.total, status_url: `/api/v1/runs/${created.id}` });
       },
     );
 
     app.get(
       '/api/v1/runs/:id',
       {
-        config: { auth: true },
         schema: {
           tags: ['internal'],
           summary: 'Progress and, when finished, the response of a batch answered with 202',

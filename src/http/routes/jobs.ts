@@ -27,7 +27,6 @@ export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/jobs',
       {
-        config: { auth: true },
         schema: {
           tags: ['jobs'],
           summary: "List the organization's jobs, newest first",
@@ -52,7 +51,6 @@ export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/jobs/:id',
       {
-        config: { auth: true },
         schema: {
           tags: ['jobs'],
           summary: 'One job',
@@ -71,7 +69,7 @@ export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/jobs/:id/retry',
       {
-        config: { auth: true, roles: ['admin', 'service'] },
+        config: { roles: ['admin', 'service'] },
         schema: {
           tags: ['jobs'],
           summary: 'Put a failed or cancelled job back in line',

@@ -54,7 +54,6 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
     app.post(
       '/api/jira/tickets',
       {
-        config: { auth: true },
         schema: {
           tags: ['seed 002'],
           summary: 'Create the Jira ticket for a compliance violation (seed 002)',
@@ -81,7 +80,6 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
     app.post(
       '/api/jira/tickets/bulk-create',
       {
-        config: { auth: true },
         schema: {
           tags: ['seed 002'],
           summary: 'Create Jira tickets for every violation of an audit case (seed 002)',
@@ -130,7 +128,6 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
     app.get(
       '/api/jira/tickets',
       {
-        config: { auth: true },
         schema: {
           tags: ['seed 002'],
           summary: 'List Jira tickets for a user and/or an audit case (seed 002)',
@@ -155,7 +152,6 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
     app.post(
       '/api/jira/tickets/:id/sync',
       {
-        config: { auth: true },
         schema: {
           tags: ['seed 002'],
           summary: 'Fetch the latest status from Jira and update ours (seed 002)',

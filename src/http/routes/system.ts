@@ -1,7 +1,7 @@
 /**
  * Probes and service information: `/` (name, version, links), `/health` (liveness with the time in
  * IST, seeds 000/001/004), `/ready` (database, migrations, job runner; 503 naming the failing part),
- * `/metrics` (Prometheus).
+ * `/metrics` (Prometheus). All four are public (`config: { public: true }`).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -30,6 +30,7 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/',
       {
+        config: { public: true },
         schema: {
           tags: ['system'],
           summary: 'Service name, version and links',
@@ -47,7 +48,7 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/health',
-      { schema: { tags: ['system'], summary: 'Liveness, with the current time in IST', response: { 200: healthResponse } } },
+      { config: { public: true }, schema: { tags: ['system'], summary: 'Liveness, with the current time in IST', response: { 200: healthResponse } } },
       async () => ({
         status: 'ok' as const,
         service: 'integration-service',
@@ -62,6 +63,7 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/ready',
       {
+        config: { public: true },
         schema: {
           tags: ['system'],
           summary: 'Readiness: database answers, migrations current, job runner up',
@@ -93,7 +95,8 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/metrics',
-      { schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } },
+      // Public for scrapers; docs/operations.md says to expose it only to the monitoring network.
+      { config: { public: true }, schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } },
       async (_request, reply) => {
         const body = await context.metrics.metrics();
         return reply.type(context.metrics.contentType).send(body);

@@ -95,7 +95,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/tickets',
       {
-        config: { auth: true },
         schema: {
           tags: ['tickets'],
           summary: 'Open the Jira issue for a finding (exactly once per connection)',
@@ -129,7 +128,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/tickets/bulk',
       {
-        config: { auth: true },
         schema: {
           tags: ['tickets'],
           summary: 'Open Jira issues for many findings (by ids, or all violations of an audit case), 50 per Jira call',
@@ -173,7 +171,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/tickets',
       {
-        config: { auth: true },
         schema: {
           tags: ['tickets'],
           summary: 'Tickets of the organization, newest first',
@@ -204,7 +201,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/tickets/:id',
       {
-        config: { auth: true },
         schema: { tags: ['tickets'], summary: 'One ticket', ...secured, params: uuidParam, response: { 200: ticketView, 404: errorResponse, ...authErrors } },
       },
       async (request) => {
@@ -217,7 +213,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/tickets/:id/comments',
       {
-        config: { auth: true },
         schema: {
           tags: ['tickets'],
           summary: 'Comment on the ticket’s issue (ADF on Cloud, wiki markup on Server); queued as a job',
@@ -249,7 +244,6 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/tickets/:id/sync',
       {
-        config: { auth: true },
         schema: {
           tags: ['tickets'],
           summary: 'Fetch the issue’s current status from Jira and map it to our state',

@@ -1,0 +1,48 @@
+/**
+ * Keeps the exact bytes of a JSON request body on `request.rawBody`, next to the parsed body, so a
+ * webhook signature (an HMAC over what the sender sent) can be checked: re-serializing the parsed
+ * body would not give the same bytes back. Register it inside the encapsulated plugin of the
+ * webhook routes only: there it replaces the JSON parser and sets the body limit; every other route
+ * keeps the default parser, its limit, and no copy of its bytes.
+ *
+ *   app.register(async (webhooks) => {
+ *     await webhooks.register(rawBody, { bodyLimit: 1_048_576 });
+ *     webhooks.post('/webhooks/github', …); // request.rawBody: Buffer, request.body: parsed JSON
+ *   });
+ */
+import type { FastifyPluginCallback } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body's bytes as received; set only on routes of a scope that registered rawBody. */
+    rawBody?: Buffer;
+  }
+}
+
+export interface RawBodyOptions {
+  /** Largest accepted body in bytes for the scope's routes (larger gets 413), unless a route sets its own. */
+  bodyLimit: number;
+}
+
+const rawBodyPlugin: FastifyPluginCallback<RawBodyOptions> = (scope, options, done) => {
+  if (!Number.isSafeInteger(options.bodyLimit) || options.bodyLimit <= 0) {
+    done(new TypeError('rawBody: bodyLimit must be a positive integer'));
+    return;
+  }
+  // Fastify's own JSON parser, with its prototype-poisoning protection, over the kept bytes.
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  // The limit becomes each route's own, so the 413 message names the limit that applied.
+  scope.addHook('onRoute', (route) => {
+    route.bodyLimit ??= options.bodyLimit;
+  });
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, body, parsed) => {
+    const bytes = body as Buffer;
+    request.rawBody = bytes;
+    parseJson(request, bytes.toString('utf8'), parsed);
+  });
+  done();
+};
+
+/** Encapsulation is skipped (fastify-plugin) so the parser applies to the scope that registers it. */
+export const rawBody = fp(rawBodyPlugin, { name: 'raw-body', fastify: '5.x' });
