@@ -17,14 +17,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!config) return 2;
   const runtime = await startRuntime(config);
   const { context } = runtime;
-  const interrupted = await new RunStore(context.db.orm).failInterrupted();
-  if (interrupted > 0) context.logger.warn({ runs: interrupted }, 'marked batch runs interrupted by an earlier stop as failed');
-  const app = await buildApp(context);
-  if (config.runWorker) await context.queue.work(productHandlers(context), config.jobs.concurrency);
+  // Signals and the unhandled-rejection policy first, so a background failure while starting is
+  // logged like any other (src/main/shutdown.ts).
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   onShutdown(context.logger, async () => {
-    await app.close();
+    if (app) await app.close();
     await runtime.close();
   });
+  const interrupted = await new RunStore(context.db.orm).failInterrupted();
+  if (interrupted > 0) context.logger.warn({ runs: interrupted }, 'marked batch runs interrupted by an earlier stop as failed');
+  app = await buildApp(context);
+  if (config.runWorker) await context.queue.work(productHandlers(context), config.jobs.concurrency);
   await app.listen({ host: config.host, port: config.port });
   context.logger.info(
     { port: config.port, database: context.db.kind, worker: config.runWorker, redis: Boolean(config.redisUrl) },

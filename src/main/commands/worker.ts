@@ -19,8 +19,8 @@ export async function startWorkerProcess(
 ): Promise<Runtime> {
   const runtime = await startRuntime(config);
   const { context } = runtime;
-  await context.queue.work(handlers(runtime), config.jobs.concurrency);
   onShutdown(context.logger, () => runtime.close());
+  await context.queue.work(handlers(runtime), config.jobs.concurrency);
   context.logger.info({ database: context.db.kind, concurrency: config.jobs.concurrency }, 'worker started');
   return runtime;
 }
