@@ -1,12 +1,14 @@
 /**
  * The one error handler: every failure leaves as `{"error":{"code","message","field"?}}` with the
  * status from the catalogue. Validation errors name the first offending field; 5xx messages are
- * generic (details stay in the log under the request id).
+ * generic (details stay in the log under the request id). Logging here can never turn into a second
+ * failure (logSafely), and if answering fails anyway the catalogue's 500 still goes out.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, errorBody } from '../../errors/app-error.ts';
 import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
+import { logSafely } from '../../logging/logger.ts';
 
 function fieldPath(instancePath: string | undefined, context: string | undefined): string | undefined {
   const segments = (instancePath ?? '').split('/').filter(Boolean);
@@ -24,7 +26,7 @@ const fastifyCodes: Record<string, ErrorCode> = {
 };
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  const handle = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const first = error.validation[0];
       const field = fieldPath(first?.instancePath, error.validationContext);
@@ -32,7 +34,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('VALIDATION_FAILED', message, field));
     }
     if (error instanceof AppError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.status >= 500) logSafely(request.log, 'error', { err: error }, 'request failed');
       return reply
         .status(error.status)
         .headers(error.headers)
@@ -52,7 +54,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('INVALID_JSON', 'request body is not valid JSON'));
     }
     if (isResponseSerializationError(error)) {
-      request.log.error({ err: error, cause: error.cause?.issues }, 'response did not match its schema');
+      logSafely(request.log, 'error', { err: error, cause: error.cause?.issues }, 'response did not match its schema');
       return reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
     }
     const status = error.statusCode ?? 500;
@@ -60,8 +62,16 @@ export function installErrorHandling(app: FastifyInstance): void {
       const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
       return reply.status(status).send(errorBody(code, error.message));
     }
-    request.log.error({ err: error }, 'unhandled error');
+    logSafely(request.log, 'error', { err: error }, 'unhandled error');
     return reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
+  };
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    try {
+      return handle(error, request, reply);
+    } catch (failure) {
+      logSafely(request.log, 'error', { err: failure }, 'the error handler failed');
+      return reply.code(500).type('application/json; charset=utf-8').send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {
