@@ -15,6 +15,7 @@ export const errorCatalogue = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not accepted by this route.' },
   UNPROCESSABLE: { status: 422, description: 'The body is well-formed but inconsistent (for example list counts that must match).' },
   CREDENTIAL_HOST_MISMATCH: { status: 422, description: 'A stored connection’s credential is only sent to that connection’s own host (GitHub: its API host and that API’s git host; Jira: its site): a repository or Jira site elsewhere needs its own credential in the request (`github_pat`, `jira_pat`). `field` names the URL.' },
+  TICKET_CREATE_IN_PROGRESS: { status: 409, description: 'Another request or worker is creating this finding’s issue right now; retry after `Retry-After` and the answer is that issue (`existing`). Nothing is created twice.' },
   NOT_CONNECTED: { status: 409, description: 'No usable connection to the provider for this organization or user: connect one (or pass credentials) first.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the time in `Retry-After`.' },
   JIRA_PROJECT_NOT_FOUND: { status: 422, description: 'Jira has no such project, or the connection’s account cannot see it.' },
@@ -54,7 +55,7 @@ export const errorCatalogue = {
   UPSTREAM_FAILED: { status: 502, description: 'A provider (Jira, GitHub, …) failed in a way we could not recover from.' },
   JIRA_RATE_LIMITED: { status: 503, description: 'Jira’s rate limit is exhausted; retry after the time in `Retry-After`.' },
   TICKET_CREATE_UNCONFIRMED: { status: 503, description: 'An earlier attempt may have created the issue and Jira’s search has not caught up; retry after `Retry-After` (no duplicate is created).' },
-  TICKET_CREATE_IN_PROGRESS: { status: 503, description: 'Another worker is creating this issue right now; retry shortly.' },
+
   NOT_READY: { status: 503, description: 'A dependency (database, migrations, job runner) is not ready.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -28,9 +28,24 @@ export type TicketOutcome =
   | { kind: 'created' | 'existing'; ticket: TicketRow; issue: JiraIssueRef }
   | { kind: 'failed'; ticket: TicketRow | null; code: string; message: string; retryable: boolean; retryAfterMs?: number; field?: string };
 
+/**
+ * Which rows some request or worker is creating right now (shared across processes through the
+ * shared state when REDIS_URL is set). A row with an intent and a live mark is in progress, not
+ * unconfirmed: its creator is still waiting for Jira's answer.
+ */
+export interface InFlightMarks {
+  mark(ids: string[]): Promise<void>;
+  clear(ids: string[]): Promise<void>;
+  active(ids: string[]): Promise<Set<string>>;
+}
+
+/** How soon a request that found a create in progress should try again. */
+const IN_PROGRESS_RETRY_MS = 2_000;
+
 export interface ExactlyOnceOptions {
   /** How long Jira's search may lag behind a create (Cloud: seconds; Server: none). */
   consistencyWindowMs: number;
+  inFlight?: InFlightMarks;
   /** Test seam: runs after Jira answered a create and before the keys are written. */
   afterRemoteCreate?: (issues: JiraIssueRef[]) => Promise<void> | void;
   now?: () => number;
@@ -109,6 +124,13 @@ export async function createIssuesExactlyOnce(
     }
   });
 
+  // Another request is creating these right now: say so, and leave its create alone.
+  if (uncertain.length > 0 && options.inFlight) {
+    const busy = await options.inFlight.active(uncertain.map((index) => rows[index]!.id));
+    for (const index of uncertain.filter((index) => busy.has(rows[index]!.id))) outcomes[index] = inProgress(rows[index]!);
+    if (busy.size > 0) uncertain.splice(0, uncertain.length, ...uncertain.filter((index) => !busy.has(rows[index]!.id)));
+  }
+
   // Earlier attempts may have reached Jira: adopt what exists before creating anything.
   if (uncertain.length > 0) {
     const labelOf = (index: number) => fingerprintLabel(drafts[index]!.fingerprint);
@@ -153,21 +175,30 @@ export async function createIssuesExactlyOnce(
     const chunk = pendingIndexes.slice(start, start + BULK_CHUNK);
     const claimed = await store.claim(chunk.map((index) => rows[index]!));
     for (const index of chunk) {
-      if (!claimed.has(rows[index]!.id)) {
-        outcomes[index] = {
-          kind: 'failed',
-          ticket: rows[index]!,
-          code: 'TICKET_CREATE_IN_PROGRESS',
-          message: 'another worker is creating this issue',
-          retryable: true,
-          retryAfterMs: 2_000,
-        };
-      }
+      if (!claimed.has(rows[index]!.id)) outcomes[index] = inProgress(rows[index]!);
     }
-    await createClaimed(store, client, drafts, rows, chunk.filter((index) => claimed.has(rows[index]!.id)), outcomes, options);
+    const mine = chunk.filter((index) => claimed.has(rows[index]!.id));
+    const ids = mine.map((index) => rows[index]!.id);
+    await options.inFlight?.mark(ids);
+    try {
+      await createClaimed(store, client, drafts, rows, mine, outcomes, options);
+    } finally {
+      await options.inFlight?.clear(ids);
+    }
   }
 
   return outcomes.map((outcome, index) => outcome ?? failure(rows[index] ?? null, new Error('no outcome')));
+}
+
+function inProgress(ticket: TicketRow): Extract<TicketOutcome, { kind: 'failed' }> {
+  return {
+    kind: 'failed',
+    ticket,
+    code: 'TICKET_CREATE_IN_PROGRESS',
+    message: 'another request is creating this issue right now; retry after Retry-After to get it',
+    retryable: true,
+    retryAfterMs: IN_PROGRESS_RETRY_MS,
+  };
 }
 
 async function createClaimed(

@@ -16,7 +16,7 @@ import { ConnectionService, usableBy } from '../connections.ts';
 import { MappingService } from '../mappings.ts';
 import type { Tenant } from '../tenancy.ts';
 import { jiraAppError } from './outcome-errors.ts';
-import { createIssuesExactlyOnce, type ExactlyOnceOptions, type IssueDraft, type TicketOutcome } from './exactly-once.ts';
+import { createIssuesExactlyOnce, type ExactlyOnceOptions, type InFlightMarks, type IssueDraft, type TicketOutcome } from './exactly-once.ts';
 import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
 import { type JiraSession, openJiraSession } from './jira-session.ts';
 import { type RequestJiraCredentials, jiraFlavorOf, targetFromConnection, targetFromRequest } from './jira-target.ts';
@@ -68,6 +68,40 @@ export interface TicketFilter {
   limit: number;
   cursor?: string;
 }
+/**
+ * In-flight marks in the shared state (Redis when REDIS_URL is set, else this process), kept while a
+ * create call is out, so a concurrent request for the same finding answers "in progress". They expire
+ * on their own should the process die; a shared-state failure only costs that distinction (the
+ * request is then told the outcome is unconfirmed), never a create.
+ */
+function inFlightMarks(context: AppContext, logger: AppContext['logger']): InFlightMarks {
+  const key = (id: string) => `ticket-creating:${id}`;
+  // Longer than one create call with its retries can take; a mark outliving a dead process only
+  // turns "unconfirmed" into "in progress" for that long.
+  const ttlMs = Math.max(60_000, 4 * context.config.outbound.timeoutMs);
+  const quietly = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (error) {
+      logger.warn({ err: error }, `in-flight marks: ${what} failed`);
+    }
+  };
+  return {
+    mark: (ids) => quietly('mark', () => Promise.all(ids.map((id) => context.sharedState.set(key(id), '1', ttlMs)))),
+    clear: (ids) => quietly('clear', () => Promise.all(ids.map((id) => context.sharedState.delete(key(id))))),
+    async active(ids) {
+      const busy = new Set<string>();
+      await quietly('lookup', async () => {
+        const values = await Promise.all(ids.map((id) => context.sharedState.get(key(id))));
+        values.forEach((value, index) => {
+          if (value !== null) busy.add(ids[index]!);
+        });
+      });
+      return busy;
+    },
+  };
+}
+
 const connectionWide = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE', 'JIRA_AUTH_FAILED']);
 
 export class TicketService {
@@ -243,8 +277,12 @@ export class TicketService {
    */
   async create(session: JiraSession, tenant: Tenant, drafts: IssueDraft[], options: { requeue?: boolean; ticketOptions?: TicketOptions } = {}): Promise<TicketOutcome[]> {
     const scope = { orgId: tenant.orgId, connectionId: session.connectionId, provider: session.provider, createdBy: tenant.userId || null };
-    const exactly = { consistencyWindowMs: this.#options.consistencyWindowMs, ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}) };
     const logger = this.#context.logger.child({ component: 'tickets', connection_id: session.connectionId });
+    const exactly: ExactlyOnceOptions = {
+      consistencyWindowMs: this.#options.consistencyWindowMs,
+      inFlight: inFlightMarks(this.#context, logger),
+      ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}),
+    };
     const started = performance.now();
     const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, exactly, logger);
     if (drafts.length > 1) {
