@@ -28,6 +28,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * node-postgres errors do not say which statement failed; PGlite's and drizzle's carry `query` and
+ * `params`. Attach the same (not enumerable), so the log serializer (src/logging/redact.ts) can
+ * write the statement's shape and withhold the values, whichever driver failed.
+ */
+function withStatement(error: unknown, query: string, params: unknown[]): unknown {
+  if (error !== null && typeof error === 'object' && !('params' in error)) {
+    Object.defineProperties(error, { query: { value: query, configurable: true }, params: { value: params, configurable: true } });
+  }
+  return error;
+}
+
 /** `dir: null` opens an in-memory embedded database (tests). */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
@@ -42,7 +54,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       pglite: null,
       url: target.url,
       async query<Row>(text: string, params: unknown[] = []) {
-        const result = await pool.query(text, params);
+        const result = await pool.query(text, params).catch((error: unknown) => {
+          throw withStatement(error, text, params);
+        });
         return result.rows as Row[];
       },
       async ping() {

@@ -136,7 +136,9 @@ export function createLogger(options: LoggerOptions): Logger {
           if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
             const err = (args[0] as { err?: unknown; msg?: unknown }).err;
             if (err instanceof Error && (args[0] as { msg?: unknown }).msg === undefined) {
-              args.push(redactText(typeof err.message === 'string' ? err.message : 'error'));
+              // The serialized message: redacted, and without a failed statement's values.
+              const message = (redactDeep(err) as { message?: unknown }).message;
+              args.push(typeof message === 'string' ? message : 'error');
             }
           }
           return method.apply(this, args as Parameters<typeof method>);
