@@ -5,7 +5,9 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { CryptoError, parseEncryptionKeys } from '../crypto/index.ts';
+// crypto's pure key-list parser only (an allowed exception to the layering, see eslint.config.js).
+import { CryptoError } from '../crypto/errors.ts';
+import { parseEncryptionKeys } from '../crypto/parse-keys.ts';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
