@@ -109,7 +109,7 @@ function serializeResponse(value: unknown): unknown {
 
 export function createLogger(options: LoggerOptions): Logger {
   const clock = zoneClock(options.timezone);
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'integration-service',
       level: options.level,
@@ -119,7 +119,6 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: () => `,"time":"${clock(Date.now())}"`,
       formatters: {
         level: (label) => ({ level: label }),
-        bindings: redactFields,
         log: redactFields,
       },
       hooks: {
@@ -147,6 +146,13 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination,
   );
+  // pino applies formatters.bindings to the root's base only, not to child bindings: redact those
+  // here (children inherit this method, so grandchildren are covered too).
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactFields(bindings), childOptions);
+  } as typeof logger.child;
+  return logger;
 }
 
 type Level = 'fatal' | 'error' | 'warn' | 'info';
