@@ -2,6 +2,9 @@
  * Verifies the bearer JWTs that upstream services (seed 000's "Auth Service") and the UI send.
  * The algorithm is pinned by configuration, so `alg: none` and HS/RS confusion fail before any key
  * is used; `exp` is required; `nbf`, `iss` and `aud` are checked when configured, with a small leeway.
+ * JWT_MAX_TTL_SECONDS caps the lifetime (exp - iat; `iat` is then required and may not lie in the
+ * future). A token without `org` belongs to `demo-org` (one-organization installs, development)
+ * unless JWT_REQUIRE_ORG_CLAIM is set, which refuses it.
  */
 import type { Config } from '../config/index.ts';
 import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
@@ -33,7 +36,7 @@ function describe(error: unknown): string {
   const code = (error as { code?: string }).code;
   switch (code) {
     case 'ERR_JWT_EXPIRED':
-      return 'token has expired';
+      return (error as { claim?: string }).claim === 'iat' ? 'token was issued longer ago than the accepted maximum lifetime' : 'token has expired';
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
       const claim = (error as { claim?: string }).claim;
       if (claim === 'nbf') return 'token is not yet valid';
@@ -74,10 +77,14 @@ export async function createJwtVerifier(settings: JwtSettings): Promise<JwtVerif
   } else {
     throw new Error(`${settings.algorithm} needs a public key or a JWKS URL`);
   }
+  const maxTtl = settings.maxTtlSeconds;
   const options = {
     algorithms: [settings.algorithm],
-    requiredClaims: ['exp', 'sub'],
+    requiredClaims: maxTtl ? ['exp', 'iat', 'sub'] : ['exp', 'sub'],
     clockTolerance: settings.clockToleranceSeconds,
+    // With a lifetime cap an `iat` in the future (which would stretch exp - iat) or older than the
+    // cap is refused by jose; the cap on exp - iat itself is checked below.
+    ...(maxTtl ? { maxTokenAge: maxTtl } : {}),
     ...(settings.issuer ? { issuer: settings.issuer } : {}),
     ...(settings.audience ? { audience: settings.audience } : {}),
   };
@@ -91,7 +98,11 @@ export async function createJwtVerifier(settings: JwtSettings): Promise<JwtVerif
       throw new AuthenticationError(describe(error));
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AuthenticationError('token has no subject');
+    if (maxTtl && (payload.exp as number) - (payload.iat as number) > maxTtl) {
+      throw new AuthenticationError(`token lifetime (exp - iat) exceeds the accepted maximum of ${maxTtl} seconds`);
+    }
     const org = payload.org;
+    if (org === undefined && settings.requireOrgClaim) throw new AuthenticationError('token has no "org" claim');
     if (org !== undefined && (typeof org !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(org))) {
       throw new AuthenticationError('token claim "org" is not a valid organization slug');
     }

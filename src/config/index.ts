@@ -34,6 +34,10 @@ export interface Config {
     issuer: string | null;
     audience: string | null;
     clockToleranceSeconds: number;
+    /** Longest accepted token lifetime (exp - iat); tokens without iat or exp are refused when set. */
+    maxTtlSeconds: number | null;
+    /** Refuse tokens without an `org` claim instead of treating them as `demo-org`. */
+    requireOrgClaim: boolean;
   };
   corsOrigins: '*' | string[];
   /** Fastify's trustProxy: whose X-Forwarded-* headers set the client address and protocol. */
@@ -70,7 +74,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
     ? []
     : parsed.error.issues.map((issue) => {
         const name = issue.path.join('.') || 'environment';
-        const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+        // zod does not keep the input on its issues: "missing" is read from the environment itself,
+        // so a value of the wrong type (PORT=abc) is reported as such, not as "is required".
+        const missing = issue.path.length === 1 && raw[String(issue.path[0])] === undefined;
+        const notANumber = issue.code === 'invalid_type' && issue.expected === 'number';
+        const message = issue.code === 'invalid_type' && missing ? 'is required' : notANumber ? 'must be a number' : issue.message;
         return `${name}: ${message}`;
       });
   problems.push(...crossFieldProblems(raw));
@@ -106,6 +114,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
       issuer: env.JWT_ISSUER ?? null,
       audience: env.JWT_AUDIENCE ?? null,
       clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_SECONDS,
+      maxTtlSeconds: env.JWT_MAX_TTL_SECONDS ?? null,
+      requireOrgClaim: env.JWT_REQUIRE_ORG_CLAIM,
     },
     corsOrigins:
       cors === '*'

@@ -68,6 +68,14 @@ const trustProxy = z.string().transform((value, ctx): boolean | string[] => {
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A TCP port, said plainly when it is not one (`PORT=abc` must not read as "is required"); 0 asks for any free port. */
+const tcpPort = z
+  .string()
+  .trim()
+  .regex(/^\d{1,5}$/, 'must be an integer between 0 and 65535')
+  .transform(Number)
+  .refine((value) => value <= 65535, 'must be an integer between 0 and 65535');
+
 export const jwtAlgorithms = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
 const postgresUrl = z
@@ -78,8 +86,8 @@ export const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    APP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    PORT: tcpPort.optional(),
+    APP_PORT: tcpPort.optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     DATABASE_URL: postgresUrl.optional(),
     REDIS_URL: z
@@ -105,6 +113,8 @@ export const environmentSchema = z
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    JWT_MAX_TTL_SECONDS: z.coerce.number().int().positive().optional(),
+    JWT_REQUIRE_ORG_CLAIM: booleanFlag.default(false),
     CORS_ORIGINS: z.string().default('*'),
     TRUST_PROXY: trustProxy.default(false),
     ENCRYPTION_KEYS: z.string().min(1).optional(),

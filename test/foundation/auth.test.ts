@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJwtVerifier } from '../../src/auth/jwt-verifier.ts';
 import { signHmacToken } from '../../src/auth/sign.ts';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/runtime.ts';
 
@@ -175,5 +176,71 @@ describe('JWT authentication (ES256 through a JWKS URL)', () => {
     const refused = await call(service, `Bearer ${forged}`);
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.message).toMatch(/signature/);
+  });
+});
+
+describe('JWT lifetime cap (JWT_MAX_TTL_SECONDS) and the org claim (JWT_REQUIRE_ORG_CLAIM)', () => {
+  const settings = {
+    algorithm: 'HS256' as const,
+    secret: TEST_JWT_SECRET,
+    publicKeyPem: null,
+    jwksUrl: null,
+    issuer: null,
+    audience: null,
+    clockToleranceSeconds: 30,
+    maxTtlSeconds: null,
+    requireOrgClaim: false,
+  };
+  const token = (claims: Record<string, unknown>) =>
+    new SignJWT({ org: 'acme', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').sign(secretBytes);
+  const refusal = async (verify: (token: string) => Promise<unknown>, signed: string) =>
+    verify(signed).then(
+      () => 'accepted',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+
+  it('without a cap accepts a long-lived token, and one without iat', async () => {
+    const verify = await createJwtVerifier(settings);
+    await expect(verify(await token({ iat: now(), exp: now() + 30 * 24 * 3600 }))).resolves.toMatchObject({ orgSlug: 'acme' });
+    await expect(verify(await token({ exp: now() + 60 }))).resolves.toMatchObject({ subject: 'svc' });
+  });
+
+  it('with a cap accepts a lifetime up to the cap and refuses a longer one, a missing iat or exp, and an iat in the future', async () => {
+    const verify = await createJwtVerifier({ ...settings, maxTtlSeconds: 900 });
+    const issued = now();
+    await expect(verify(await token({ iat: issued, exp: issued + 900 }))).resolves.toMatchObject({ orgSlug: 'acme' });
+    expect(await refusal(verify, await token({ iat: issued, exp: issued + 901 }))).toBe(
+      'AuthenticationError: token lifetime (exp - iat) exceeds the accepted maximum of 900 seconds',
+    );
+    expect(await refusal(verify, await token({ exp: issued + 60 }))).toBe('AuthenticationError: token claim "iat" is missing or invalid');
+    expect(await refusal(verify, await token({ iat: issued }))).toBe('AuthenticationError: token claim "exp" is missing or invalid');
+    // A future iat would make exp - iat look short for a token that lives much longer.
+    expect(await refusal(verify, await token({ iat: issued + 86_400, exp: issued + 86_400 + 60 }))).toMatch(/^AuthenticationError: .*"iat"/);
+  });
+
+  it('treats a token without org as demo-org by default, and refuses it with JWT_REQUIRE_ORG_CLAIM', async () => {
+    const withoutOrg = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setIssuedAt().setExpirationTime('5m').sign(secretBytes);
+    await expect((await createJwtVerifier(settings))(withoutOrg)).resolves.toMatchObject({ orgSlug: 'demo-org' });
+    const strict = await createJwtVerifier({ ...settings, requireOrgClaim: true });
+    expect(await refusal(strict, withoutOrg)).toBe('AuthenticationError: token has no "org" claim');
+    await expect(strict(await token({ iat: now(), exp: now() + 60 }))).resolves.toMatchObject({ orgSlug: 'acme' });
+  });
+
+  it('answers 401 over HTTP when the service is configured with both', async () => {
+    const service = await startTestService('embedded', { JWT_MAX_TTL_SECONDS: '600', JWT_REQUIRE_ORG_CLAIM: 'true' });
+    try {
+      const longLived = await signHmacToken(TEST_JWT_SECRET, 'HS256', { subject: 'svc', org: 'acme', roles: ['admin'], expiresInSeconds: 3600 });
+      const tooLong = await call(service, `Bearer ${longLived}`);
+      expect(tooLong.statusCode).toBe(401);
+      expect(tooLong.json().error.message).toMatch(/lifetime/);
+      const noOrg = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setIssuedAt().setExpirationTime('5m').sign(secretBytes);
+      const refused = await call(service, `Bearer ${noOrg}`);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().error.message).toMatch(/org/);
+      const ok = await signHmacToken(TEST_JWT_SECRET, 'HS256', { subject: 'svc', org: 'acme', roles: ['admin'], expiresInSeconds: 300 });
+      expect((await call(service, `Bearer ${ok}`)).statusCode).toBe(200);
+    } finally {
+      await service.close();
+    }
   });
 });

@@ -86,6 +86,20 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toContain('c2hvcnQ=');
   });
 
+  it('says what is wrong with a value of the wrong type instead of calling it missing (PORT=abc)', () => {
+    expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT: must be an integer between 0 and 65535']);
+    expect(problemsOf({ APP_PORT: '70000' })).toEqual(['APP_PORT: must be an integer between 0 and 65535']);
+    expect(problemsOf({ WORKER_CONCURRENCY: 'four' })).toEqual(['WORKER_CONCURRENCY: must be a number']);
+    expect(loadConfig({ APP_PORT: '8082' }).port).toBe(8082);
+    expect(loadConfig({}).port).toBe(3001);
+  });
+
+  it('reads the JWT lifetime cap and the org-claim rule (both off by default)', () => {
+    expect(loadConfig({}).jwt).toMatchObject({ maxTtlSeconds: null, requireOrgClaim: false });
+    expect(loadConfig({ JWT_MAX_TTL_SECONDS: '900', JWT_REQUIRE_ORG_CLAIM: 'true' }).jwt).toMatchObject({ maxTtlSeconds: 900, requireOrgClaim: true });
+    expect(problemsOf({ JWT_MAX_TTL_SECONDS: '0' })).toEqual([expect.stringMatching(/^JWT_MAX_TTL_SECONDS: /)]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).databaseUrl).toBeNull();
   });
