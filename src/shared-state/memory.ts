@@ -126,6 +126,10 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
       open();
       return withLock(primitives, key, ttlMs, fn, lockOptions);
     },
+    backend: 'memory',
+    async ping() {
+      open();
+    },
     async close() {
       closed = true;
       entries.clear();

@@ -34,6 +34,8 @@ const EXTEND_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
+const PING_TIMEOUT_MS = 2000;
+
 export function createRedisSharedState(url: string, options: RedisSharedStateOptions = {}): SharedState {
   const client = new Redis(url, {
     // Fail a command after a few reconnect attempts rather than queueing it forever.
@@ -97,6 +99,19 @@ export function createRedisSharedState(url: string, options: RedisSharedStateOpt
     },
     async withLock(key, ttlMs, fn, lockOptions) {
       return withLock(primitives, key, ttlMs, fn, lockOptions);
+    },
+    backend: 'redis',
+    async ping() {
+      // Bounded: with Redis down ioredis would keep the command queued while it reconnects.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SharedStateError(SHARED_STATE_UNAVAILABLE, 'redis ping timed out')), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([run('ping', () => client.ping()), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       try {

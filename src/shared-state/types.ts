@@ -38,5 +38,9 @@ export interface SharedState {
    * must call `lock.extend`. Waits and retries until acquired, else rejects with SHARED_STATE_LOCK_TIMEOUT.
    */
   withLock<T>(key: string, ttlMs: number, fn: (lock: LockHandle) => Promise<T>, options?: WithLockOptions): Promise<T>;
+  /** Where the state lives: readiness names Redis when it is the one that fails. */
+  readonly backend: 'memory' | 'redis';
+  /** Resolves when the store answers (a round trip to Redis; at once in process), else rejects. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -140,3 +140,36 @@ describe('CORS with a list of origins', () => {
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('GET /ready with REDIS_URL set', () => {
+  it('is 503 naming Redis when nothing answers at REDIS_URL', async () => {
+    // Port 1 on loopback: nothing listens there, so every connection attempt is refused.
+    const service = await startTestService('embedded', { REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const response = await service.app.inject({ method: 'GET', url: '/ready' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({
+        status: 'not_ready',
+        checks: {
+          database: { status: 'ok' },
+          migrations: { status: 'ok' },
+          jobs: { status: 'ok' },
+          redis: { status: 'failing', detail: 'redis (REDIS_URL) did not answer' },
+        },
+      });
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('is 200 with the Redis check when Redis answers (needs Redis at 127.0.0.1:6379, as `npm test` does)', async () => {
+    const service = await startTestService('embedded', { REDIS_URL: 'redis://127.0.0.1:6379' });
+    try {
+      const response = await service.app.inject({ method: 'GET', url: '/ready' });
+      expect(response.json().checks.redis, 'Redis must be running at 127.0.0.1:6379 for this test').toEqual({ status: 'ok' });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisSharedState, SHARED_STATE_UNAVAILABLE } from '../../src/shared-state/index.ts';
 import { describeSharedState } from './shared-state.case.ts';
 
@@ -11,7 +11,28 @@ const RUN_PREFIX = `test:shared-state:${randomBytes(6).toString('hex')}:`;
 let instance = 0;
 const nextPrefix = () => `${RUN_PREFIX}${++instance}:`;
 
+// These tests need a real Redis (README, "Tests": `npm test` expects PostgreSQL and Redis). Say so
+// up front instead of letting each test time out on a connection error.
+let redisAvailable = false;
+beforeAll(async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    redisAvailable = true;
+  } catch (error) {
+    throw new Error(
+      `The Redis contract tests need Redis at ${REDIS_URL} and none answered (${(error as Error).message}). ` +
+        'Start one (e.g. `redis-server` or `docker run -p 6379:6379 redis:7`); README.md lists the services `npm test` expects.',
+    );
+  } finally {
+    probe.disconnect();
+  }
+});
+
 afterAll(async () => {
+  if (!redisAvailable) return;
   const raw = new Redis(REDIS_URL);
   let cursor = '0';
   do {
@@ -82,6 +103,19 @@ describe('redis shared state', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('ping answers when Redis does, and rejects within its bound when Redis is unreachable', async () => {
+    const up = createRedisSharedState(REDIS_URL, { keyPrefix: nextPrefix() });
+    const down = createRedisSharedState('redis://127.0.0.1:1');
+    try {
+      expect(up.backend).toBe('redis');
+      await expect(up.ping()).resolves.toBeUndefined();
+      await expect(down.ping()).rejects.toMatchObject({ code: SHARED_STATE_UNAVAILABLE });
+    } finally {
+      await up.close();
+      await down.close();
     }
   });
 

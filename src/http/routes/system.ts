@@ -1,6 +1,7 @@
 /**
  * Probes and service information: `/` (name, version, links), `/health` (liveness with the time in
- * IST, seeds 000/001/004), `/ready` (database, migrations, job runner; 503 naming the failing part),
+ * IST, seeds 000/001/004), `/ready` (database, migrations, job runner, Redis when REDIS_URL is set;
+ * 503 naming the failing part),
  * `/metrics` (Prometheus). All four are public (`config: { public: true }`).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -22,7 +23,12 @@ const healthResponse = z.object({
 const checkResult = z.object({ status: z.enum(['ok', 'failing']), detail: z.string().optional() });
 const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: checkResult, migrations: checkResult, jobs: checkResult }),
+  checks: z.object({
+    database: checkResult,
+    migrations: checkResult,
+    jobs: checkResult,
+    redis: checkResult.optional().describe('Present when REDIS_URL is set: shared rate budgets, caches and OAuth state live there'),
+  }),
 });
 
 export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
@@ -66,7 +72,7 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
         config: { public: true },
         schema: {
           tags: ['system'],
-          summary: 'Readiness: database answers, migrations current, job runner up',
+          summary: 'Readiness: database answers, migrations current, job runner up, Redis answers (when REDIS_URL is set)',
           response: { 200: readyResponse, 503: readyResponse },
         },
       },
@@ -88,8 +94,21 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
                 .catch(() => ({ status: 'failing' as const, detail: 'migration state unreadable' }))
             : { status: 'failing' as const, detail: 'database unavailable' };
         const jobs = context.queue.running ? { status: 'ok' as const } : { status: 'failing' as const, detail: 'job runner is not started' };
-        const ready = database.status === 'ok' && migrations.status === 'ok' && jobs.status === 'ok';
-        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { database, migrations, jobs } });
+        // With REDIS_URL set, a Redis outage would silently split rate budgets and lose OAuth state: not ready.
+        const redis =
+          context.sharedState.backend === 'redis'
+            ? await context.sharedState
+                .ping()
+                .then(() => ({ status: 'ok' as const }))
+                .catch((error: Error) => {
+                  context.logger.error({ err: error }, 'readiness: redis did not answer');
+                  return { status: 'failing' as const, detail: 'redis (REDIS_URL) did not answer' };
+                })
+            : undefined;
+        const ready = database.status === 'ok' && migrations.status === 'ok' && jobs.status === 'ok' && redis?.status !== 'failing';
+        return reply
+          .status(ready ? 200 : 503)
+          .send({ status: ready ? 'ready' : 'not_ready', checks: { database, migrations, jobs, ...(redis ? { redis } : {}) } });
       },
     );
 
