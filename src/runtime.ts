@@ -18,6 +18,7 @@ import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { auditOutboundCall } from './services/audit.ts';
+import { startRunSweeper } from './services/internal/runs.ts';
 import { TenantDirectory } from './services/tenancy.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -118,6 +119,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const queue = new JobQueue(db, logger.child({ component: 'jobs' }), config.jobs);
     await queue.start();
     closers.push(() => queue.stop(10_000));
+
+    // Heartbeats for this process's in-process batch runs; fails runs nobody will finish.
+    const sweeper = startRunSweeper({
+      orm: db.orm,
+      jobState: (jobId) => queue.stateOf('run_items', jobId),
+      logger: logger.child({ component: 'runs' }),
+      heartbeatSeconds: config.jobs.runHeartbeatSeconds,
+    });
+    closers.push(() => sweeper.stop());
 
     const clock: ClockStatus = { server: null, offsetMs: null, checkedAt: null, error: null };
     if (!options.skipClockCheck) startClockCheck(config, logger, clock);

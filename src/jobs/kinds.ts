@@ -67,6 +67,7 @@ const storedPrPlan = z.object({
 export const storedWorkItem = z.object({
   itemId: z.string().max(200),
   finding: vulnerabilityFinding,
+  jiraRequest: z.null(),
   jiraTarget: z.object({ credentials: z.null(), options: ticketOptions }).nullable(),
   pr: storedPrPlan.nullable(),
 });
@@ -91,6 +92,9 @@ export const jobPayloads = {
     /** Position of the chunk's first item in the request. */
     first: z.number().int().min(0),
     subject: z.string().max(500).nullable(),
+    /** The caller, as the tenant the run works for (no credential). */
+    org_slug: z.string().max(200),
+    user_id: z.string().max(200),
     field_prefix: z.enum(['items', 'vulnerabilities']),
     items: z.array(storedWorkItem).min(1).max(1_000),
   }),

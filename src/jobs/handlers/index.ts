@@ -6,10 +6,12 @@ import type { AppContext } from '../../context.ts';
 import type { JobHandlers } from '../queue.ts';
 import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
+import { runItemsHandler } from './run-items.ts';
 
 export function productHandlers(context: AppContext): JobHandlers {
   return {
     comment: commentHandler(context),
     create: createHandler(context),
+    run_items: runItemsHandler(context),
   };
 }
