@@ -36,8 +36,9 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 
+# No PORT here: the configuration defaults it (3001), and a baked PORT would hide the seed alias
+# APP_PORT passed at run time (PORT wins over APP_PORT).
 ENV NODE_ENV=production \
-    PORT=3001 \
     HOST=0.0.0.0 \
     DATA_DIR=/app/data
 

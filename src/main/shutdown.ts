@@ -56,6 +56,23 @@ export function onShutdown(logger: Logger, steps: () => Promise<void>): Stop {
   return stop;
 }
 
+/**
+ * Runs the graceful shutdown when the process that started this one exits. `npm start` is the case:
+ * npm is the parent, and a killed npm (even with SIGKILL, which it cannot forward) must not leave
+ * the server running as an orphan holding the port and the data folder. Supervisors that are the
+ * parent for the server's whole life (systemd, tini in Docker) never trigger it.
+ */
+export function stopWhenParentExits(stop: Stop, intervalMs = 1000): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    // process.ppid is read from the OS on every access: an orphan is re-parented (to init or a subreaper).
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop('parent process exited', 0);
+  }, intervalMs);
+  timer.unref();
+}
+
 /** The unhandledRejection / uncaughtException policy described above; `stop` is the graceful shutdown. */
 export function installProcessPolicy(logger: Logger, stop: Stop): void {
   process.on('unhandledRejection', (reason: unknown) => {

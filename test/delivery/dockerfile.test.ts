@@ -84,7 +84,8 @@ describe('Dockerfile', () => {
   it('sets production defaults, exposes the port and starts `serve`', () => {
     const env = args('ENV', runtime).join(' ');
     expect(env).toMatch(/\bNODE_ENV=production\b/);
-    expect(env).toMatch(/\bPORT=3001\b/);
+    // The port is defaulted by the configuration, not baked: a baked PORT would override APP_PORT.
+    expect(env).not.toMatch(/\b(APP_)?PORT=/);
     expect(args('EXPOSE', runtime)).toContain('3001');
     expect(execForm(args('CMD', runtime)[0] ?? '[]')).toEqual(['node', 'src/main/cli.ts', 'serve']);
     const copies = args('COPY', runtime).join('\n');
@@ -158,5 +159,9 @@ describe('HEALTHCHECK script', () => {
     status = 503;
     expect(await probe({ PORT: port })).toBe(1);
     expect(await probe({ PORT: '1' })).toBe(1);
+    // The seed alias alone (no PORT baked into the image) is the port probed.
+    status = 200;
+    expect(await probe({ APP_PORT: port })).toBe(0);
+    expect(await probe({ PORT: port, APP_PORT: '1' })).toBe(0);
   });
 });

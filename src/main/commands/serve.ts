@@ -5,7 +5,7 @@ import { RunStore } from '../../services/internal/runs.ts';
 import { startRuntime } from '../../runtime.ts';
 import type { CliIo } from '../cli-io.ts';
 import { loadConfigOrReport } from '../load-config.ts';
-import { onShutdown } from '../shutdown.ts';
+import { onShutdown, stopWhenParentExits } from '../shutdown.ts';
 
 export const summary = 'run the HTTP API (and the job worker unless RUN_WORKER=false)';
 
@@ -20,10 +20,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // Signals and the unhandled-rejection policy first, so a background failure while starting is
   // logged like any other (src/main/shutdown.ts).
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
-  onShutdown(context.logger, async () => {
+  const stop = onShutdown(context.logger, async () => {
     if (app) await app.close();
     await runtime.close();
   });
+  // Under `npm start` (npm sets npm_lifecycle_event) npm is the parent: stop with it, never linger.
+  if (io.env.npm_lifecycle_event) stopWhenParentExits(stop);
   const interrupted = await new RunStore(context.db.orm).failInterrupted();
   if (interrupted > 0) context.logger.warn({ runs: interrupted }, 'marked batch runs interrupted by an earlier stop as failed');
   app = await buildApp(context);
