@@ -25,6 +25,7 @@ beforeAll(async () => {
     throw new Error(
       `The Redis contract tests need Redis at ${REDIS_URL} and none answered (${(error as Error).message}). ` +
         'Start one (e.g. `redis-server` or `docker run -p 6379:6379 redis:7`); README.md lists the services `npm test` expects.',
+      { cause: error },
     );
   } finally {
     probe.disconnect();
