@@ -23,8 +23,6 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-
-
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -95,8 +93,12 @@ describe.each(databaseKinds())('exactly-once ticket creation across a crash on %
       const label = fingerprintLabel(fingerprint);
       expect(jira.admin.issues().filter((issue) => issue.labels.includes(label))).toHaveLength(1);
       expect(JSON.parse(fs.readFileSync(path.join(markers, 'settled'), 'utf8'))).toEqual({ issue_key: crashedKey, outcome: 'existing' });
-      // The retry ran while the search still lagged at least once, and waited instead of creating.
-      expect(fs.readdirSync(markers).filter((name) => name.startsWith('attempt.')).length).toBeGreaterThanOrEqual(3);
+      // The crashed attempt and at least one retry by the second worker ran. How many retries waited
+      // for the lagging search depends on timing (how soon the second worker started within the 8 s
+      // lag), so it is not asserted: the invariant is the one issue above, adopted, never a second one.
+      const attempts = fs.readdirSync(markers).filter((name) => name.startsWith('attempt.'));
+      expect(attempts.filter((name) => name.endsWith(`.${first.pid}`))).toHaveLength(1);
+      expect(attempts.filter((name) => name.endsWith(`.${second.pid}`)).length).toBeGreaterThanOrEqual(1);
       await withRuntime({ ...env, MIGRATE_ON_START: 'false' }, async ({ context }) => {
         const rows = await context.db.query<{ external_key: string; sync_state: string }>(
           'select external_key, sync_state from tickets where org_id = $1 and finding_id = $2',

@@ -24,35 +24,59 @@ const create = async (fields: Record<string, unknown> = {}): Promise<{ id: strin
 const search = (body: Record<string, unknown>) => call(`${api}/search/jql`, { auth, body });
 const keysOf = (res: { json: unknown }) => ((res.json as { issues: { key: string }[] }).issues ?? []).map((i) => i.key);
 
+/**
+ * Search lag on the simulator's own clock: time moves only when the test moves it, so "not yet
+ * visible" and "visible after the lag" hold however slow the machine is (no sleeps against the lag).
+ */
+describe('Jira Cloud search lag (manual clock)', () => {
+  let lagged: JiraCloudSimulator;
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const lag = 400;
+  beforeAll(async () => {
+    lagged = await startJiraCloudSimulator({ searchLagMs: lag, now: () => clock });
+  });
+  afterAll(() => lagged.close());
+  const on = (path: string) => `${lagged.url}/rest/api/3${path}`;
+  const createOn = async (fields: Record<string, unknown>) => {
+    const res = await call(on('/issue'), {
+      auth: lagged.credentials.basicAuthHeader,
+      body: { fields: { project: { key: 'SEC' }, issuetype: { name: 'Task' }, summary: 'finding', description: adf('d'), ...fields } },
+    });
+    expect(res.status).toBe(201);
+    return res.json as { id: string; key: string };
+  };
+  const searchOn = (body: Record<string, unknown>) => call(on('/search/jql'), { auth: lagged.credentials.basicAuthHeader, body });
+
+  it('hides a new issue until the lag passes, unless reconcileIssues names it', async () => {
+    const label = 'lag-new';
+    const issue = await createOn({ labels: [label] });
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([]);
+    expect(keysOf(await searchOn({ jql: `labels = ${label}`, reconcileIssues: [Number(issue.id)] }))).toEqual([issue.key]);
+    // get-by-key is immediately consistent
+    expect((await call(on(`/issue/${issue.key}`), { auth: lagged.credentials.basicAuthHeader })).status).toBe(200);
+    clock += lag - 1;
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([]);
+    clock += 1;
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([issue.key]);
+  });
+
+  it('keeps showing the old version of a changed issue until the lag passes', async () => {
+    const label = 'lag-changed';
+    const issue = await createOn({ labels: [label] });
+    clock += lag;
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([issue.key]);
+    await call(on(`/issue/${issue.key}`), { method: 'PUT', auth: lagged.credentials.basicAuthHeader, body: { update: { labels: [{ remove: label }] } } });
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([issue.key]);
+    clock += lag;
+    expect(keysOf(await searchOn({ jql: `labels = ${label}` }))).toEqual([]);
+  });
+});
+
 describe('Jira Cloud search', () => {
   it('answers the removed /search with 410 and the CHANGE-2046 message', async () => {
     const res = await call(`${api}/search?jql=project=SEC`, { auth });
     expect(res.status).toBe(410);
     expect((res.json as { errorMessages: string[] }).errorMessages[0]).toMatch(/^The requested API has been removed\. Please migrate to the \/rest\/api\/3\/search\/jql API/);
-  });
-
-  it('hides a new issue until the lag passes, unless reconcileIssues names it', async () => {
-    sim.admin.setSearchLag(400);
-    const label = `lag-${Date.now()}`;
-    const issue = await create({ labels: [label] });
-    expect(keysOf(await search({ jql: `labels = ${label}` }))).toEqual([]);
-    expect(keysOf(await search({ jql: `labels = ${label}`, reconcileIssues: [Number(issue.id)] }))).toEqual([issue.key]);
-    // get-by-key is immediately consistent
-    expect((await call(`${api}/issue/${issue.key}`, { auth })).status).toBe(200);
-    await sleep(450);
-    expect(keysOf(await search({ jql: `labels = ${label}` }))).toEqual([issue.key]);
-    sim.admin.setSearchLag(0);
-  });
-
-  it('keeps showing the old version of a changed issue until the lag passes', async () => {
-    const label = `chg-${Date.now()}`;
-    const issue = await create({ labels: [label] });
-    sim.admin.setSearchLag(400);
-    await call(`${api}/issue/${issue.key}`, { method: 'PUT', auth, body: { update: { labels: [{ remove: label }] } } });
-    expect(keysOf(await search({ jql: `labels = ${label}` }))).toEqual([issue.key]);
-    await sleep(450);
-    expect(keysOf(await search({ jql: `labels = ${label}` }))).toEqual([]);
-    sim.admin.setSearchLag(0);
   });
 
   it('defaults to id only, has no total/startAt, paginates with nextPageToken', async () => {
