@@ -233,18 +233,16 @@ export class JobQueue {
 
   /**
    * A provider's Retry-After: the attempt is failed here (pg-boss's API, fenced to this attempt, so
-   * the batch's own settle finds nothing left to do), and the retry pg-boss scheduled with its
-   * exponential backoff is moved to no earlier than the provider asked. The backoff itself is never
-   * changed, so later failures back off exponentially again.
+   * the batch's own settle finds nothing left to do), and the retry is moved to when the provider
+   * asked (never sooner than the retry delay), instead of the exponential backoff's guess. The
+   * job's backoff settings are never changed, so later failures back off exponentially again.
    */
   async #failWithRetryAfter(kind: JobKind, job: { id: string; retryCount: number }, output: object, retryAfterMs: number): Promise<void> {
     try {
       await this.boss.fail(kind, { id: job.id, retryCount: job.retryCount }, output);
       const after = await this.boss.getJobById(kind, job.id);
-      const notBefore = Date.now() + retryAfterMs;
-      if (after?.state === 'retry' && new Date(after.startAfter).getTime() < notBefore) {
-        await this.boss.update(kind, undefined, { id: job.id, startAfter: new Date(notBefore) });
-      }
+      const at = Date.now() + Math.max(retryAfterMs, this.#policy.retryDelaySeconds * 1000);
+      if (after?.state === 'retry') await this.boss.update(kind, undefined, { id: job.id, startAfter: new Date(at) });
     } catch (error) {
       this.#logger.error({ err: error, job_id: job.id, job_kind: kind }, "could not defer the job to the provider's Retry-After");
     }
