@@ -14,10 +14,11 @@ import tseslint from 'typescript-eslint';
  *   entry (src/main, src/runtime.ts)
  *   http (src/app.ts, src/http) and job handlers (src/jobs/handlers)
  *   services (src/services)
- *   providers (src/providers/<name>, never one another) and updaters (src/updaters: pure)
+ *   providers (src/providers/<name>, never one another)
  *   infrastructure (src/db, src/jobs without handlers, src/git, src/http-client, src/crypto,
  *     src/shared-state, src/auth)
  *   contracts (src/contracts), domain (src/domain: pure)
+ *   updaters (src/updaters: pure; the registry owns ecosystem names, which the domain folds)
  *   base (src/errors, src/lib, src/config, src/logging)
  *
  * src/context.ts is the type of the wired dependencies (type imports only): it names every layer
@@ -29,11 +30,12 @@ const allowed = {
   handlers: ['handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
   services: ['services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
   // Not 'providers': a provider never imports another one (its own folder is one element).
-  providers: ['infra', 'contracts', 'domain', 'base'],
-  updaters: ['domain', 'base'],
-  infra: ['infra', 'contracts', 'domain', 'base'],
-  contracts: ['contracts', 'domain', 'base'],
-  domain: ['domain', 'base'],
+  providers: ['infra', 'contracts', 'domain', 'updaters', 'base'],
+  updaters: ['base'],
+  infra: ['infra', 'contracts', 'domain', 'updaters', 'base'],
+  contracts: ['contracts', 'domain', 'updaters', 'base'],
+  // The updater registry owns the ecosystem names that fingerprints fold (both are pure).
+  domain: ['domain', 'updaters', 'base'],
   base: ['base'],
   context: ['entry', 'http', 'handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base'],
 };

@@ -23,6 +23,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { severityLevels } from '../domain/severity.ts';
+import { internalStates } from '../domain/states.ts';
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -32,8 +34,9 @@ const orgId = () =>
     .notNull()
     .references(() => organizations.id, { onDelete: 'cascade' });
 
-export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export const internalStates = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix'] as const;
+// The domain owns these lists; the check constraints below are written from them.
+export const severities = severityLevels;
+export { internalStates };
 export const providers = ['jira-cloud', 'jira-server', 'servicenow', 'github', 'confluence'] as const;
 export const authKinds = ['oauth2', 'pat', 'api-token', 'basic'] as const;
 export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group'] as const;

@@ -6,7 +6,8 @@
  *
  * Identity of a vulnerability (JSON array, version tag first):
  *   ["v1", "vulnerability", ecosystem, package, repo, manifest, advisories | versions]
- *   - ecosystem: lower-case, aliases folded to the updaters' names (pypi→pip, go→gomod, rubygems→bundler)
+ *   - ecosystem: lower-case, aliases folded to the updaters' names by the updater registry (pypi→pip,
+ *     go→gomod, rubygems→bundler, …; src/updaters/registry.ts)
  *   - package: npm lower-case; pip PEP 503 (runs of `-_.` → `-`, lower-case); Maven/Gradle
  *     `group:artifact` (spaces dropped, `/` accepted as separator); Go module path as-is; others trimmed
  *   - repo: `host[:port]/path` — scheme, credentials, trailing `.git` and `/` dropped, host lower-case,
@@ -20,25 +21,14 @@
  * Changing any rule changes fingerprints of stored rows: bump the version tag and migrate instead.
  */
 import { createHash } from 'node:crypto';
+import { resolveEcosystem } from '../updaters/registry.ts';
 
-const ecosystemAliases: Record<string, string> = {
-  pypi: 'pip',
-  python: 'pip',
-  go: 'gomod',
-  golang: 'gomod',
-  'go-modules': 'gomod',
-  rubygems: 'bundler',
-  gem: 'bundler',
-  ruby: 'bundler',
-  node: 'npm',
-  yarn: 'npm',
-  pnpm: 'npm',
-};
-
-/** The ecosystem in the updaters' spelling (`npm`, `pip`, `gomod`, `maven`, `gradle`, `bundler`), others lower-cased. */
+/**
+ * The ecosystem in the updaters' spelling (`npm`, `pip`, `gomod`, `maven`, `gradle`, `bundler`),
+ * aliases folded by the updater registry; other names lower-cased.
+ */
 export function normalizeEcosystem(ecosystem: string): string {
-  const lower = ecosystem.trim().toLowerCase();
-  return ecosystemAliases[lower] ?? lower;
+  return resolveEcosystem(ecosystem) ?? ecosystem.trim().toLowerCase();
 }
 
 export function normalizePackageName(ecosystem: string, name: string): string {

@@ -3,8 +3,11 @@
  * then built-in conventions; then the connection's `default` row (seed 003: status default → backlog,
  * priority default → medium). Names compare case-insensitively, as people type them in the UI.
  */
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-export type InternalState = 'backlog' | 'todo' | 'in_progress' | 'in_review' | 'done' | 'wont_fix';
+import type { Severity } from './severity.ts';
+import { type InternalState, isInternalState } from './states.ts';
+
+export type { InternalState } from './states.ts';
+export type { Severity } from './severity.ts';
 
 export interface MappingRow {
   kind: string;
@@ -49,8 +52,6 @@ const knownStates: Record<string, InternalState> = {
   canceled: 'wont_fix',
 };
 
-const internalStates = new Set<string>(['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix']);
-
 function find(rows: MappingRow[], kind: string, source: string): string | undefined {
   const wanted = source.trim().toLowerCase();
   return rows.find((row) => row.kind === kind && row.source.trim().toLowerCase() === wanted)?.target;
@@ -73,13 +74,13 @@ export function matchPriority(wanted: string, available: { name: string }[]): st
 /** Our internal state for an external status (and, on Jira, its status category key). */
 export function stateFor(rows: MappingRow[], statusName: string, categoryKey?: string | null): InternalState {
   const configured = find(rows, 'status', statusName);
-  if (configured && internalStates.has(configured)) return configured as InternalState;
+  if (configured && isInternalState(configured)) return configured;
   const known = knownStates[statusName.trim().toLowerCase()];
   if (known) return known;
   if (categoryKey === 'done') return 'done';
   if (categoryKey === 'indeterminate') return 'in_progress';
   const fallback = find(rows, 'status', 'default');
-  return fallback && internalStates.has(fallback) ? (fallback as InternalState) : 'backlog';
+  return fallback && isInternalState(fallback) ? fallback : 'backlog';
 }
 
 export function projectKeyFor(rows: MappingRow[]): string | null {

@@ -3,6 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Orm } from '../db/database.ts';
 import { mappings } from '../db/schema.ts';
 import type { MappingRow } from '../domain/mapping.ts';
+import { internalStates, isInternalState } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
 
 export interface MappingView {
@@ -20,8 +21,6 @@ const toView = (row: { id: string; kind: string; source: string; target: string 
   target: row.target,
   removable: row.source !== 'default',
 });
-
-const internalStates = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix'];
 
 export class MappingService {
   readonly #orm: Orm;
@@ -44,7 +43,7 @@ export class MappingService {
   }
 
   async set(orgId: string, connectionId: string, input: { kind: string; source: string; target: string }): Promise<MappingView> {
-    if (input.kind === 'status' && !internalStates.includes(input.target)) {
+    if (input.kind === 'status' && !isInternalState(input.target)) {
       throw new AppError('VALIDATION_FAILED', `status mappings target an internal state: ${internalStates.join(', ')}`, { field: 'target' });
     }
     const [row] = await this.#orm

@@ -20,6 +20,7 @@ describe('import direction', () => {
     ['a provider importing another provider', 'src/providers/github/zz-case.ts', "import { JiraError } from '../jira/index.ts';"],
     ['the domain importing storage', 'src/domain/zz-case.ts', "import { findings } from '../db/schema.ts';"],
     ['an updater importing the outbound client', 'src/updaters/zz-case.ts', "import { createOutboundClient } from '../http-client/index.ts';"],
+    ['an updater importing the domain', 'src/updaters/zz-case.ts', "import { parseSeverity } from '../domain/severity.ts';"],
     ['the HTTP layer importing the CLI', 'src/http/zz-case.ts', "import { main } from '../main/cli.ts';"],
     ['a base module importing the app context', 'src/lib/zz-case.ts', "import type { AppContext } from '../context.ts';"],
     ['configuration importing crypto beyond its key parser', 'src/config/zz-case.ts', "import { loadOrCreateKeyFile } from '../crypto/key-file.ts';"],
@@ -47,6 +48,7 @@ describe('import direction', () => {
     ['a service importing a provider, the updaters and the context type', 'src/services/zz-case.ts', "import type { AppContext } from '../context.ts';\nimport { JiraError } from '../providers/jira/index.ts';\nimport { updaters } from '../updaters/registry.ts';\nexport const used: [AppContext | null, unknown, unknown] = [null, JiraError, updaters];"],
     ['a job handler importing a service', 'src/jobs/handlers/zz-case.ts', "import { getFinding } from '../../services/findings.ts';\nexport const used = [getFinding];"],
     ['a provider importing the outbound client and a file of its own folder', 'src/providers/jira/zz-case.ts', "import { createOutboundClient } from '../../http-client/index.ts';\nimport { JiraError } from './errors.ts';\nexport const used = [createOutboundClient, JiraError];"],
+    ['the domain folding ecosystem names with the updater registry', 'src/domain/zz-case.ts', "import { resolveEcosystem } from '../updaters/registry.ts';\nexport const used = [resolveEcosystem];"],
     ['configuration using the key parser', 'src/config/zz-case.ts', "import { parseEncryptionKeys } from '../crypto/parse-keys.ts';\nexport const used = [parseEncryptionKeys];"],
     ['the CLI importing the app', 'src/main/zz-case.ts', "import { buildApp } from '../app.ts';\nexport const used = [buildApp];"],
   ])('allows %s', async (_name, filePath, code) => {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { internalStates } from '../../db/schema.ts';
+import { internalStates } from '../../domain/states.ts';
 import { parseSeverity, type Severity, severityLevels } from '../../domain/severity.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type Finding, type FindingInput, getFinding, listFindings, upsertFindings } from '../../services/findings.ts';

@@ -17,6 +17,7 @@ import { checkJiraInputs, runCreateIssuesAndPrs, type WorkItem } from '../../ser
 import { RunStore } from '../../services/internal/runs.ts';
 import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
+import { ecosystemNames } from '../../updaters/registry.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { severityInput } from './findings.ts';
@@ -25,7 +26,8 @@ import { requestPreview } from './tickets.ts';
 const SYNC_LIMIT = 100;
 const MAX_ITEMS = 5_000;
 
-const ecosystem = z.enum(['npm', 'pypi', 'pip', 'go', 'gomod', 'maven', 'gradle', 'rubygems', 'bundler']);
+/** Every name of an ecosystem the updater registry knows (canonical names and aliases). */
+const ecosystem = z.enum(ecosystemNames);
 const url = z.string().trim().min(1).max(2048);
 
 const vulnerability = z

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { internalStates } from '../../domain/states.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { getFindings } from '../../services/findings.ts';
 import { createTicketForFinding, createTicketsForCase, createTicketsForFindings, ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
@@ -178,7 +179,7 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
           querystring: z.object({
             finding_id: z.uuid().optional(),
             connection_id: z.uuid().optional(),
-            state: z.enum(['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix']).optional(),
+            state: z.enum(internalStates).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
           }),
