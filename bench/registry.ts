@@ -6,4 +6,5 @@ export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>>
   'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
   'jira-fanout': () => import('./suites/jira-fanout.ts'),
   'pr-engine': () => import('./suites/pr-engine.ts'),
+  memory: () => import('./suites/memory.ts'),
 };
