@@ -42,23 +42,23 @@ export async function readBaseManifests(client: GitHubClient, ref: RepoRef, base
   const wanted = new Set<string>();
   for (const item of items) for (const path of candidatePaths(item, blobs)) wanted.add(path);
 
-  const contents = new Map<string, string | null>();
   const toRead = [...wanted].filter((path) => {
     const entry = byPath.get(path);
     // Symlinks (120000) and submodules are not files we may rewrite.
-    const readable = entry !== undefined && entry.mode !== '120000' && (entry.size ?? 0) <= MAX_MANIFEST_BYTES;
-    if (!readable) contents.set(path, null);
-    return readable;
+    return entry !== undefined && entry.mode !== '120000' && (entry.size ?? 0) <= MAX_MANIFEST_BYTES;
   });
-  await mapLimit(toRead, READ_CONCURRENCY, async (path) => {
+  const texts = await mapLimit(toRead, READ_CONCURRENCY, async (path) => {
     const bytes = await client.readBlob(ref, byPath.get(path)!.sha);
-    let text: string | null;
     try {
-      text = utf8.decode(bytes);
+      return utf8.decode(bytes);
     } catch {
-      text = null; // not UTF-8: no updater may touch it
+      return null; // not UTF-8: no updater may touch it
     }
-    contents.set(path, text);
   });
+  const read = new Map(toRead.map((path, index) => [path, texts[index] ?? null]));
+  // In the candidates' order, never in the order the concurrent reads happened to finish: the
+  // order decides the PR's title, body and change list, and a re-run must produce the same ones
+  // (else an unchanged fix branch's PR is "updated" for nothing).
+  const contents = new Map<string, string | null>([...wanted].map((path) => [path, read.get(path) ?? null]));
   return { treeSha: commit.treeSha, treePaths: new Set(byPath.keys()), blobShas: new Map(blobs.map((entry) => [entry.path, entry.sha])), contents, blobsRead: toRead.length, treeEntries: tree.length };
 }
