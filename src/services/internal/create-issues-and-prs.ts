@@ -237,6 +237,10 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       }
       const { results, notes: draftNotes } = drafted;
       notes.push(...draftNotes);
+      if (!run.dryRun) {
+        // Jira down during the lookups: on a stored connection the creates are queued and healed.
+        await service.queueUnavailable(session, tenant, results.map((result, position) => ({ findingId: findings[indexes[position]!]!.id, result })), options);
+      }
       results.forEach((result, position) => {
         const index = indexes[position]!;
         if (result.ok) drafts.push({ index, draft: result.draft });

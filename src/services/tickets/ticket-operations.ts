@@ -62,7 +62,17 @@ export async function createTicketForFinding(context: AppContext, service: Ticke
   const { results, notes } = await service.draft(session, [subjectOf(finding, await caseNameOf(context, tenant, finding))], request.options);
   const drafted = results[0]!;
   if (!drafted.ok) {
-    throw outcomeError({ kind: 'failed', ticket: null, code: drafted.code, message: drafted.message, retryable: false, ...(drafted.field ? { field: drafted.field } : {}) });
+    // Jira down during the lookups: queued like an outage at create time (stored connections).
+    if (!request.dryRun) await service.queueUnavailable(session, tenant, [{ findingId: finding.id, result: drafted }], request.options);
+    throw outcomeError({
+      kind: 'failed',
+      ticket: null,
+      code: drafted.code,
+      message: drafted.message,
+      retryable: false,
+      ...(drafted.field ? { field: drafted.field } : {}),
+      ...(drafted.retryAfterMs !== undefined ? { retryAfterMs: drafted.retryAfterMs } : {}),
+    });
   }
   if (request.dryRun) return { status: 'planned', requests: service.previewRequests(session, [drafted.draft]), notes };
   const [outcome] = await service.create(session, tenant, [drafted.draft], { ticketOptions: request.options });
@@ -87,6 +97,9 @@ export async function createTicketsForFindings(
       : { results: [], notes: [] };
   const byFinding = new Map<string, BulkItemResult>();
   for (const [id, ticket] of existing) byFinding.set(id, { finding_id: id, status: 'existing', ticket, error: null });
+  if (!request.dryRun) {
+    await service.queueUnavailable(session, tenant, drafts.map((result, index) => ({ findingId: fresh[index]!.id, result })), request.options);
+  }
   const ready = drafts.flatMap((draft, index) => {
     if (draft.ok) return [draft.draft];
     const findingId = fresh[index]!.id;

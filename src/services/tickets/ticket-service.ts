@@ -49,7 +49,7 @@ export interface RequestPreview {
   body: unknown;
 }
 
-export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: string; message: string; field?: string };
+export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: string; message: string; field?: string; retryAfterMs?: number };
 
 export interface TicketServiceOptions {
   consistencyWindowMs: number;
@@ -103,6 +103,8 @@ function inFlightMarks(context: AppContext, logger: AppContext['logger']): InFli
 }
 
 const connectionWide = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE', 'JIRA_AUTH_FAILED']);
+/** Failures that pass by themselves: what they stopped is queued and healed. */
+const outageCodes = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE']);
 
 export class TicketService {
   readonly #context: AppContext;
@@ -182,7 +184,16 @@ export class TicketService {
     } catch (error) {
       if (error instanceof JiraError) {
         const message = error.message;
-        return { results: subjects.map(() => ({ ok: false, code: error.code, message, ...(error.field ? { field: error.field } : {}) })), notes: [] };
+        return {
+          results: subjects.map(() => ({
+            ok: false,
+            code: error.code,
+            message,
+            ...(error.field ? { field: error.field } : {}),
+            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+          })),
+          notes: [],
+        };
       }
       throw error;
     }
@@ -296,20 +307,10 @@ export class TicketService {
     }
     // What could not finish now heals in the background, on stored credentials only (a request's
     // own token is never queued).
-    if (options.requeue !== false && !session.ephemeral) {
+    if (options.requeue !== false) {
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.kind !== 'failed' || !outcome.retryable) continue;
-        await this.#context.queue.enqueue(
-          'create',
-          {
-            org_id: tenant.orgId,
-            connection_id: session.connectionId,
-            finding_id: drafts[index]!.findingId,
-            options: options.ticketOptions ?? { projectKey: drafts[index]!.projectKey },
-            requested_by: tenant.userId || null,
-          },
-          { singletonKey: `create:${session.connectionId}:${drafts[index]!.findingId}`, startAfterSeconds: Math.ceil((outcome.retryAfterMs ?? 5_000) / 1000) },
-        );
+        await this.#queueCreate(session, tenant, drafts[index]!.findingId, options.ticketOptions ?? { projectKey: drafts[index]!.projectKey }, outcome.retryAfterMs);
       }
     }
     await recordAudit(this.#context.db.orm, {
@@ -328,6 +329,30 @@ export class TicketService {
       },
     });
     return outcomes;
+  }
+
+  /**
+   * Drafts that failed because Jira is down, rate-limiting or unreachable (the lookups before a
+   * create: priorities, create screen, user) are queued as `create` jobs like any outage at create
+   * time, on stored connections. Returns the finding ids queued.
+   */
+  async queueUnavailable(session: JiraSession, tenant: Tenant, failures: { findingId: string; result: DraftResult }[], ticketOptions: TicketOptions): Promise<Set<string>> {
+    const queued = new Set<string>();
+    for (const { findingId, result } of failures) {
+      if (result.ok || !outageCodes.has(result.code)) continue;
+      if (await this.#queueCreate(session, tenant, findingId, ticketOptions, result.retryAfterMs)) queued.add(findingId);
+    }
+    return queued;
+  }
+
+  async #queueCreate(session: JiraSession, tenant: Tenant, findingId: string, ticketOptions: TicketOptions, retryAfterMs: number | undefined): Promise<boolean> {
+    if (session.ephemeral) return false;
+    await this.#context.queue.enqueue(
+      'create',
+      { org_id: tenant.orgId, connection_id: session.connectionId, finding_id: findingId, options: ticketOptions, requested_by: tenant.userId || null },
+      { singletonKey: `create:${session.connectionId}:${findingId}`, startAfterSeconds: Math.ceil((retryAfterMs ?? 5_000) / 1000) },
+    );
+    return true;
   }
 
   /** Reads the issue's status and priority from Jira and maps the status to our internal state. */
