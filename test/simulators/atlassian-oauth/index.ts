@@ -1,9 +1,12 @@
 /**
  * Atlassian OAuth 2.0 (3LO) simulator: auth.atlassian.com (`/authorize`, `/oauth/token`) and the
  * API-host endpoints (`/oauth/token/accessible-resources`, `/me`) on one local server. Its
- * `validateAccessToken` is what the Jira Cloud simulator calls to accept these tokens at
- * `/ex/jira/{cloudId}`. Atlassian documents no token revocation endpoint for 3LO apps (users revoke in
- * their account settings), so there is none here; `admin.revokeGrant` models the user doing that.
+ * `validateAccessToken` is what the Jira Cloud and Confluence simulators call to accept these tokens at
+ * `/ex/jira/{cloudId}` and `/ex/confluence/{cloudId}`. Given the products' URLs (`products` option or
+ * `admin.setProductUrl`), this server also forwards `/ex/jira/...` and `/ex/confluence/...` to them, so
+ * its one URL plays api.atlassian.com completely. Atlassian documents no token revocation endpoint for
+ * 3LO apps (users revoke in their account settings), so there is none here; `admin.revokeGrant` models
+ * the user doing that.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installFaults } from '../common/fastify-faults.ts';
@@ -13,9 +16,14 @@ import { type AtlassianOAuthSimulatorOptions, DEFAULT_CLOUD_ID, type ResolvedOAu
 import { type Clock, createClock, createGrantStore, type Family, type GrantStore, type TokenPair } from './grants.ts';
 import { apiHostRoutes } from './routes-api.ts';
 import { type AuthorizeState, authorizeRoutes } from './routes-authorize.ts';
-import { tokenRoutes } from './routes-token.ts';
+import { createTokenControl, type TokenEndpointControl, type TokenFault, tokenRoutes } from './routes-token.ts';
+import { type AtlassianProduct, gatewayRoutes } from './gateway.ts';
 
-export type { AtlassianOAuthSimulatorOptions } from './config.ts';
+export type { AtlassianOAuthSimulatorOptions, OAuthAccount, OAuthSite } from './config.ts';
+export type { Clock } from './grants.ts';
+export { createClock } from './grants.ts';
+export type { TokenFault, TokenCallRecord } from './routes-token.ts';
+export type { AtlassianProduct } from './gateway.ts';
 
 export type AccessTokenVerdict =
   | { ok: true; grant: { accountId: string; scopes: string[]; cloudIds: string[] } }
@@ -26,7 +34,24 @@ export interface AtlassianOAuthAdmin {
   clock: Clock;
   /** Jump the simulator's clock (token expiry, grace windows) without waiting. */
   advanceClock(ms: number): void;
-  setConsent(decision: 'approve' | 'deny'): void;
+  /**
+   * What the user does on the consent screen: approve or decline, which of the sites they tick (default
+   * all), and which account is logged in (default `account`). Sticky until changed.
+   */
+  setConsent(decision: 'approve' | 'deny' | { decision?: 'approve' | 'deny'; cloudIds?: string[] | null; accountId?: string | null }): void;
+  /** Replace the registered callback URLs. */
+  setRedirectUris(uris: string[]): void;
+  /** Switch the refused-refresh body between the documented and the measured one. */
+  setRefreshErrorStyle(style: 'documented' | 'measured'): void;
+  /** Calls to `/oauth/token` so far (refused ones too), by grant type, and each call's status. */
+  tokenCalls(): TokenEndpointControl['calls'] & { history: TokenEndpointControl['history'] };
+  resetTokenCalls(): void;
+  /** Added latency on every `/oauth/token` call. */
+  setTokenLatency(ms: number): void;
+  /** Queue a one-shot fault for the next `/oauth/token` call (of `grantType`, if given). */
+  failNextTokenCall(fault: TokenFault): void;
+  /** Where `/ex/{product}/...` is forwarded (the product simulator's base URL), or null to stop. */
+  setProductUrl(product: AtlassianProduct, url: string | null): void;
   families(): Family[];
   revokeGrant(familyId?: string): void;
   /** Tokens without the browser dance, for tests of code that only needs a valid token. */
@@ -54,19 +79,32 @@ export interface AtlassianOAuthSimulator {
 }
 
 
+/** `SIM_REDIRECT_URIS` (comma-separated), when set and not empty. */
+function redirectUrisFromEnv(): string[] | null {
+  const uris = (process.env.SIM_REDIRECT_URIS ?? '')
+    .split(',')
+    .map((uri) => uri.trim())
+    .filter((uri) => uri !== '');
+  return uris.length > 0 ? uris : null;
+}
+
 export async function startAtlassianOAuthSimulator(
-  options: AtlassianOAuthSimulatorOptions & { faults?: Partial<FaultConfig> } = {},
+  options: AtlassianOAuthSimulatorOptions & { faults?: Partial<FaultConfig>; products?: Partial<Record<AtlassianProduct, string>> } = {},
 ): Promise<AtlassianOAuthSimulator> {
   const config: ResolvedOAuthConfig = {
     clientId: options.clientId ?? 'sim-client-id',
     clientSecret: options.clientSecret ?? 'sim-client-secret',
-    redirectUris: options.redirectUris ?? ['http://localhost:8000/api/jira/callback'],
+    redirectUris: options.redirectUris ?? redirectUrisFromEnv() ?? ['http://localhost:8000/api/jira/callback'],
     sites: options.sites ?? [{ cloudId: DEFAULT_CLOUD_ID, url: 'https://sim-site.atlassian.net', name: 'sim-site' }],
     account: options.account ?? { accountId: '712020:00000000-0000-4000-8000-000000000b07', email: 'bot@sim.example', name: 'Integration Bot' },
+    accounts: options.accounts ?? [],
+    resourcesPerProduct: options.resourcesPerProduct ?? false,
     refreshErrorStyle: options.refreshErrorStyle ?? 'documented',
     requireState: options.requireState ?? true,
   };
-  const clock = createClock();
+  const clock = options.clock ?? createClock();
+  const tokenControl = createTokenControl();
+  const productUrls: Partial<Record<AtlassianProduct, string>> = { ...options.products };
   const grants = createGrantStore(clock, {
     codeTtlMs: (options.codeTtlSeconds ?? 300) * 1000,
     accessTokenTtlMs: (options.accessTokenTtlSeconds ?? 3600) * 1000,
@@ -74,7 +112,7 @@ export async function startAtlassianOAuthSimulator(
     refreshInactivityMs: (options.refreshInactivitySeconds ?? 90 * 86_400) * 1000,
     refreshAbsoluteMs: (options.refreshAbsoluteSeconds ?? 365 * 86_400) * 1000,
   });
-  const authorizeState: AuthorizeState = { consent: 'approve' };
+  const authorizeState: AuthorizeState = { consent: 'approve', cloudIds: null, accountId: null };
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
   const faults = createFaultInjector(options.faults ?? {});
@@ -96,8 +134,9 @@ export async function startAtlassianOAuthSimulator(
   });
 
   authorizeRoutes(app, config, grants, authorizeState);
-  tokenRoutes(app, config, grants, () => clock.now());
+  tokenRoutes(app, config, grants, () => clock.now(), tokenControl);
   apiHostRoutes(app, config, grants);
+  await app.register(gatewayRoutes(productUrls));
 
   const validateAccessToken = (token: string): AccessTokenVerdict => {
     const verdict = grants.validateAccess(token);
@@ -109,8 +148,41 @@ export async function startAtlassianOAuthSimulator(
     grants,
     clock,
     advanceClock: (ms) => clock.advance(ms),
-    setConsent(decision) {
-      authorizeState.consent = decision;
+    setConsent(input) {
+      const change = typeof input === 'string' ? { decision: input } : input;
+      if (change.decision) authorizeState.consent = change.decision;
+      if (change.cloudIds !== undefined) {
+        const unknown = (change.cloudIds ?? []).filter((id) => !config.sites.some((s) => s.cloudId === id));
+        if (unknown.length > 0) throw new Error(`unknown site(s): ${unknown.join(', ')}`);
+        authorizeState.cloudIds = change.cloudIds;
+      }
+      if (change.accountId !== undefined) {
+        if (change.accountId !== null && ![config.account, ...config.accounts].some((a) => a.accountId === change.accountId)) {
+          throw new Error(`unknown account ${change.accountId}`);
+        }
+        authorizeState.accountId = change.accountId;
+      }
+    },
+    setRedirectUris(uris) {
+      config.redirectUris.splice(0, config.redirectUris.length, ...uris);
+    },
+    setRefreshErrorStyle(style) {
+      config.refreshErrorStyle = style;
+    },
+    tokenCalls: () => ({ ...tokenControl.calls, history: [...tokenControl.history] }),
+    resetTokenCalls() {
+      Object.assign(tokenControl.calls, { total: 0, authorization_code: 0, refresh_token: 0, other: 0 });
+      tokenControl.history.length = 0;
+    },
+    setTokenLatency(ms) {
+      tokenControl.latencyMs = ms;
+    },
+    failNextTokenCall(fault) {
+      tokenControl.pending.push(fault);
+    },
+    setProductUrl(product, url) {
+      if (url === null) delete productUrls[product];
+      else productUrls[product] = url;
     },
     families: () => [...grants.families.values()],
     revokeGrant(familyId) {
@@ -136,9 +208,18 @@ export async function startAtlassianOAuthSimulator(
   app.get('/_admin/state', async () => ({
     families: admin.families(),
     codes: [...grants.codes.values()].map(({ code: _code, ...rest }) => rest),
-    consent: authorizeState.consent,
+    consent: authorizeState,
+    redirectUris: config.redirectUris,
+    tokenCalls: tokenControl.calls,
     now: clock.now(),
   }));
+  app.get('/_admin/token-calls', async () => admin.tokenCalls());
+  app.post('/_admin/token-faults', async (request) => {
+    const body = (request.body ?? {}) as { latencyMs?: unknown; next?: unknown };
+    if (typeof body.latencyMs === 'number') admin.setTokenLatency(body.latencyMs);
+    if (body.next && typeof body.next === 'object') admin.failNextTokenCall(body.next as TokenFault);
+    return { latencyMs: tokenControl.latencyMs, pending: tokenControl.pending };
+  });
   app.get('/_admin/requests', async () => requests.entries);
   app.post('/_admin/faults', async (request) => {
     faults.configure((request.body ?? {}) as Partial<FaultConfig>);
@@ -149,10 +230,18 @@ export async function startAtlassianOAuthSimulator(
     if (Number.isFinite(ms)) clock.advance(ms);
     return { now: clock.now() };
   });
-  app.post('/_admin/consent', async (request) => {
-    const decision = (request.body as { decision?: unknown } | null)?.decision;
-    if (decision === 'approve' || decision === 'deny') authorizeState.consent = decision;
-    return { consent: authorizeState.consent };
+  app.post('/_admin/consent', async (request, reply) => {
+    const body = (request.body ?? {}) as { decision?: unknown; cloudIds?: unknown; accountId?: unknown };
+    try {
+      admin.setConsent({
+        decision: body.decision === 'approve' || body.decision === 'deny' ? body.decision : undefined,
+        cloudIds: Array.isArray(body.cloudIds) ? body.cloudIds.map(String) : body.cloudIds === null ? null : undefined,
+        accountId: typeof body.accountId === 'string' ? body.accountId : body.accountId === null ? null : undefined,
+      });
+    } catch (error) {
+      return reply.code(400).send({ error: (error as Error).message });
+    }
+    return { consent: authorizeState.consent, cloudIds: authorizeState.cloudIds, accountId: authorizeState.accountId };
   });
   app.post('/_admin/revoke', async () => {
     admin.revokeGrant();

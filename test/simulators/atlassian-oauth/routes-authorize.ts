@@ -1,6 +1,7 @@
 /**
  * `GET /authorize`: for tests the user consents at once (or declines, by admin switch) and the browser is
- * redirected back with `code` and `state`. Client and redirect_uri problems are shown as an error page
+ * redirected back with `code` and `state`. The admin switch also says which sites the user ticks (one
+ * consent may grant several) and which Atlassian account is logged in. Client and redirect_uri problems are shown as an error page
  * (never redirected: the redirect target is not trusted yet); other problems go back to the callback as
  * `error`/`error_description`, as OAuth 2.0 prescribes.
  */
@@ -11,6 +12,10 @@ import type { GrantStore } from './grants.ts';
 
 export interface AuthorizeState {
   consent: 'approve' | 'deny';
+  /** Sites the user ticks on the consent screen; null = every site of `sites`. */
+  cloudIds: string[] | null;
+  /** Who is logged in at auth.atlassian.com; null = the default `account`. */
+  accountId: string | null;
 }
 
 function errorPage(reply: FastifyReply, message: string): FastifyReply {
@@ -52,8 +57,8 @@ export function authorizeRoutes(app: FastifyInstance, config: ResolvedOAuthConfi
       clientId: config.clientId,
       redirectUri: q.redirect_uri,
       scopes,
-      accountId: config.account.accountId,
-      cloudIds: config.sites.map((s) => s.cloudId),
+      accountId: state.accountId ?? config.account.accountId,
+      cloudIds: state.cloudIds ?? config.sites.map((s) => s.cloudId),
       codeChallenge: q.code_challenge ?? null,
     });
     return back({ code: code.code });
