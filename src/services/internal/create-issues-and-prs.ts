@@ -249,7 +249,15 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
     }
 
     if (run.dryRun) {
-      const existing = await service.existing(tenant, session.connectionId, drafts.map((entry) => entry.draft.findingId));
+      let existing: Awaited<ReturnType<typeof service.existingVerified>>;
+      try {
+        existing = await service.existingVerified(tenant, session, drafts.map((entry) => entry.draft.findingId));
+      } catch (error) {
+        // Wrong credentials are not told which issues exist.
+        if (!(error instanceof AppError)) throw error;
+        for (const entry of drafts) jira[entry.index] = failedJira(error.code, error.message);
+        continue;
+      }
       const planned = drafts.filter((entry) => !existing.has(entry.draft.findingId));
       for (const entry of drafts) {
         const ticket = existing.get(entry.draft.findingId);

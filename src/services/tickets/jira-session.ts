@@ -15,6 +15,14 @@ export interface JiraSession {
   /** Credentials came with the request (seeds 000/001): nothing may be queued for later. */
   ephemeral: boolean;
   priorities(): Promise<{ id: string; name: string }[]>;
+  /**
+   * One authenticated call (`/myself`) per session, at most: rejects with Jira's error (for example
+   * JIRA_AUTH_FAILED) when the credentials do not work. Answering `existing` from our own records
+   * waits for it, so a caller with wrong credentials is never handed an issue key.
+   */
+  verify(): Promise<void>;
+  /** A Jira call with these credentials succeeded (a create): verify() need not ask again. */
+  markVerified(): void;
   screen(projectKey: string, issueType: string): Promise<CreateField[]>;
 }
 
@@ -30,6 +38,7 @@ export function openJiraSession(
     limits: { timeoutMs: context.config.outbound.timeoutMs },
   });
   let priorities: Promise<{ id: string; name: string }[]> | null = null;
+  let verified: Promise<void> | null = null;
   const screens = new Map<string, Promise<CreateField[]>>();
   return {
     target,
@@ -38,6 +47,13 @@ export function openJiraSession(
     provider: target.flavor === 'cloud' ? 'jira-cloud' : 'jira-server',
     mappingRows: details.mappingRows,
     ephemeral: details.ephemeral,
+    verify() {
+      verified ??= client.myself().then(() => undefined);
+      return verified;
+    },
+    markVerified() {
+      verified ??= Promise.resolve();
+    },
     priorities() {
       priorities ??= client.priorities();
       return priorities;

@@ -57,7 +57,7 @@ export async function createTicketForFinding(context: AppContext, service: Ticke
   const finding = await getFinding(context.db.orm, tenant.orgId, request.findingId);
   if (!finding) throw new AppError('NOT_FOUND', 'no such finding', { field: request.findingField });
   const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
-  const existing = (await service.existing(tenant, session.connectionId, [finding.id])).get(finding.id);
+  const existing = (await service.existingVerified(tenant, session, [finding.id])).get(finding.id);
   if (existing) return { status: 'existing', ticket: existing };
   const { results, notes } = await service.draft(session, [subjectOf(finding, await caseNameOf(context, tenant, finding))], request.options);
   const drafted = results[0]!;
@@ -89,7 +89,7 @@ export async function createTicketsForFindings(
   request: { findings: Finding[]; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean; caseName?: string | null },
 ): Promise<BulkTicketResult> {
   const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
-  const existing = await service.existing(tenant, session.connectionId, request.findings.map((finding) => finding.id));
+  const existing = await service.existingVerified(tenant, session, request.findings.map((finding) => finding.id));
   const fresh = request.findings.filter((finding) => !existing.has(finding.id));
   const { results: drafts, notes } =
     fresh.length > 0

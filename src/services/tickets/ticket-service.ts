@@ -296,6 +296,7 @@ export class TicketService {
     };
     const started = performance.now();
     const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, exactly, logger);
+    await this.#verifyExisting(session, outcomes);
     if (drafts.length > 1) {
       for (const [index, outcome] of outcomes.entries()) {
         // A whole-connection failure (outage, rate limit, unreachable site) would fail every single
@@ -329,6 +330,46 @@ export class TicketService {
       },
     });
     return outcomes;
+  }
+
+  /**
+   * `existing` answered from our own rows involved no Jira call: it stands only once these
+   * credentials worked in this run (a create succeeded, or one `/myself`); otherwise those items fail
+   * with Jira's answer (JIRA_AUTH_FAILED for wrong credentials) and carry no issue key.
+   */
+  async #verifyExisting(session: JiraSession, outcomes: TicketOutcome[]): Promise<void> {
+    if (outcomes.some((outcome) => outcome.kind === 'created')) session.markVerified();
+    if (!outcomes.some((outcome) => outcome.kind === 'existing')) return;
+    try {
+      await session.verify();
+    } catch (error) {
+      if (!(error instanceof JiraError)) throw error;
+      outcomes.forEach((outcome, index) => {
+        if (outcome.kind !== 'existing') return;
+        outcomes[index] = {
+          kind: 'failed',
+          ticket: null,
+          code: error.code,
+          message: error.message,
+          retryable: error.retryable,
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+        };
+      });
+    }
+  }
+
+  /** Existing tickets, answered only after the session's credentials were verified (see create). */
+  async existingVerified(tenant: Tenant, session: JiraSession, findingIds: string[]): Promise<Map<string, TicketRow>> {
+    const found = await this.existing(tenant, session.connectionId, findingIds);
+    if (found.size > 0) {
+      try {
+        await session.verify();
+      } catch (error) {
+        if (error instanceof JiraError) throw jiraAppError(error);
+        throw error;
+      }
+    }
+    return found;
   }
 
   /**
