@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, t
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
 import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
-import { installErrorHandling } from './http/plugins/errors.ts';
+import { answerFrameworkError, installErrorHandling } from './http/plugins/errors.ts';
 import { installMetrics } from './http/plugins/metrics.ts';
 import { routePlugins } from './http/routes/index.ts';
 
@@ -35,6 +35,7 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: context.config.bodyLimitBytes,
+    frameworkErrors: answerFrameworkError,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();

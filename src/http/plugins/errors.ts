@@ -17,6 +17,33 @@ function fieldPath(instancePath: string | undefined, context: string | undefined
   return joined.length > 0 ? joined : undefined;
 }
 
+/**
+ * A schema refinement may name its own documented 400 code (src/contracts: `params.errorCode`, e.g.
+ * GITHUB_BAD_BRANCH); anything else is VALIDATION_FAILED.
+ */
+function issueCode(params: unknown): ErrorCode {
+  const wanted = (params as { params?: { errorCode?: unknown } } | undefined)?.params?.errorCode;
+  if (typeof wanted === 'string' && Object.hasOwn(errorCatalogue, wanted) && errorCatalogue[wanted as ErrorCode].status === 400) return wanted as ErrorCode;
+  return 'VALIDATION_FAILED';
+}
+
+/**
+ * Errors the router raises before any route or error handler runs (Fastify's `frameworkErrors`): a
+ * malformed percent-encoding or a path parameter over the router's length limit. No valid id is that
+ * long, so both are the caller's mistake, answered in the catalogue's shape (never Fastify's own).
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    reply.status(400).send(errorBody('VALIDATION_FAILED', 'the URL path is not valid percent-encoding'));
+    return;
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.status(400).send(errorBody('VALIDATION_FAILED', 'a path parameter is longer than any valid value'));
+    return;
+  }
+  reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
+}
+
 const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -31,7 +58,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       const first = error.validation[0];
       const field = fieldPath(first?.instancePath, error.validationContext);
       const message = first ? `${field ?? 'request'}: ${first.message}` : 'request does not match the schema';
-      return reply.status(400).send(errorBody('VALIDATION_FAILED', message, field));
+      return reply.status(400).send(errorBody(issueCode(first?.params), message, field));
     }
     if (error instanceof AppError) {
       if (error.status >= 500) logSafely(request.log, 'error', { err: error }, 'request failed');

@@ -11,16 +11,17 @@ import { ConnectionService, usableBy } from '../../services/connections.ts';
 import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { identifier, secret } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
-const name = z.string().trim().min(1).max(200);
-const url = z.string().trim().min(1).max(2048);
-const userId = z.string().min(1).max(200).nullable().optional().describe("Set to make this the user's own connection (seed 002)");
+const name = identifier(200);
+const url = identifier(2048);
+const userId = identifier(200).nullable().optional().describe("Set to make this the user's own connection (seed 002)");
 
 export const connectionInput = z.discriminatedUnion('provider', [
-  z.object({ provider: z.literal('jira-cloud'), name, site_url: url, email: z.email(), api_token: z.string().min(1).max(4096), user_id: userId }),
-  z.object({ provider: z.literal('jira-server'), name, site_url: url, pat: z.string().min(1).max(4096), user_id: userId }),
-  z.object({ provider: z.literal('github'), name, api_url: url.optional(), token: z.string().min(1).max(4096), user_id: userId }),
+  z.object({ provider: z.literal('jira-cloud'), name, site_url: url, email: z.email(), api_token: secret(4096), user_id: userId }),
+  z.object({ provider: z.literal('jira-server'), name, site_url: url, pat: secret(4096), user_id: userId }),
+  z.object({ provider: z.literal('github'), name, api_url: url.optional(), token: secret(4096), user_id: userId }),
 ]);
 
 export const connectionView = z
@@ -95,7 +96,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
           tags: ['connections'],
           summary: "The organization's connections",
           ...secured,
-          querystring: z.object({ provider: z.string().optional() }),
+          querystring: z.object({ provider: identifier(50).optional() }),
           response: { 200: z.object({ connections: z.array(connectionView) }), ...authErrors },
         },
       },
@@ -179,8 +180,8 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
           params: uuidParam,
           body: z.object({
             kind: z.enum(['status', 'priority', 'project', 'issue_type', 'assignment_group']),
-            source: z.string().trim().min(1).max(200),
-            target: z.string().trim().min(1).max(200),
+            source: identifier(200),
+            target: identifier(200),
           }),
           response: { 200: mappingView, 400: errorResponse, 404: errorResponse, ...authErrors },
         },

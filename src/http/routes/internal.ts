@@ -7,10 +7,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { checkBranchName, GitError } from '../../git/index.ts';
 import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
 import { hostOf, OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
-import { checkManifestPath, ManifestPathError } from '../../services/pull-requests/index.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
 import { startInProcessRun, startQueuedRun, storedItems } from '../../services/internal/batch-runs.ts';
 import { checkJiraInputs, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
@@ -19,6 +17,7 @@ import type { RequestJiraCredentials } from '../../services/tickets/jira-target.
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
 import { ecosystemNames } from '../../updaters/registry.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { boundedJsonObject, branchName, identifier, repoPath, safeLine, safeText, secret } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { severityInput } from './findings.ts';
 import { requestPreview } from './tickets.ts';
@@ -28,21 +27,21 @@ const MAX_ITEMS = 5_000;
 
 /** Every name of an ecosystem the updater registry knows (canonical names and aliases). */
 const ecosystem = z.enum(ecosystemNames);
-const url = z.string().trim().min(1).max(2048);
+const url = identifier(2048);
 
 const vulnerability = z
   .object({
-    id: z.string().trim().min(1).max(200),
-    package_name: z.string().trim().min(1).max(500),
+    id: identifier(200),
+    package_name: identifier(500),
     ecosystem,
-    current_version: z.string().trim().min(1).max(200),
-    fixed_version: z.string().trim().min(1).max(200).nullish(),
+    current_version: identifier(200),
+    fixed_version: identifier(200).nullish(),
     severity: severityInput,
-    cve_ids: z.array(z.string().trim().min(1).max(100)).max(200).default([]),
-    ghsa_ids: z.array(z.string().trim().min(1).max(100)).max(200).optional(),
-    title: z.string().trim().min(1).max(1000).optional(),
-    description: z.string().max(100_000).nullish(),
-    manifest_path: z.string().trim().min(1).max(1000).nullish(),
+    cve_ids: z.array(identifier(100)).max(200).default([]),
+    ghsa_ids: z.array(identifier(100)).max(200).optional(),
+    title: safeLine(1000).optional(),
+    description: safeText(100_000).nullish(),
+    manifest_path: repoPath().nullish(),
     repo_url: url.nullish(),
   })
   .loose();
@@ -50,9 +49,9 @@ const vulnerability = z
 const jiraIssueRequest = z
   .object({
     jira_url: url,
-    jira_email: z.string().trim().min(1).max(320).nullish(),
-    jira_pat: z.string().min(1).max(4096),
-    fields: z.record(z.string(), z.unknown()).refine((fields) => typeof fields.project === 'object' && fields.project !== null, 'fields.project is required'),
+    jira_email: identifier(320).nullish(),
+    jira_pat: secret(4096),
+    fields: boundedJsonObject(z.string()).refine((fields) => typeof fields.project === 'object' && fields.project !== null, 'fields.project is required'),
     comment_with_pr_link: z.boolean().default(true),
   })
   .loose();
@@ -60,17 +59,17 @@ const jiraIssueRequest = z
 const githubPrRequest = z
   .object({
     repo_url: url.nullish(),
-    github_pat: z.string().min(1).max(4096).nullish(),
-    branch_name: z.string().trim().min(1).max(255).nullish(),
-    base_branch: z.string().trim().min(1).max(255).nullish(),
-    title: z.string().max(1000).nullish(),
-    body: z.string().max(65_536).nullish(),
-    package_name: z.string().nullish(),
-    current_version: z.string().nullish(),
-    new_version: z.string().nullish(),
-    dependency_files: z.array(z.string().max(1000)).max(100).nullish(),
+    github_pat: secret(4096).nullish(),
+    branch_name: branchName().nullish(),
+    base_branch: branchName().nullish(),
+    title: safeLine(1000, { min: 0 }).nullish(),
+    body: safeText(65_536).nullish(),
+    package_name: identifier(500).nullish(),
+    current_version: identifier(200).nullish(),
+    new_version: identifier(200).nullish(),
+    dependency_files: z.array(repoPath()).max(100).nullish(),
     transport: z.enum(['api', 'git']).nullish(),
-    labels: z.array(z.string().trim().min(1).max(50)).max(20).nullish(),
+    labels: z.array(identifier(50)).max(20).nullish(),
   })
   .loose();
 
@@ -79,7 +78,7 @@ const requestBody = z
     // Seed 001
     items: z.array(vulnerability).max(MAX_ITEMS).optional(),
     repo_url: url.nullish(),
-    github_pat: z.string().min(1).max(4096).nullish(),
+    github_pat: secret(4096).nullish(),
     jira_issue_requests: z.array(jiraIssueRequest).max(MAX_ITEMS).nullish(),
     github_pr_requests: z.array(githubPrRequest).max(MAX_ITEMS).nullish(),
     // Seed 000
@@ -87,22 +86,22 @@ const requestBody = z
     jira: z
       .object({
         jira_url: url.nullish(),
-        jira_email: z.string().trim().min(1).max(320).nullish(),
-        jira_pat: z.string().min(1).max(4096).nullish(),
-        project_key: z.string().trim().min(1).max(100).nullish(),
-        issue_type: z.string().trim().min(1).max(100).nullish(),
+        jira_email: identifier(320).nullish(),
+        jira_pat: secret(4096).nullish(),
+        project_key: identifier(100).nullish(),
+        issue_type: identifier(100).nullish(),
       })
       .loose()
       .nullish(),
     github: z
       .object({
         repo_url: url.nullish(),
-        github_pat: z.string().max(4096).nullish(),
-        base_branch: z.string().trim().min(1).max(255).nullish(),
+        github_pat: secret(4096, { min: 0 }).nullish(),
+        base_branch: branchName().nullish(),
         /** One PR per repository for all its findings instead of one per package. */
         group: z.boolean().default(false),
         transport: z.enum(['api', 'git']).default('api'),
-        labels: z.array(z.string().trim().min(1).max(50)).max(20).nullish(),
+        labels: z.array(identifier(50)).max(20).nullish(),
       })
       .loose()
       .nullish(),
@@ -328,8 +327,9 @@ function seed000Plan(body: RequestBody, request: FastifyRequest, item: z.infer<t
 }
 
 /**
- * Every repository URL, branch name and manifest path is checked before anything is written (no
- * finding, no issue): a bad one is the caller's mistake and fails the whole request with its field.
+ * Every repository URL is checked before anything is written (no finding, no issue): a bad one is
+ * the caller's mistake and fails the whole request with its field. Branch names (branch_name and
+ * base_branch) and manifest paths are refused earlier, by the request schema (src/contracts).
  */
 async function checkPullRequestInputs(context: AppContext, body: RequestBody, items: WorkItem[]): Promise<void> {
   const prefix = body.items ? 'github_pr_requests' : 'vulnerabilities';
@@ -354,24 +354,6 @@ async function checkPullRequestInputs(context: AppContext, body: RequestBody, it
         if (error instanceof OutboundError && error.code === OUTBOUND_URL_REFUSED) {
           throw new AppError('GITHUB_URL_REFUSED', `${field}.repo_url is refused: ${error.reason ?? error.message}`, { field: `${field}.repo_url` });
         }
-      }
-    }
-    if (plan.branch) {
-      try {
-        checkBranchName(plan.branch);
-      } catch (error) {
-        if (error instanceof GitError) throw new AppError('GITHUB_BAD_BRANCH', error.message, { field: `${field}.branch_name` });
-        throw error;
-      }
-    }
-    for (const [position, path] of (plan.manifestPaths ?? []).entries()) {
-      try {
-        checkManifestPath(path);
-      } catch (error) {
-        if (error instanceof ManifestPathError) {
-          throw new AppError('GITHUB_MANIFEST_PATH_REFUSED', error.message, { field: body.items ? `${field}.dependency_files.${position}` : `${field}.manifest_path` });
-        }
-        throw error;
       }
     }
   }

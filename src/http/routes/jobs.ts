@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { jobKinds, jobStates } from '../../jobs/kinds.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { identifier } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 const job = z
@@ -35,7 +36,7 @@ export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
             state: z.enum(jobStates).optional(),
             kind: z.enum(jobKinds).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
-            cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+            cursor: identifier(200).optional().describe('next_cursor of the previous page'),
           }),
           response: { 200: z.object({ jobs: z.array(job), next_cursor: z.string().nullable() }), ...authErrors },
         },

@@ -13,6 +13,7 @@ import { createTicketForFinding, createTicketsForCase, ticketServiceFor } from '
 import type { TicketFilter } from '../../services/tickets/ticket-service.ts';
 import { toSeedTicketView } from '../../services/tickets/ticket-view.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { identifier } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { isPrivileged, requestPreview, ticketOptions } from './tickets.ts';
 
@@ -29,12 +30,12 @@ const seedTicket = z
   })
   .meta({ id: 'JiraTicket' });
 
-const userId = z.string().min(1).max(200).optional().describe('Whose Jira connection to use; must be the caller unless admin/service');
+const userId = identifier(200).optional().describe('Whose Jira connection to use; must be the caller unless admin/service');
 const common = {
   user_id: userId,
-  project_key: z.string().trim().min(1).max(100),
-  issue_type: z.string().trim().min(1).max(100).default('Bug'),
-  priority: z.string().trim().min(1).max(100).optional(),
+  project_key: identifier(100),
+  issue_type: identifier(100).default('Bug'),
+  priority: identifier(100).optional(),
   dry_run: z.boolean().default(false),
 };
 const errors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 502: errorResponse, 503: errorResponse };

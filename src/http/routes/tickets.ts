@@ -13,6 +13,7 @@ import { createTicketForFinding, createTicketsForCase, createTicketsForFindings,
 import type { TicketOptions } from '../../services/tickets/ticket-service.ts';
 import { toTicketView } from '../../services/tickets/ticket-view.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { boundedJson, identifier, safeLine, safeText, webUrl } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 export const ticketView = z
@@ -38,13 +39,16 @@ export const requestPreview = z.object({ method: z.string(), url: z.string(), he
 
 export const ticketOptionFields = {
   connection_id: z.uuid().nullable().optional().describe('Which Jira connection; default: your own, else the organization’s'),
-  project_key: z.string().trim().min(1).max(100).nullable().optional(),
-  issue_type: z.string().trim().min(1).max(100).nullable().optional(),
-  priority: z.string().trim().min(1).max(100).nullable().optional().describe('A Jira priority name; overrides the severity mapping'),
+  project_key: identifier(100).nullable().optional(),
+  issue_type: identifier(100).nullable().optional(),
+  priority: identifier(100).nullable().optional().describe('A Jira priority name; overrides the severity mapping'),
   assignee: z.email().nullable().optional().describe('Email of the assignee; looked up to a Jira account'),
-  components: z.array(z.string().min(1).max(255)).max(20).optional(),
-  labels: z.array(z.string().min(1).max(255)).max(20).optional(),
-  custom_fields: z.record(z.string().regex(/^customfield_\d+$/, 'custom field ids look like customfield_10042'), z.unknown()).optional(),
+  components: z.array(identifier(255)).max(20).optional(),
+  labels: z.array(identifier(255)).max(20).optional(),
+  custom_fields: z
+    .record(z.string().regex(/^customfield_\d+$/, 'custom field ids look like customfield_10042'), boundedJson())
+    .optional()
+    .describe('Jira field values by id; any JSON, at most 64 levels deep and 20,000 values per field'),
   dry_run: z.boolean().default(false),
 };
 
@@ -181,7 +185,7 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
             connection_id: z.uuid().optional(),
             state: z.enum(internalStates).optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
-            cursor: z.string().max(200).optional().describe('next_cursor of the previous page'),
+            cursor: identifier(200).optional().describe('next_cursor of the previous page'),
           }),
           response: { 200: z.object({ tickets: z.array(ticketView), next_cursor: z.string().nullable() }), ...authErrors },
         },
@@ -220,8 +224,8 @@ export function ticketRoutes(context: AppContext): FastifyPluginAsyncZod {
           ...secured,
           params: uuidParam,
           body: z.object({
-            text: z.string().trim().min(1).max(30_000),
-            links: z.array(z.object({ text: z.string().min(1).max(500), url: z.url({ protocol: /^https?$/ }) })).max(20).optional(),
+            text: safeText(30_000, { min: 1, trim: true }),
+            links: z.array(z.object({ text: safeLine(500), url: webUrl() })).max(20).optional(),
           }),
           response: { 202: z.object({ job_id: z.string(), ticket_id: z.string() }), 404: errorResponse, ...authErrors },
         },

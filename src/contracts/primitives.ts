@@ -1,0 +1,199 @@
+/**
+ * The primitives every request schema is built from (issue 10: one contracts module of zod schemas
+ * imported by routes, services and UI). Each text input is one of a few kinds, and each kind refuses
+ * the same characters everywhere, with a 400 VALIDATION_FAILED naming the field:
+ *
+ * - `safeText(max)`   prose (descriptions, comments, PR bodies): no control characters except tab and
+ *                     line breaks; not trimmed.
+ * - `safeLine(max)`   one line of free text (titles, keys, labels, URLs): no control characters or line
+ *                     breaks; trimmed.
+ * - `identifier(max)` names and identifiers (package, case and connection names, ids, branch names):
+ *                     as a line, and nothing invisible or bidirectional.
+ * - `secret(max)`     tokens and PATs: printable ASCII only, so a pasted NUL, line break or invisible
+ *                     character is refused before it is stored (it would fail every later call).
+ * - `branchName`, `repoPath`: git's rules plus ours (src/contracts/git-names.ts), the same functions
+ *                     the git layer checks with.
+ * - `boundedJson()`   any JSON value from a caller (custom fields, seed 001 `fields`, ADF): bounded
+ *                     depth, node count, string and key length, no prototype keys.
+ */
+import { z } from 'zod';
+import { secretProblem, type TextKind, textProblem } from './characters.ts';
+import { branchNameProblem, MAX_BRANCH_NAME_BYTES, MAX_REPO_PATH_LENGTH, repoPathProblem } from './git-names.ts';
+
+/**
+ * A custom issue may carry the catalogue code to answer with instead of VALIDATION_FAILED (the error
+ * handler reads `params.errorCode`), for refusals that have their own documented code.
+ */
+export interface IssueParams {
+  errorCode?: string;
+}
+
+function checked(schema: z.ZodString, problem: (value: string) => string | null, params?: IssueParams): z.ZodString {
+  return schema.superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found, ...(params ? { params } : {}) });
+  });
+}
+
+const textRule = (kind: TextKind) => (value: string) => textProblem(value, kind);
+
+/** Multi-line prose: tab, line feed and carriage return allowed; kept as given unless `trim`. */
+export function safeText(max: number, options: { min?: number; trim?: boolean } = {}): z.ZodString {
+  const base = options.trim ? z.string().trim() : z.string();
+  return checked(base.min(options.min ?? 0).max(max), textRule('multiline'));
+}
+
+/** One line of free text, trimmed; at least one character unless `min` says otherwise. */
+export function safeLine(max: number, options: { min?: number } = {}): z.ZodString {
+  return checked(z.string().trim().min(options.min ?? 1).max(max), textRule('line'));
+}
+
+/** A name or identifier, trimmed: one line, nothing invisible or bidirectional. */
+export function identifier(max: number, options: { min?: number } = {}): z.ZodString {
+  return checked(z.string().trim().min(options.min ?? 1).max(max), textRule('identifier'));
+}
+
+/** A token or PAT: printable ASCII, not trimmed (a pasted line break is refused, not guessed at). */
+export function secret(max = 4096, options: { min?: number } = {}): z.ZodString {
+  return checked(z.string().min(options.min ?? 1).max(max), (value) => (value === '' ? null : secretProblem(value)));
+}
+
+/** An http(s) URL, with nothing invisible in it. */
+export function webUrl(max = 2048) {
+  return z
+    .url({ protocol: /^https?$/ })
+    .max(max)
+    .superRefine((value, ctx) => {
+      const found = textProblem(value, 'identifier');
+      if (found) ctx.addIssue({ code: 'custom', message: found });
+    });
+}
+
+/**
+ * A branch name by git's rules and ours; refused with GITHUB_BAD_BRANCH. Not trimmed: trimming would
+ * silently drop a leading or trailing invisible character (U+FEFF) instead of refusing it.
+ */
+export function branchName(): z.ZodString {
+  return checked(
+    z.string().min(1).max(MAX_BRANCH_NAME_BYTES),
+    (value) => {
+      const found = branchNameProblem(value);
+      return found ? `is not an allowed branch name: ${found}` : null;
+    },
+    { errorCode: 'GITHUB_BAD_BRANCH' },
+  );
+}
+
+/** A repository-relative path inside the work tree and outside .git; refused with GITHUB_MANIFEST_PATH_REFUSED. */
+export function repoPath(): z.ZodString {
+  return checked(
+    z.string().trim().min(1).max(MAX_REPO_PATH_LENGTH),
+    (value) => {
+      const found = repoPathProblem(value);
+      return found ? `is refused as a repository path: ${found}` : null;
+    },
+    { errorCode: 'GITHUB_MANIFEST_PATH_REFUSED' },
+  );
+}
+
+export interface JsonLimits {
+  /** Containers inside containers; the value itself is depth 1. */
+  maxDepth: number;
+  /** Every value, key/value pair and array element counted once. */
+  maxNodes: number;
+  maxStringLength: number;
+  maxKeyLength: number;
+}
+
+/** Generous for Jira fields and ADF documents (nested lists included), far from any stack limit. */
+export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxNodes: 20_000, maxStringLength: 100_000, maxKeyLength: 256 };
+
+/** Keys that change an object's prototype when copied with assignment or a recursive merge. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface JsonProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+interface Frame {
+  value: unknown;
+  depth: number;
+  key: string | number | null;
+  parent: Frame | null;
+}
+
+function pathOf(frame: Frame): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let current: Frame | null = frame; current && current.key !== null; current = current.parent) path.push(current.key);
+  return path.reverse();
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * The first way `value` is not bounded JSON, with the path to it, or null (too deep or too many
+ * values: the path of the whole value). Iterative (no recursion), and stops at the first problem, so
+ * a 20,000-deep or huge value costs at most `maxNodes` steps.
+ */
+export function jsonProblem(value: unknown, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonProblem | null {
+  const stack: Frame[] = [{ value, depth: 1, key: null, parent: null }];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    nodes += 1;
+    if (nodes > limits.maxNodes) return { path: [], message: `has more than ${limits.maxNodes.toLocaleString('en')} values` };
+    const current = frame.value;
+    if (current === null || typeof current === 'boolean') continue;
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) return { path: pathOf(frame), message: 'is not a finite number' };
+      continue;
+    }
+    if (typeof current === 'string') {
+      if (current.length > limits.maxStringLength) {
+        return { path: pathOf(frame), message: `is longer than ${limits.maxStringLength.toLocaleString('en')} characters` };
+      }
+      const found = textProblem(current, 'multiline');
+      if (found) return { path: pathOf(frame), message: found };
+      continue;
+    }
+    if (typeof current !== 'object') return { path: pathOf(frame), message: `is not JSON (a ${typeof current})` };
+    if (frame.depth > limits.maxDepth) return { path: [], message: `nests deeper than ${limits.maxDepth} levels` };
+    if (Array.isArray(current)) {
+      for (let index = current.length - 1; index >= 0; index -= 1) stack.push({ value: current[index], depth: frame.depth + 1, key: index, parent: frame });
+      continue;
+    }
+    if (!isPlainObject(current)) return { path: pathOf(frame), message: 'is not a JSON object' };
+    const keys = Object.keys(current);
+    for (let index = keys.length - 1; index >= 0; index -= 1) {
+      const key = keys[index]!;
+      const child: Frame = { value: (current as Record<string, unknown>)[key], depth: frame.depth + 1, key, parent: frame };
+      if (PROTOTYPE_KEYS.has(key)) return { path: pathOf(child), message: `the key "${key}" is not allowed` };
+      if (key.length > limits.maxKeyLength) return { path: pathOf(frame), message: `has a key longer than ${limits.maxKeyLength} characters` };
+      const found = textProblem(key, 'line');
+      if (found) return { path: pathOf(frame), message: `has a key that ${found}` };
+      stack.push(child);
+    }
+  }
+  return null;
+}
+
+function refineJson<T extends z.ZodType>(schema: T, limits: JsonLimits): T {
+  return schema.superRefine((value, ctx) => {
+    const found = jsonProblem(value, limits);
+    if (found) ctx.addIssue({ code: 'custom', message: found.message, path: found.path });
+  }) as unknown as T;
+}
+
+/** Any JSON value, bounded (replaces `z.unknown()` for caller-supplied JSON). */
+export function boundedJson(limits: Partial<JsonLimits> = {}) {
+  return refineJson(z.unknown(), { ...DEFAULT_JSON_LIMITS, ...limits });
+}
+
+/** A JSON object with `key` schemas, bounded as a whole. */
+export function boundedJsonObject<K extends z.ZodType<string>>(key: K, limits: Partial<JsonLimits> = {}) {
+  return refineJson(z.record(key, z.unknown()), { ...DEFAULT_JSON_LIMITS, ...limits });
+}
