@@ -365,6 +365,9 @@ export function createServiceNowStore(options: StoreOptions = {}): ServiceNowSto
     onWrite(listener) {
       listeners.push(listener);
     },
-    reset: seed,
+    reset() {
+      offset = 0;
+      seed();
+    },
   };
 }
