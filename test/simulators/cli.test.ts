@@ -1,6 +1,7 @@
 /**
  * The simulators launcher as a user runs it: one JSON line on stdout whose URLs and credentials work
- * (a real git clone and push with the printed token, Jira calls with the printed API token and PAT),
+ * (a real git clone and push with the printed token, Jira calls with the printed API token and PAT,
+ * ServiceNow Table API and token calls with the printed user and OAuth client),
  * then a clean exit on SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,13 +24,22 @@ describe('npm run simulators', () => {
         child.once('exit', (code) => reject(new Error(`launcher exited early with ${code}`)));
       });
       const info = JSON.parse(first);
-      expect(Object.keys(info).sort()).toEqual(['atlassianOAuth', 'github', 'jira', 'jiraServer']);
+      expect(Object.keys(info).sort()).toEqual(['atlassianOAuth', 'github', 'jira', 'jiraServer', 'servicenow']);
 
       const basic = Buffer.from(`${info.jira.email}:${info.jira.apiToken}`).toString('base64');
       const myself = await fetch(`${info.jira.url}/rest/api/3/myself`, { headers: { authorization: `Basic ${basic}` } });
       expect(myself.status).toBe(200);
       const server = await fetch(`${info.jiraServer.url}/rest/api/2/myself`, { headers: { authorization: `Bearer ${info.jiraServer.pat}` } });
       expect(server.status).toBe(200);
+      const snAuth = `Basic ${Buffer.from(`${info.servicenow.username}:${info.servicenow.password}`).toString('base64')}`;
+      const incidents = await fetch(`${info.servicenow.url}/api/now/table/incident`, { headers: { authorization: snAuth, accept: 'application/json' } });
+      expect(incidents.status).toBe(200);
+      const token = await fetch(`${info.servicenow.url}/oauth_token.do`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'password', client_id: info.servicenow.clientId, client_secret: info.servicenow.clientSecret, username: info.servicenow.username, password: info.servicenow.password }),
+      });
+      expect(token.status).toBe(200);
 
       const header = `Authorization: Basic ${Buffer.from(`x-access-token:${info.github.token}`).toString('base64')}`;
       const repo = info.github.repos[0];

@@ -8,6 +8,7 @@ import { startAtlassianOAuthSimulator } from './atlassian-oauth/index.ts';
 import { startGitHubSimulator } from './github/index.ts';
 import { startJiraCloudSimulator } from './jira/cloud/index.ts';
 import { startJiraServerSimulator } from './jira/server/index.ts';
+import { startServiceNowSimulator } from './servicenow/index.ts';
 
 let oauth: AtlassianOAuthSimulator | null = null;
 // The Cloud simulator accepts the OAuth simulator's access tokens at /ex/jira/{cloudId}; the OAuth
@@ -23,6 +24,7 @@ oauth = await startAtlassianOAuthSimulator({
 });
 const jiraServer = await startJiraServerSimulator();
 const github = await startGitHubSimulator();
+const servicenow = await startServiceNowSimulator();
 
 const line = {
   jira: {
@@ -42,6 +44,14 @@ const line = {
     clientSecret: oauth.clientSecret,
     redirectUris: oauth.redirectUris,
   },
+  servicenow: {
+    url: servicenow.url,
+    username: servicenow.credentials.username,
+    password: servicenow.credentials.password,
+    clientId: servicenow.credentials.clientId,
+    clientSecret: servicenow.credentials.clientSecret,
+    redirectUris: servicenow.redirectUris,
+  },
 };
 process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -49,7 +59,7 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([jira.close(), oauth?.close(), jiraServer.close(), github.close()]);
+  await Promise.allSettled([jira.close(), oauth?.close(), jiraServer.close(), github.close(), servicenow.close()]);
   process.exit(0);
 }
 process.on('SIGTERM', stop);

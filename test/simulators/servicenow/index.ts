@@ -27,7 +27,7 @@ export interface ServiceNowSimulatorOptions {
   numberStart?: number;
   clientId?: string;
   clientSecret?: string;
-  /** Registered OAuth redirect URIs (default from SIM_REDIRECT_URIS, else `http://localhost:3001/oauth/servicenow`). */
+  /** Registered OAuth redirect URIs (default: SIM_SERVICENOW_REDIRECT_URIS, else SIM_REDIRECT_URIS, else `http://localhost:3001/oauth/servicenow`; comma-separated). */
   redirectUris?: string[];
   /** Access-token lifetime (default 1800 s, `expires_in` 1799). */
   accessTokenTtlSeconds?: number;
@@ -74,7 +74,7 @@ export interface ServiceNowSimulator {
 }
 
 export function defaultRedirectUris(): string[] {
-  return (process.env.SIM_REDIRECT_URIS ?? 'http://localhost:3001/oauth/servicenow')
+  return (process.env.SIM_SERVICENOW_REDIRECT_URIS ?? process.env.SIM_REDIRECT_URIS ?? 'http://localhost:3001/oauth/servicenow')
     .split(',')
     .map((uri) => uri.trim())
     .filter((uri) => uri !== '');
