@@ -47,3 +47,45 @@ describe('connection test ownership', () => {
     expect(shared.json().ok).toBe(true);
   });
 });
+
+describe('connection list and read ownership', () => {
+  let fixture: JiraFixture;
+  let aliceConnection: string;
+  const as = async (subject: string, roles: string[] = []) => ({ authorization: `Bearer ${await fixture.service.token({ subject, roles })}` });
+  const list = async (headers: { authorization: string }) => fixture.service.app.inject({ method: 'GET', url: '/api/v1/connections', headers });
+  const read = async (id: string, headers: { authorization: string }) => fixture.service.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers });
+
+  beforeAll(async () => {
+    fixture = await startJiraFixture('embedded', { roles: [] });
+    const created = await fixture.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: await as('alice'),
+      payload: { provider: 'jira-cloud', name: 'Alice Jira', site_url: fixture.jira.url, email: 'alice-own@acme.example', api_token: fixture.jira.credentials.apiToken, user_id: 'alice' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    aliceConnection = created.json().id;
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it("another member's list leaves out a user's personal connection (and its account email); the read answers 404", async () => {
+    const bobs = await list(await as('bob'));
+    expect(bobs.statusCode).toBe(200);
+    const ids = bobs.json().connections.map((c: { id: string }) => c.id);
+    expect(ids).toContain(fixture.connectionId);
+    expect(ids).not.toContain(aliceConnection);
+    expect(bobs.body).not.toContain('alice-own@acme.example');
+    const read404 = await read(aliceConnection, await as('bob'));
+    expect(read404.statusCode).toBe(404);
+    expect(read404.body).not.toContain('alice-own@acme.example');
+  });
+
+  it('the owner, an admin and a service see it', async () => {
+    for (const headers of [await as('alice'), await as('root', ['admin']), await as('svc', ['service'])]) {
+      expect((await list(headers)).json().connections.map((c: { id: string }) => c.id)).toContain(aliceConnection);
+      expect((await read(aliceConnection, headers)).statusCode).toBe(200);
+    }
+  });
+});

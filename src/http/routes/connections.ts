@@ -53,6 +53,11 @@ const testResult = z.object({
 
 const secured = { security: [{ bearerAuth: [] }] };
 
+/** Admins and services act for anyone in the organization. */
+function isPrivileged(roles: readonly string[]): boolean {
+  return roles.some((role) => role === 'admin' || role === 'service');
+}
+
 export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
   const service = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
   const mappings = new MappingService(context.db.orm);
@@ -100,7 +105,12 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ connections: z.array(connectionView) }), ...authErrors },
         },
       },
-      async (request) => ({ connections: await service.list(tenantOf(request).orgId, request.query) }),
+      async (request) => {
+        const principal = request.principal!;
+        // Another user's personal connection (its account email included) is theirs alone.
+        const visible = (await service.list(tenantOf(request).orgId, request.query)).filter((view) => usableBy(view, principal.subject, isPrivileged(principal.roles)));
+        return { connections: visible };
+      },
     );
 
     app.get(
@@ -109,8 +119,9 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
         schema: { tags: ['connections'], summary: 'One connection', ...secured, params: uuidParam, response: { 200: connectionView, 404: errorResponse, ...authErrors } },
       },
       async (request) => {
+        const principal = request.principal!;
         const found = await service.get(tenantOf(request).orgId, request.params.id);
-        if (!found) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        if (!found || !usableBy(found, principal.subject, isPrivileged(principal.roles))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
         return found;
       },
     );
