@@ -17,6 +17,7 @@
  *                     depth, node count, string and key length, no prototype keys.
  */
 import { z } from 'zod';
+import type { ErrorCode } from '../errors/catalogue.ts';
 import { secretProblem, type TextKind, textProblem } from './characters.ts';
 import { branchNameProblem, MAX_BRANCH_NAME_BYTES, MAX_REPO_PATH_LENGTH, repoPathProblem } from './git-names.ts';
 
@@ -25,7 +26,8 @@ import { branchNameProblem, MAX_BRANCH_NAME_BYTES, MAX_REPO_PATH_LENGTH, repoPat
  * handler reads `params.errorCode`), for refusals that have their own documented code.
  */
 export interface IssueParams {
-  errorCode?: string;
+  /** Typed against the catalogue, so renaming a code there is a type error here. */
+  errorCode?: ErrorCode;
 }
 
 function checked(schema: z.ZodString, problem: (value: string) => string | null, params?: IssueParams): z.ZodString {
