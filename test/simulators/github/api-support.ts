@@ -6,6 +6,7 @@
  * Link-header pagination.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AppRecord, JWT_MESSAGES, verifyAppJwt } from './app-auth.ts';
 import { authenticate } from './auth.ts';
 import type { SimContext } from './context.ts';
 import { GitHubError, notAccessibleByPat, notFound, requiresAuthentication, sendError } from './errors.ts';
@@ -18,14 +19,25 @@ import {
   SECONDARY_DOCS,
   SECONDARY_MESSAGE,
 } from './rate-limits.ts';
-import { findRepo, type RepoRecord, type TokenGrant } from './state.ts';
+import { findRepo, grantCovers, type RepoRecord, type TokenGrant } from './state.ts';
 
 export const SUPPORTED_API_VERSIONS = ['2022-11-28', '2026-03-10'];
 
 export interface Caller {
   grant: TokenGrant | null;
-  /** Rate-limit key: the token's user, or the IP for anonymous callers. */
+  /** Set when the caller authenticated as the GitHub App itself (a verified app JWT). */
+  app?: AppRecord;
+  /** Rate-limit key: the token's user (or installation, or app), or the IP for anonymous callers. */
   key: string;
+}
+
+/** Route option for endpoints that take only an app JWT (`GET /app`, installation tokens, ...). */
+export const APP_JWT_ROUTE = { config: { appJwt: true } };
+
+const isAppJwtRoute = (request: FastifyRequest): boolean => (request.routeOptions.config as { appJwt?: boolean } | undefined)?.appJwt === true;
+
+function callerKey(grant: TokenGrant): string {
+  return grant.installation ? `installation:${grant.installation.id}` : `user:${grant.user.id}`;
 }
 
 const callers = new WeakMap<FastifyRequest, Caller>();
@@ -75,9 +87,18 @@ export function installApiScope(scope: FastifyInstance, ctx: SimContext, resourc
 
   scope.addHook('preHandler', async (request, reply) => {
     const auth = authenticate(ctx.state, request.headers.authorization);
-    if (auth.kind === 'invalid') return sendError(reply, new GitHubError(401, 'Bad credentials', 'https://docs.github.com/rest'));
-    const grant = auth.kind === 'ok' ? auth.grant : null;
-    callers.set(request, { grant, key: grant ? `user:${grant.user.id}` : `ip:${request.ip}` });
+    if (auth.kind === 'jwt') {
+      const verdict = ctx.app ? await verifyAppJwt(ctx.app, auth.jwt, ctx.state.clock.now()) : { ok: false as const, message: JWT_MESSAGES.undecodable };
+      if (!verdict.ok || !ctx.app) return sendError(reply, new GitHubError(401, verdict.ok ? JWT_MESSAGES.undecodable : verdict.message, 'https://docs.github.com/rest'));
+      // A valid app JWT only opens the app endpoints; elsewhere an installation token is needed.
+      if (!isAppJwtRoute(request)) return sendError(reply, new GitHubError(401, 'Bad credentials', 'https://docs.github.com/rest'));
+      callers.set(request, { grant: null, app: ctx.app, key: `app:${ctx.app.id}` });
+    } else {
+      if (auth.kind === 'invalid') return sendError(reply, new GitHubError(401, 'Bad credentials', 'https://docs.github.com/rest'));
+      if (isAppJwtRoute(request)) return sendError(reply, new GitHubError(401, JWT_MESSAGES.undecodable, 'https://docs.github.com/rest'));
+      const grant = auth.kind === 'ok' ? auth.grant : null;
+      callers.set(request, { grant, key: grant ? callerKey(grant) : `ip:${request.ip}` });
+    }
     const version = request.headers['x-github-api-version'];
     if (typeof version === 'string' && !SUPPORTED_API_VERSIONS.includes(version)) {
       const list = SUPPORTED_API_VERSIONS.map((v, i) => (i === SUPPORTED_API_VERSIONS.length - 1 ? `"${v}" (most recent)` : `"${v}"`)).join(', ');
@@ -123,14 +144,29 @@ export function installApiScope(scope: FastifyInstance, ctx: SimContext, resourc
 export function repoFor(ctx: SimContext, request: FastifyRequest<{ Params: { owner: string; repo: string } }>): RepoRecord {
   const repo = findRepo(ctx.state, request.params.owner, request.params.repo);
   if (!repo) throw notFound();
-  if (repo.private && !callerOf(request).grant) throw notFound();
+  const grant = callerOf(request).grant;
+  if (repo.private && !grant) throw notFound();
+  // An installation token does not see repositories outside its installation's selection.
+  if (!grantCovers(grant, repo)) throw notFound();
   return repo;
 }
 
-/** Writes need a token with write permission: anonymous → 401, read-only → 403 (PAT message). */
+/**
+ * Writes need a token with write permission: anonymous → 401, read-only PAT → 403 (PAT message), an
+ * installation token without one of the named permissions (`contents=write`, `issues=write;
+ * pull_requests=write`) → 403 "Resource not accessible by integration".
+ */
 export function requireWrite(request: FastifyRequest, doc: string, permission: string): TokenGrant {
   const grant = callerOf(request).grant;
   if (!grant) throw requiresAuthentication(doc);
+  if (grant.installation) {
+    const granted = grant.installation.permissions;
+    const needs = permission.split(';').map((p) => p.trim().split('=')[0] ?? '');
+    if (!needs.some((name) => granted[name] === 'write' || granted[name] === 'admin')) {
+      throw new GitHubError(403, 'Resource not accessible by integration', doc, {}, { 'x-accepted-github-permissions': permission });
+    }
+    return grant;
+  }
   if (!grant.write) throw notAccessibleByPat(doc, permission);
   return grant;
 }

@@ -4,6 +4,7 @@
  * building and delivery) so tests can wait until everything a request triggered has happened.
  */
 import type { FaultInjector } from '../common/faults.ts';
+import type { AppRecord } from './app-auth.ts';
 import type { RequestLog } from '../common/request-log.ts';
 import type { RateLimiter } from './rate-limits.ts';
 import type { Urls } from './render.ts';
@@ -12,6 +13,8 @@ import type { WebhookDispatcher } from './webhooks.ts';
 
 export interface SimContext {
   state: SimState;
+  /** The GitHub App (JWT and installation tokens), when the simulator has one. */
+  app: AppRecord | null;
   urls: Urls;
   reposDir: string;
   webhooks: WebhookDispatcher;

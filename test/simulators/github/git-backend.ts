@@ -12,7 +12,7 @@ import { authenticate } from './auth.ts';
 import type { SimContext } from './context.ts';
 import { isolatedGitEnv, refSnapshot, ZERO_OID } from './git-plumbing.ts';
 import { type RefUpdate, refsUpdated } from './pull-service.ts';
-import { findRepo, type RepoRecord, type SimUser } from './state.ts';
+import { findRepo, grantCovers, type RepoRecord, type SimUser } from './state.ts';
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
 
@@ -107,14 +107,15 @@ export function registerGitBackend(app: FastifyInstance, ctx: SimContext): void 
       const repo = findRepo(ctx.state, request.params.owner, name);
       if (!service) return textAnswer(reply, 403, 'Please upgrade your git client.\nGitHub.com no longer supports git over dumb-http: https://github.com/blog/809-git-dumb-http-transport-to-be-decommissioned\n', false);
       const auth = authenticate(ctx.state, request.headers.authorization);
-      if (auth.kind === 'invalid') {
+      // An app JWT is no git credential; an expired installation token is as invalid as an unknown one.
+      if (auth.kind === 'invalid' || auth.kind === 'jwt') {
         return textAnswer(reply, 401, 'Invalid username or token. Password authentication is not supported for Git operations.\n', true);
       }
       const user = auth.kind === 'ok' ? auth.grant.user : null;
       // No anonymous push anywhere, no anonymous read of private (or unknown) repositories: git then
       // retries with credentials, exactly as it does against GitHub.
       if (!user && (service === 'git-receive-pack' || !repo || repo.private)) return textAnswer(reply, 401, '', true);
-      if (!repo) return textAnswer(reply, 404, 'Repository not found.\n', false);
+      if (!repo || (auth.kind === 'ok' && !grantCovers(auth.grant, repo))) return textAnswer(reply, 404, 'Repository not found.\n', false);
       if (service === 'git-receive-pack' && auth.kind === 'ok' && !auth.grant.write) {
         return textAnswer(reply, 403, `Permission to ${repo.fullName}.git denied to ${auth.grant.user.login}.\n`, false);
       }

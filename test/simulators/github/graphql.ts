@@ -15,7 +15,7 @@ import type { SimContext } from './context.ts';
 import { GitHubError, sendError } from './errors.ts';
 import { lsTree, MissingPathError, objectType, readBlob, readCommit, readRef, type TreeChange, updateRef, writeBlob, writeCommit, writeTreeWithChanges } from './git-plumbing.ts';
 import { refsUpdated } from './pull-service.ts';
-import { findRepo, isoNow, nodeId, type RepoRecord, type TokenGrant } from './state.ts';
+import { findRepo, grantCovers, isoNow, nodeId, type RepoRecord, type TokenGrant } from './state.ts';
 
 const SDL = /* GraphQL */ `
   scalar GitObjectID
@@ -208,12 +208,12 @@ function repoFromBranchInput(ctx: Ctx, branch: { id?: string; repositoryNameWith
     const decoded = Buffer.from(branch.id, 'base64').toString('utf8');
     const match = /^04:Ref(\d+):refs\/heads\/(.+)$/.exec(decoded);
     const repo = match ? [...ctx.sim.state.repos.values()].find((r) => r.id === Number(match[1])) : undefined;
-    if (!repo || !match?.[2]) throw new TypedError('NOT_FOUND', `Could not resolve to a node with the global id of '${branch.id}'`);
+    if (!repo || !match?.[2] || !grantCovers(ctx.grant, repo)) throw new TypedError('NOT_FOUND', `Could not resolve to a node with the global id of '${branch.id}'`);
     return { repo, branchName: match[2] };
   }
   const [owner = '', name = ''] = (branch.repositoryNameWithOwner ?? '').split('/');
   const repo = findRepo(ctx.sim.state, owner, name);
-  if (!repo || (repo.private && !ctx.grant)) throw new TypedError('NOT_FOUND', `Could not resolve to a Repository with the name '${branch.repositoryNameWithOwner ?? ''}'.`);
+  if (!repo || (repo.private && !ctx.grant) || !grantCovers(ctx.grant, repo)) throw new TypedError('NOT_FOUND', `Could not resolve to a Repository with the name '${branch.repositoryNameWithOwner ?? ''}'.`);
   if (!branch.branchName) throw new TypedError('UNPROCESSABLE', 'Either branch id or repository name and branch name must be provided.');
   return { repo, branchName: branch.branchName.replace(/^refs\/heads\//, '') };
 }
@@ -227,7 +227,7 @@ interface CommitInput {
 }
 
 async function createCommitOnBranch(ctx: Ctx, input: CommitInput) {
-  if (!ctx.grant?.write) throw new TypedError('FORBIDDEN', 'Resource not accessible by personal access token');
+  if (!ctx.grant?.write) throw new TypedError('FORBIDDEN', ctx.grant?.installation ? 'Resource not accessible by integration' : 'Resource not accessible by personal access token');
   const { repo, branchName } = repoFromBranchInput(ctx, input.branch);
   const grant = ctx.grant;
   return ctx.sim.withRepoLock(repo.fullName, async () => {

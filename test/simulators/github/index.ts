@@ -10,6 +10,7 @@ import { createFaultInjector, type FaultConfig } from '../common/faults.ts';
 import { installFaults } from '../common/fastify-faults.ts';
 import { installRequestLog } from '../common/request-log.ts';
 import { createAdmin, type GitHubSimulatorAdmin, OTHER_USER } from './admin.ts';
+import { type AppOptions, type AppRecord, createApp } from './app-auth.ts';
 import { installApiScope } from './api-support.ts';
 import { createBackgroundTracker, createRepoLocks, type SimContext } from './context.ts';
 import { GitHubError, sendError } from './errors.ts';
@@ -21,6 +22,7 @@ import { registerAdminRoutes } from './routes-admin.ts';
 import { registerGitDataRoutes } from './routes-git-data.ts';
 import { registerIssueRoutes } from './routes-issues.ts';
 import { registerPullRoutes } from './routes-pulls.ts';
+import { registerAppRoutes } from './routes-apps.ts';
 import { registerRepoRoutes } from './routes-repos.ts';
 import { seedRepositories } from './seed-repos.ts';
 import { createState, generatePat, requestId, type SimUser } from './state.ts';
@@ -58,6 +60,25 @@ export interface GitHubSimulatorOptions {
   /** Record requests in the common request log. Default true. */
   recordRequests?: boolean;
   logger?: boolean;
+  /** The GitHub App (key pair generated at start, installed on `acme`); false = none. */
+  app?: AppOptions | false;
+  /** Time for installation-token expiry and JWT checks. Default: wall time plus `advanceClock` jumps. */
+  now?: () => number;
+}
+
+export interface GitHubAppInfo {
+  id: number;
+  slug: string;
+  clientId: string;
+  /** PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), as GitHub's downloaded private key. */
+  privateKeyPem: string;
+  /** The same key as PKCS#8 PEM. */
+  privateKeyPkcs8Pem: string;
+  /** The first installation's id (on `acme`, every repository). */
+  installationId: number;
+  installations: number[];
+  /** Suspend or unsuspend an installation (token requests then get 403). */
+  setSuspended(installationId: number, suspended: boolean): void;
 }
 
 export interface GitHubSimulator {
@@ -79,6 +100,10 @@ export interface GitHubSimulator {
   admin: GitHubSimulatorAdmin;
   /** The Fastify instance, for `inject` in tests. */
   app: FastifyInstance;
+  /** The GitHub App's credentials (null when started with `app: false`). */
+  githubApp: GitHubAppInfo | null;
+  /** Jump the credential clock (installation tokens expire after one hour, JWTs after ten minutes). */
+  advanceClock(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -87,7 +112,11 @@ export const MAIN_USER: Omit<SimUser, 'id'> = { login: 'sim-bot', name: 'Simulat
 export async function startGitHubSimulator(options: GitHubSimulatorOptions = {}): Promise<GitHubSimulator> {
   const ownsDir = options.reposDir === undefined;
   const reposDir = options.reposDir ?? (await mkdtemp(`${tmpdir()}/github-sim-`));
-  const state = createState();
+  let clockOffset = 0;
+  const baseNow = options.now ?? Date.now;
+  const state = createState({ now: () => baseNow() + clockOffset });
+  const githubApp: AppRecord | null = options.app === false ? null : createApp(options.app ?? {});
+  if (githubApp) state.users.set(githubApp.bot.login, githubApp.bot);
   const addToken = (token: string, user: SimUser, write: boolean) => {
     state.users.set(user.login, user);
     state.tokens.set(token, { token, user, write });
@@ -108,6 +137,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions = {})
   const tracker = createBackgroundTracker((error) => app.log.error(error));
   const ctx: SimContext = {
     state,
+    app: githubApp,
     urls,
     reposDir,
     webhooks: createWebhookDispatcher({ host: () => new URL(urls.web).host }),
@@ -157,6 +187,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions = {})
   app.register(
     async (api) => {
       installApiScope(api, ctx, 'core');
+      registerAppRoutes(api, ctx);
       registerRepoRoutes(api, ctx);
       registerGitDataRoutes(api, ctx);
       registerPullRoutes(api, ctx);
@@ -197,6 +228,23 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions = {})
     reposDir,
     admin,
     app,
+    githubApp: githubApp && {
+      id: githubApp.id,
+      slug: githubApp.slug,
+      clientId: githubApp.clientId,
+      privateKeyPem: githubApp.privateKeyPem,
+      privateKeyPkcs8Pem: githubApp.privateKeyPkcs8Pem,
+      installationId: githubApp.installations[0]?.id ?? 0,
+      installations: githubApp.installations.map((i) => i.id),
+      setSuspended(installationId, suspended) {
+        const installation = githubApp.installations.find((i) => i.id === installationId);
+        if (!installation) throw new Error(`unknown installation ${installationId}`);
+        installation.suspended = suspended;
+      },
+    },
+    advanceClock(ms) {
+      clockOffset += ms;
+    },
     async close() {
       await admin.settle().catch(() => undefined);
       await app.close();
@@ -207,6 +255,8 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions = {})
 
 export { buildLargeRepository, type LargeRepositoryOptions } from './large-repo.ts';
 export type { GitHubSimulatorAdmin } from './admin.ts';
+export type { AppOptions } from './app-auth.ts';
+export { JWT_MESSAGES } from './app-auth.ts';
 export type { RepositorySpec, CommitSpec } from './repositories.ts';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.ts';
 export { signBody } from './webhooks.ts';

@@ -17,6 +17,21 @@ export interface TokenGrant {
   user: SimUser;
   /** false = a token whose permissions forbid pushes, PRs, comments (403 on writes). */
   write: boolean;
+  /** Installation access tokens (`ghs_…`): which installation, when they expire, what they may do. */
+  installation?: {
+    id: number;
+    appId: number;
+    expiresAt: number;
+    /** e.g. `{ contents: 'write', pull_requests: 'write', issues: 'write', metadata: 'read' }`. */
+    permissions: Record<string, string>;
+    /** Lower-case full names the token reaches. */
+    repos: Set<string>;
+  };
+}
+
+/** Time for expiring credentials (installation tokens, app JWTs); tests move it with `admin.advanceClock`. */
+export interface SimClock {
+  now(): number;
 }
 
 export interface RepoRecord {
@@ -73,6 +88,7 @@ export interface CommentRecord {
 }
 
 export interface SimState {
+  clock: SimClock;
   users: Map<string, SimUser>;
   tokens: Map<string, TokenGrant>;
   repos: Map<string, RepoRecord>;
@@ -83,8 +99,9 @@ export interface SimState {
   nextId: number;
 }
 
-export function createState(): SimState {
+export function createState(clock: SimClock = { now: () => Date.now() }): SimState {
   return {
+    clock,
     users: new Map(),
     tokens: new Map(),
     repos: new Map(),
@@ -129,6 +146,16 @@ export function generatePat(): string {
   let out = 'ghp_';
   for (const byte of bytes) out += BASE62[byte % 62];
   return out;
+}
+
+/** An installation-token-shaped token: `ghs_` + 36 base62 characters. */
+export function generateInstallationToken(): string {
+  return `ghs_${generatePat().slice(4)}`;
+}
+
+/** Whether a grant reaches a repository (installation tokens only reach their installation's selection). */
+export function grantCovers(grant: TokenGrant | null | undefined, repo: RepoRecord): boolean {
+  return !grant?.installation || grant.installation.repos.has(repo.fullName.toLowerCase());
 }
 
 /** GitHub's X-GitHub-Request-Id looks like `CBF8:2B8A:1A2B3C:1B2C3D:65A1B2C3`. */
