@@ -210,7 +210,7 @@ export function tableRoutes(app: FastifyInstance, env: TableEnv): void {
     }
 
     if (method === 'POST') return notSupported();
-    const record = env.store.table(table) ? env.store.list(table).find((r) => r.values.sys_id === sysId) : undefined;
+    const record = env.store.records.get(table)?.get(sysId);
     if (!record) return sendError(reply, 404, NO_RECORD.message, NO_RECORD.detail);
     if (method === 'GET') return reply.type('application/json;charset=UTF-8').send({ result: renderRecord(env.store, record, options) });
     if (method === 'DELETE') {
