@@ -24,7 +24,26 @@ describe('npm run simulators', () => {
         child.once('exit', (code) => reject(new Error(`launcher exited early with ${code}`)));
       });
       const info = JSON.parse(first);
-      expect(Object.keys(info).sort()).toEqual(['atlassianOAuth', 'github', 'jira', 'jiraServer', 'servicenow']);
+      expect(Object.keys(info).sort()).toEqual(['atlassianOAuth', 'confluence', 'github', 'jira', 'jiraServer', 'servicenow']);
+      const wikiAuth = `Basic ${Buffer.from(`${info.confluence.email}:${info.confluence.apiToken}`).toString('base64')}`;
+      expect((await fetch(`${info.confluence.url}/wiki/api/v2/spaces`, { headers: { authorization: wikiAuth } })).status).toBe(200);
+      expect(info.github.app.privateKeyPem).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+      expect(info.atlassianOAuth.apiUrl).toBe(info.atlassianOAuth.url);
+      // The whole 3LO round trip, then Confluence through the api.atlassian.com stand-in.
+      const oa = info.atlassianOAuth;
+      const consent = await fetch(
+        `${oa.authUrl}?${new URLSearchParams({ audience: 'api.atlassian.com', client_id: oa.clientId, scope: 'read:space:confluence offline_access', redirect_uri: oa.redirectUris[0], state: 'cli-test', response_type: 'code', prompt: 'consent' })}`,
+        { redirect: 'manual' },
+      );
+      const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const tokenAnswer = await fetch(oa.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'authorization_code', client_id: oa.clientId, client_secret: oa.clientSecret, code, redirect_uri: oa.redirectUris[0] }),
+      });
+      const { access_token: accessToken } = (await tokenAnswer.json()) as { access_token: string };
+      const spaces = await fetch(`${oa.apiUrl}/ex/confluence/${info.confluence.cloudId}/wiki/api/v2/spaces`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(spaces.status).toBe(200);
 
       const basic = Buffer.from(`${info.jira.email}:${info.jira.apiToken}`).toString('base64');
       const myself = await fetch(`${info.jira.url}/rest/api/3/myself`, { headers: { authorization: `Basic ${basic}` } });

@@ -5,6 +5,7 @@
  */
 import type { AtlassianOAuthSimulator } from './atlassian-oauth/index.ts';
 import { startAtlassianOAuthSimulator } from './atlassian-oauth/index.ts';
+import { startConfluenceSimulator } from './confluence/index.ts';
 import { startGitHubSimulator } from './github/index.ts';
 import { startJiraCloudSimulator } from './jira/cloud/index.ts';
 import { startJiraServerSimulator } from './jira/server/index.ts';
@@ -16,8 +17,15 @@ let oauth: AtlassianOAuthSimulator | null = null;
 const jira = await startJiraCloudSimulator({
   validateBearer: (token) => (oauth ? oauth.validateAccessToken(token) : { ok: false, reason: 'unknown' }),
 } as Parameters<typeof startJiraCloudSimulator>[0]);
+// Confluence on the same site (cloud id), accepting the same OAuth tokens at /ex/confluence/{cloudId}.
+const confluence = await startConfluenceSimulator({
+  cloudId: jira.cloudId,
+  validateBearer: (token) => (oauth ? oauth.validateAccessToken(token) : { ok: false, reason: 'unknown' }),
+});
 oauth = await startAtlassianOAuthSimulator({
   sites: [{ cloudId: jira.cloudId, url: jira.url, name: 'sim-site' }],
+  // apiUrl plays api.atlassian.com: accessible-resources, /me, and /ex/jira, /ex/confluence forwarded.
+  products: { jira: jira.url, confluence: confluence.url },
   redirectUris: (process.env.SIM_REDIRECT_URIS ?? 'http://localhost:3001/api/v1/auth/atlassian/callback,http://localhost:3001/api/jira/callback,http://localhost:3001/oauth/jira')
     .split(',')
     .map((uri) => uri.trim()),
@@ -35,8 +43,24 @@ const line = {
     apiToken: jira.credentials.apiToken,
   },
   jiraServer: { url: jiraServer.url, pat: jiraServer.credentials.pat, username: jiraServer.credentials.username, password: jiraServer.credentials.password },
-  github: { url: github.url, apiUrl: github.apiUrl, graphqlUrl: github.graphqlUrl, token: github.token, readOnlyToken: github.readOnlyToken, repos: github.repos },
+  confluence: {
+    url: confluence.url,
+    gatewayUrl: confluence.gatewayUrl,
+    cloudId: confluence.cloudId,
+    email: confluence.credentials.email,
+    apiToken: confluence.credentials.apiToken,
+  },
+  github: {
+    url: github.url,
+    apiUrl: github.apiUrl,
+    graphqlUrl: github.graphqlUrl,
+    token: github.token,
+    readOnlyToken: github.readOnlyToken,
+    repos: github.repos,
+    app: github.githubApp && { id: github.githubApp.id, clientId: github.githubApp.clientId, installationId: github.githubApp.installationId, privateKeyPem: github.githubApp.privateKeyPem },
+  },
   atlassianOAuth: {
+    url: oauth.url,
     authUrl: oauth.authorizeUrl,
     tokenUrl: oauth.tokenUrl,
     apiUrl: oauth.apiUrl,
@@ -59,7 +83,7 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([jira.close(), oauth?.close(), jiraServer.close(), github.close(), servicenow.close()]);
+  await Promise.allSettled([jira.close(), confluence.close(), oauth?.close(), jiraServer.close(), github.close(), servicenow.close()]);
   process.exit(0);
 }
 process.on('SIGTERM', stop);
