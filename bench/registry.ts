@@ -3,6 +3,7 @@ import type { Benchmark } from './lib/types.ts';
 
 export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>> = {
   'http-health': () => import('./suites/http-health.ts'),
+  'http-overhead': () => import('./suites/http-overhead.ts'),
   'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
   'jira-fanout': () => import('./suites/jira-fanout.ts'),
   'pr-engine': () => import('./suites/pr-engine.ts'),
