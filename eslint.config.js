@@ -18,6 +18,7 @@ import tseslint from 'typescript-eslint';
  *   infrastructure (src/db, src/jobs without handlers, src/git, src/http-client, src/crypto,
  *     src/shared-state, src/auth)
  *   contracts (src/contracts), domain (src/domain: pure)
+ *   importers (src/importers: pure parsing of scanner reports into findings; may use the domain)
  *   updaters (src/updaters: pure; the registry owns ecosystem names, which the domain folds)
  *   base (src/errors, src/lib, src/config, src/logging)
  *
@@ -25,10 +26,10 @@ import tseslint from 'typescript-eslint';
  * and is handed to http, job handlers and services.
  */
 const allowed = {
-  entry: ['entry', 'http', 'handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
-  http: ['http', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
-  handlers: ['handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
-  services: ['services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  entry: ['entry', 'http', 'handlers', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  http: ['http', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  handlers: ['handlers', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  services: ['services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
   // Not 'providers': a provider never imports another one (its own folder is one element).
   providers: ['infra', 'contracts', 'domain', 'updaters', 'base'],
   updaters: ['base'],
@@ -36,6 +37,7 @@ const allowed = {
   contracts: ['contracts', 'domain', 'updaters', 'base'],
   // The updater registry owns the ecosystem names that fingerprints fold (both are pure).
   domain: ['domain', 'updaters', 'base'],
+  importers: ['importers', 'domain', 'updaters', 'base'],
   base: ['base'],
   context: ['entry', 'http', 'handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base'],
 };
@@ -47,7 +49,7 @@ const members = {
   http: [{ element: { type: 'http' } }, rootFile('app.ts')],
   context: [rootFile('context.ts')],
   ...Object.fromEntries(
-    ['handlers', 'services', 'providers', 'updaters', 'infra', 'contracts', 'domain', 'base'].map((layer) => [layer, [{ element: { type: layer } }]]),
+    ['handlers', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base'].map((layer) => [layer, [{ element: { type: layer } }]]),
   ),
 };
 const layerPolicies = Object.entries(allowed).flatMap(([layer, targets]) =>
@@ -87,6 +89,7 @@ export default tseslint.config(
         { type: 'services', pattern: 'src/services', partialMatch: false },
         { type: 'providers', pattern: 'src/providers/*', partialMatch: false, capture: ['provider'] },
         { type: 'updaters', pattern: 'src/updaters', partialMatch: false },
+        { type: 'importers', pattern: 'src/importers', partialMatch: false },
         { type: 'infra', pattern: 'src/{db,jobs,git,http-client,crypto,shared-state,auth}', partialMatch: false },
         { type: 'contracts', pattern: 'src/contracts', partialMatch: false },
         { type: 'domain', pattern: 'src/domain', partialMatch: false },
@@ -115,7 +118,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/domain/**/*.ts', 'src/updaters/**/*.ts'],
+    files: ['src/domain/**/*.ts', 'src/updaters/**/*.ts', 'src/importers/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
