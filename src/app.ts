@@ -31,8 +31,10 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(context: AppContext): Promise<FastifyInstance> {
+/** `https`: the PEM key and certificate when the service serves HTTPS itself (TLS_CERT/TLS_KEY). */
+export async function buildApp(context: AppContext, server: { https?: { key: Buffer; cert: Buffer } } = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(server.https ? { https: server.https } : {}),
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: context.config.bodyLimitBytes,
     frameworkErrors: answerFrameworkError,

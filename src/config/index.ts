@@ -50,6 +50,9 @@ export interface Config {
   /** How long Jira search may lag behind a create; an unconfirmed create is not repeated before it passes. */
   jiraSearchConsistencyMs: number;
   atlassianOAuth: { clientId: string; clientSecret: string; redirectUri: string | null } | null;
+  /** PEM file paths; the service serves HTTPS when set. */
+  tls: { certFile: string; keyFile: string } | null;
+  webhooks: { maxBytes: number; secretOverlapSeconds: number; publicBaseUrl: string | null };
 }
 
 export class ConfigError extends Error {
@@ -139,5 +142,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
             redirectUri: env.ATLASSIAN_REDIRECT_URI ?? env.JIRA_REDIRECT_URI ?? null,
           }
         : null,
+    tls: env.TLS_CERT && env.TLS_KEY ? { certFile: path.resolve(cwd, env.TLS_CERT), keyFile: path.resolve(cwd, env.TLS_KEY) } : null,
+    webhooks: {
+      maxBytes: env.WEBHOOK_MAX_BYTES,
+      secretOverlapSeconds: env.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
+    },
   };
 }

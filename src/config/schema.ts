@@ -142,6 +142,15 @@ export const environmentSchema = z
     ATLASSIAN_CLIENT_ID: z.string().min(1).optional(),
     ATLASSIAN_CLIENT_SECRET: z.string().min(1).optional(),
     ATLASSIAN_REDIRECT_URI: z.url().optional(),
+    /** PEM files: when both are set the service serves HTTPS itself (`integration-service tls-cert` makes a local pair). */
+    TLS_CERT: z.string().min(1).optional(),
+    TLS_KEY: z.string().min(1).optional(),
+    /** Largest webhook body accepted (413 above). */
+    WEBHOOK_MAX_BYTES: positiveInt(1_048_576),
+    /** How long a rotated webhook secret keeps verifying (default 24 h). */
+    WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(86_400),
+    /** The service's public URL, for the webhook URLs shown to users (default: the request's own scheme and host). */
+    PUBLIC_BASE_URL: z.url().optional(),
   });
 
 /**
@@ -173,6 +182,9 @@ export function crossFieldProblems(raw: Record<string, string | undefined>): str
   }
   if (production && !raw.ENCRYPTION_KEYS) {
     problems.push('ENCRYPTION_KEYS: is required when NODE_ENV=production (generate one with `integration-service keygen`)');
+  }
+  if (Boolean(raw.TLS_CERT) !== Boolean(raw.TLS_KEY)) {
+    problems.push(`${raw.TLS_CERT ? 'TLS_KEY' : 'TLS_CERT'}: TLS_CERT and TLS_KEY are set together (PEM file paths) or not at all`);
   }
   if (production && symmetric && !raw.JWT_SECRET_KEY && !raw.JWT_SECRET) {
     problems.push('JWT_SECRET_KEY: is required when NODE_ENV=production');

@@ -203,6 +203,10 @@ export const tickets = pgTable(
     createRequestedAt: timestamp('create_requested_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    /** What we last wrote to the provider's status/priority (loop guard: its webhook echo is not new work). */
+    lastWrittenStatus: text('last_written_status'),
+    lastWrittenPriority: text('last_written_priority'),
+    lastWrittenAt: timestamp('last_written_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -275,10 +279,16 @@ export const webhookEndpoints = pgTable(
     provider: text('provider').notNull(),
     connectionId: uuid('connection_id').references(() => connections.id, { onDelete: 'cascade' }),
     secretEncrypted: text('secret_encrypted').notNull(),
+    /** The secret before the last rotation, still accepted until previous_secret_expires_at (overlap window). */
+    previousSecretEncrypted: text('previous_secret_encrypted'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
     signatureHeader: text('signature_header').notNull(),
     algorithm: text('algorithm').notNull().default('hmac-sha256'),
+    /** How the digest is written in the header: hex (default) or base64 (ServiceNow scripts may use either). */
+    signatureEncoding: text('signature_encoding').notNull().default('hex'),
     lastDeliveryAt: timestamp('last_delivery_at', { withTimezone: true }),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (table) => [uniqueIndex('webhook_endpoints_org_provider_uq').on(table.orgId, table.provider)],
 );
@@ -298,6 +308,15 @@ export const deliveries = pgTable(
     outcome: text('outcome').notNull(),
     error: text('error'),
     bodySha256: text('body_sha256'),
+    /** The verified payload, kept for the processing job; null on rejected deliveries (never stored unverified). */
+    payload: jsonb('payload'),
+    /** Where delivery_id came from: the provider's header, the body (ServiceNow sys_id + sys_updated_on), or the body hash. */
+    deliveryIdSource: text('delivery_id_source'),
+    /** How many times the same delivery came again after it was accepted (acknowledged, not processed). */
+    repeats: integer('repeats').notNull().default(0),
+    /** What processing did, in one line (the ticket and state it moved, or why nothing was done). */
+    detail: text('detail'),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
@@ -306,6 +325,7 @@ export const deliveries = pgTable(
       .on(table.endpointId, table.deliveryId)
       .where(sql`signature_valid`),
     index('deliveries_org_received_idx').on(table.orgId, table.receivedAt),
+    index('deliveries_endpoint_received_idx').on(table.endpointId, table.receivedAt, table.id),
   ],
 );
 

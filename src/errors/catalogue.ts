@@ -7,6 +7,7 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, description: 'The request does not match the schema; `field` names the first offending field.' },
   INVALID_JSON: { status: 400, description: 'The body is not valid JSON.' },
   UNAUTHENTICATED: { status: 401, description: 'No bearer token, or it is malformed, expired, not yet valid, wrongly signed or for another issuer/audience.' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, description: 'A webhook delivery without a valid signature (missing header, wrong prefix or length, or not an HMAC of the exact body with the endpoint’s current or, during a rotation’s overlap, previous secret). Only a rejected-delivery record is kept (docs/webhooks.md).' },
   FORBIDDEN: { status: 403, description: 'The token is valid but lacks the role this route needs.' },
   NOT_FOUND: { status: 404, description: 'No such route, or no such resource in the caller’s organization.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this method.' },

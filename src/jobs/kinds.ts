@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items'] as const;
+export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items', 'webhook_delivery'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
@@ -98,6 +98,8 @@ export const jobPayloads = {
     field_prefix: z.enum(['items', 'vulnerabilities']),
     items: z.array(storedWorkItem).min(1).max(1_000),
   }),
+  /** A verified webhook delivery to apply (its payload is in the deliveries row, not here). */
+  webhook_delivery: base.extend({ delivery_id: z.uuid() }),
   // Declared kinds without a product handler yet: any payload with its organization.
   update: base.loose(),
   sync: base.loose(),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisteredRoute } from '../../src/app.ts';
 import { startTestService, type TestService } from '../helpers/runtime.ts';
 
-/** Public on purpose: probes, the OpenAPI document and its UI, and the CORS preflight route. */
+/** Public on purpose: probes, the OpenAPI document and its UI, the CORS preflight route, webhook ingest. */
 const expectedPublic = [
   'OPTIONS *',
   'GET /',
@@ -24,6 +24,10 @@ const expectedPublic = [
   // Fastify registers the prefix route as both /docs and /docs/; only the HEAD twin of the latter
   // passes through onRoute.
   'HEAD /docs/',
+  // Webhook ingest authenticates by signature (docs/webhooks.md).
+  'POST /api/integrations/jira/webhook',
+  'POST /api/integrations/servicenow/webhook',
+  'POST /api/integrations/:provider/webhook/:endpointId',
 ].flatMap((entry) => (entry.startsWith('GET ') ? [entry, entry.replace('GET', 'HEAD')] : [entry]));
 
 /** A concrete URL for a route pattern: every parameter and wildcard filled in. */

@@ -11,6 +11,7 @@ import { jobRoutes } from './jobs.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { systemRoutes } from './system.ts';
 import { ticketRoutes } from './tickets.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZod; prefix: string }[] {
   return [
@@ -22,5 +23,6 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: ticketRoutes(context), prefix: '/api/v1' },
     { plugin: seedJiraTicketRoutes(context), prefix: '' },
     { plugin: internalRoutes(context), prefix: '' },
+    { plugin: webhookRoutes(context), prefix: '' },
   ];
 }

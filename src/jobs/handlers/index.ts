@@ -7,11 +7,13 @@ import type { JobHandlers } from '../queue.ts';
 import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
 import { runItemsHandler } from './run-items.ts';
+import { webhookDeliveryHandler } from './webhook-delivery.ts';
 
 export function productHandlers(context: AppContext): JobHandlers {
   return {
     comment: commentHandler(context),
     create: createHandler(context),
     run_items: runItemsHandler(context),
+    webhook_delivery: webhookDeliveryHandler(context),
   };
 }

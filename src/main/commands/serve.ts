@@ -1,4 +1,5 @@
 /** `serve`: the HTTP API and UI, with the job worker in the same process unless RUN_WORKER=false. */
+import fs from 'node:fs';
 import { buildApp } from '../../app.ts';
 import { productHandlers } from '../../jobs/handlers/index.ts';
 import { RunStore } from '../../services/internal/runs.ts';
@@ -28,11 +29,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (io.env.npm_lifecycle_event) stopWhenParentExits(stop);
   const interrupted = await new RunStore(context.db.orm).failInterrupted();
   if (interrupted > 0) context.logger.warn({ runs: interrupted }, 'marked batch runs interrupted by an earlier stop as failed');
-  app = await buildApp(context);
+  // TLS_CERT/TLS_KEY: the service speaks HTTPS itself (seed 003's https://localhost URLs).
+  const https = config.tls ? { key: fs.readFileSync(config.tls.keyFile), cert: fs.readFileSync(config.tls.certFile) } : undefined;
+  app = await buildApp(context, https ? { https } : {});
   if (config.runWorker) await context.queue.work(productHandlers(context), config.jobs.concurrency);
   await app.listen({ host: config.host, port: config.port });
   context.logger.info(
-    { port: config.port, database: context.db.kind, worker: config.runWorker, redis: Boolean(config.redisUrl) },
+    { port: config.port, https: Boolean(https), database: context.db.kind, worker: config.runWorker, redis: Boolean(config.redisUrl) },
     'integration-service listening',
   );
   return new Promise<number>(() => {});

@@ -1,0 +1,126 @@
+/**
+ * Webhook endpoints: one per organization and provider, each with its own shared secret sealed like
+ * connection secrets (AES-256-GCM, bound to the row). Created on first need (the summary, the
+ * endpoint list, or the first delivery to the default organization's seed 003 routes), so a fresh
+ * install shows a secret to paste into Jira or a Business Rule. Rotation keeps the previous secret
+ * valid for an overlap window, so deliveries signed before the sender was updated still verify.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { KeyRing } from '../../crypto/index.ts';
+import type { Orm } from '../../db/database.ts';
+import { webhookEndpoints } from '../../db/schema.ts';
+import { openSecret, sealSecret } from '../secret-columns.ts';
+import { defaultSignatureHeader, type WebhookProvider, webhookProviders } from './signatures.ts';
+
+export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/** A new shared secret: 32 random bytes as hex (safe to paste into a shell, a header, a script). */
+export function newWebhookSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function isWebhookProvider(value: string): value is WebhookProvider {
+  return (webhookProviders as readonly string[]).includes(value);
+}
+
+export class WebhookEndpoints {
+  readonly #orm: Orm;
+  readonly #ring: KeyRing;
+
+  constructor(orm: Orm, ring: KeyRing) {
+    this.#orm = orm;
+    this.#ring = ring;
+  }
+
+  /** The organization's endpoint for a provider, created with a fresh secret when there is none. */
+  async ensure(orgId: string, provider: WebhookProvider): Promise<EndpointRow> {
+    const existing = await this.byProvider(orgId, provider);
+    if (existing) return existing;
+    const id = randomUUID();
+    // A concurrent first request may insert first: the unique (org, provider) index keeps one.
+    await this.#orm
+      .insert(webhookEndpoints)
+      .values({
+        id,
+        orgId,
+        provider,
+        secretEncrypted: sealSecret(this.#ring, 'webhook_endpoints', id, newWebhookSecret()),
+        signatureHeader: defaultSignatureHeader(provider),
+      })
+      .onConflictDoNothing();
+    const row = await this.byProvider(orgId, provider);
+    if (!row) throw new Error('webhook endpoint vanished after insert');
+    return row;
+  }
+
+  async ensureAll(orgId: string, providers: readonly WebhookProvider[] = webhookProviders): Promise<EndpointRow[]> {
+    const rows: EndpointRow[] = [];
+    for (const provider of providers) rows.push(await this.ensure(orgId, provider));
+    return rows;
+  }
+
+  async byProvider(orgId: string, provider: WebhookProvider): Promise<EndpointRow | null> {
+    const [row] = await this.#orm
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.provider, provider)));
+    return row ?? null;
+  }
+
+  /** By id in any organization: the public `/api/integrations/{provider}/webhook/{id}` route. */
+  async byId(id: string): Promise<EndpointRow | null> {
+    const [row] = await this.#orm.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+    return row ?? null;
+  }
+
+  async get(orgId: string, id: string): Promise<EndpointRow | null> {
+    const [row] = await this.#orm.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, id)));
+    return row ?? null;
+  }
+
+  async list(orgId: string): Promise<EndpointRow[]> {
+    return this.#orm.select().from(webhookEndpoints).where(eq(webhookEndpoints.orgId, orgId)).orderBy(asc(webhookEndpoints.provider));
+  }
+
+  secret(row: EndpointRow): string {
+    return openSecret(this.#ring, 'webhook_endpoints', row.id, row.secretEncrypted);
+  }
+
+  /** The secrets a delivery may be signed with now: the current one, and the previous one inside its overlap. */
+  acceptedSecrets(row: EndpointRow, now: Date = new Date()): string[] {
+    const secrets = [this.secret(row)];
+    if (row.previousSecretEncrypted && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
+      secrets.push(openSecret(this.#ring, 'webhook_endpoints', row.id, row.previousSecretEncrypted));
+    }
+    return secrets;
+  }
+
+  /**
+   * A new secret; the current one stays valid for `overlapSeconds`. Compare-and-set on the current
+   * ciphertext, so two concurrent rotations cannot both demote the same secret. Null when the row
+   * changed meanwhile (the caller retries or reports a conflict).
+   */
+  async rotate(row: EndpointRow, overlapSeconds: number, now: Date = new Date()): Promise<{ row: EndpointRow; secret: string } | null> {
+    const secret = newWebhookSecret();
+    const [updated] = await this.#orm
+      .update(webhookEndpoints)
+      .set({
+        secretEncrypted: sealSecret(this.#ring, 'webhook_endpoints', row.id, secret),
+        previousSecretEncrypted: overlapSeconds > 0 ? row.secretEncrypted : null,
+        previousSecretExpiresAt: overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null,
+        updatedAt: now,
+      })
+      .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretEncrypted, row.secretEncrypted)))
+      .returning();
+    return updated ? { row: updated, secret } : null;
+  }
+
+  /** Moves last_delivery_at forward (never back: deliveries may be recorded out of order). */
+  async touch(id: string, at: Date): Promise<void> {
+    await this.#orm
+      .update(webhookEndpoints)
+      .set({ lastDeliveryAt: sql`greatest(${webhookEndpoints.lastDeliveryAt}, ${at.toISOString()}::timestamptz)` })
+      .where(eq(webhookEndpoints.id, id));
+  }
+}
