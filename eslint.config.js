@@ -16,7 +16,7 @@ import tseslint from 'typescript-eslint';
  *   services (src/services)
  *   providers (src/providers/<name>, never one another)
  *   infrastructure (src/db, src/jobs without handlers, src/git, src/http-client, src/crypto,
- *     src/shared-state, src/auth)
+ *     src/shared-state, src/auth, src/oauth: the OAuth 2.0 protocol steps and one-use state)
  *   contracts (src/contracts), domain (src/domain: pure)
  *   importers (src/importers: pure parsing of scanner reports into findings; may use the domain)
  *   updaters (src/updaters: pure; the registry owns ecosystem names, which the domain folds)
@@ -90,7 +90,7 @@ export default tseslint.config(
         { type: 'providers', pattern: 'src/providers/*', partialMatch: false, capture: ['provider'] },
         { type: 'updaters', pattern: 'src/updaters', partialMatch: false },
         { type: 'importers', pattern: 'src/importers', partialMatch: false },
-        { type: 'infra', pattern: 'src/{db,jobs,git,http-client,crypto,shared-state,auth}', partialMatch: false },
+        { type: 'infra', pattern: 'src/{db,jobs,git,http-client,crypto,shared-state,auth,oauth}', partialMatch: false },
         { type: 'contracts', pattern: 'src/contracts', partialMatch: false },
         { type: 'domain', pattern: 'src/domain', partialMatch: false },
         { type: 'base', pattern: 'src/{errors,lib,config,logging}', partialMatch: false },

@@ -53,6 +53,27 @@ export interface Config {
   /** PEM file paths; the service serves HTTPS when set. */
   tls: { certFile: string; keyFile: string } | null;
   webhooks: { maxBytes: number; secretOverlapSeconds: number; publicBaseUrl: string | null };
+  /** Atlassian's hosts (real defaults; simulators in development) and the scopes asked for at consent. */
+  atlassian: { authUrl: string; apiUrl: string; scopes: string[] };
+}
+
+/** Seed 004's scopes (Jira and Confluence, classic) plus read:me for the account id. */
+export const DEFAULT_ATLASSIAN_SCOPES = [
+  'offline_access',
+  'read:jira-user',
+  'read:jira-work',
+  'write:jira-work',
+  'read:confluence-space.summary',
+  'read:confluence-content.all',
+  'write:confluence-content',
+  'read:confluence-props',
+  'read:me',
+];
+
+function scopeList(value: string | undefined): string[] {
+  const listed = value ? value.split(/[\s,]+/).filter(Boolean) : DEFAULT_ATLASSIAN_SCOPES;
+  // A refresh token only comes with offline_access: without it every connection dies within the hour.
+  return [...new Set(['offline_access', ...listed])];
 }
 
 export class ConfigError extends Error {
@@ -142,6 +163,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
             redirectUri: env.ATLASSIAN_REDIRECT_URI ?? env.JIRA_REDIRECT_URI ?? null,
           }
         : null,
+    atlassian: {
+      authUrl: env.ATLASSIAN_AUTH_URL.replace(/\/+$/, ''),
+      apiUrl: env.ATLASSIAN_API_URL.replace(/\/+$/, ''),
+      scopes: scopeList(env.ATLASSIAN_SCOPES),
+    },
     tls: env.TLS_CERT && env.TLS_KEY ? { certFile: path.resolve(cwd, env.TLS_CERT), keyFile: path.resolve(cwd, env.TLS_KEY) } : null,
     webhooks: {
       maxBytes: env.WEBHOOK_MAX_BYTES,

@@ -142,6 +142,12 @@ export const environmentSchema = z
     ATLASSIAN_CLIENT_ID: z.string().min(1).optional(),
     ATLASSIAN_CLIENT_SECRET: z.string().min(1).optional(),
     ATLASSIAN_REDIRECT_URI: z.url().optional(),
+    /** auth.atlassian.com (/authorize, /oauth/token); a simulator's URL in development. */
+    ATLASSIAN_AUTH_URL: z.url().default('https://auth.atlassian.com'),
+    /** api.atlassian.com (accessible-resources, /me, /ex/jira/{cloudId}, /ex/confluence/{cloudId}). */
+    ATLASSIAN_API_URL: z.url().default('https://api.atlassian.com'),
+    /** Scopes asked for at consent, space- or comma-separated; offline_access is always added. */
+    ATLASSIAN_SCOPES: z.string().min(1).optional(),
     /** PEM files: when both are set the service serves HTTPS itself (`integration-service tls-cert` makes a local pair). */
     TLS_CERT: z.string().min(1).optional(),
     TLS_KEY: z.string().min(1).optional(),

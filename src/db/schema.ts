@@ -39,6 +39,8 @@ export const severities = severityLevels;
 export { internalStates };
 export const providers = ['jira-cloud', 'jira-server', 'servicenow', 'github', 'confluence'] as const;
 export const authKinds = ['oauth2', 'pat', 'api-token', 'basic'] as const;
+/** `reauth_required`: the provider refused the refresh token; the owner must connect again. */
+export const connectionStatuses = ['active', 'error', 'disconnected', 'reauth_required'] as const;
 export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group'] as const;
 
 const inList = (column: string, values: readonly string[]) =>
@@ -82,6 +84,17 @@ export const connections = pgTable(
     /** AES-256-GCM ciphertext (src/crypto) of a JSON object with every secret of the connection. */
     secretsEncrypted: text('secrets_encrypted'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** OAuth 2.0: the provider's account id of the person who consented (Atlassian `account_id`). */
+    accountId: text('account_id'),
+    /** OAuth 2.0: when the stored refresh token was issued (Atlassian: 90 days idle limit). */
+    refreshTokenIssuedAt: timestamp('refresh_token_issued_at', { withTimezone: true }),
+    /** OAuth 2.0: when the user consented, i.e. the refresh-token family began (Atlassian: 365 days absolute limit). */
+    grantStartedAt: timestamp('grant_started_at', { withTimezone: true }),
+    /**
+     * OAuth 2.0: the consent these tokens come from. One consent may grant several sites (a row each);
+     * they share one rotating refresh token, so a refresh rewrites every row of the grant at once.
+     */
+    oauthGrantId: uuid('oauth_grant_id'),
     status: text('status').notNull().default('active'),
     lastError: text('last_error'),
     createdAt: createdAt(),
@@ -96,8 +109,32 @@ export const connections = pgTable(
       .where(sql`${table.secretsEncrypted} is null and ${table.status} = 'active'`),
     check('connections_provider_ck', inList('provider', providers)),
     check('connections_auth_kind_ck', inList('auth_kind', authKinds)),
-    check('connections_status_ck', inList('status', ['active', 'error', 'disconnected'])),
+    check('connections_status_ck', inList('status', connectionStatuses)),
+    // One OAuth connection per site and owner (the organization, or one user): a reconnect updates it.
+    uniqueIndex('connections_oauth_site_uq')
+      .on(table.orgId, table.provider, table.cloudId, sql`coalesce(${table.userId}::text, '')`)
+      .where(sql`${table.authKind} = 'oauth2' and ${table.cloudId} is not null`),
   ],
+);
+
+/**
+ * An organization's own OAuth app (client id, encrypted secret, redirect URI) for a provider, set
+ * through the admin API; the environment's app (JIRA_CLIENT_ID / ATLASSIAN_CLIENT_ID …) wins when set.
+ */
+export const oauthClients = pgTable(
+  'oauth_clients',
+  {
+    id: id(),
+    orgId: orgId(),
+    provider: text('provider').notNull(),
+    clientId: text('client_id').notNull(),
+    /** AES-256-GCM ciphertext (src/crypto) of the client secret. */
+    clientSecretEncrypted: text('client_secret_encrypted').notNull(),
+    redirectUri: text('redirect_uri'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [uniqueIndex('oauth_clients_org_provider_uq').on(table.orgId, table.provider)],
 );
 
 export const mappings = pgTable(

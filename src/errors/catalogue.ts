@@ -58,6 +58,14 @@ export const errorCatalogue = {
   TICKET_CREATE_UNCONFIRMED: { status: 503, description: 'An earlier attempt may have created the issue and Jira’s search has not caught up; retry after `Retry-After` (no duplicate is created).' },
 
   NOT_READY: { status: 503, description: 'A dependency (database, migrations, job runner) is not ready.' },
+
+  // OAuth 2.0 connections (Atlassian 3LO).
+  OAUTH_NOT_CONFIGURED: { status: 409, description: 'No OAuth app is configured: set JIRA_CLIENT_ID, JIRA_CLIENT_SECRET and JIRA_REDIRECT_URI (or ATLASSIAN_CLIENT_ID / ATLASSIAN_CLIENT_SECRET / ATLASSIAN_REDIRECT_URI), or store the organization’s app with `PUT /api/v1/oauth/clients/atlassian`.' },
+  OAUTH_STATE_INVALID: { status: 400, description: 'The OAuth callback’s `state` is unknown, expired (5 minutes), already used, or belongs to a flow another user started; nothing was stored. Start the connection again.' },
+  OAUTH_CONSENT_DECLINED: { status: 400, description: 'The user declined the consent screen (`error=access_denied`); nothing was stored.' },
+  OAUTH_EXCHANGE_FAILED: { status: 400, description: 'The authorization server refused the code exchange (wrong client id or secret, redirect URI mismatch, expired or used code), or the consent granted no site or no refresh token; the message says which and what to check. Nothing was stored.' },
+  OAUTH_REAUTH_REQUIRED: { status: 409, description: 'The provider refused the connection’s refresh token (revoked, expired after 90 days unused or 365 days, or reused): the connection is `reauth_required` and its owner must connect again. Nothing retries it.' },
+  OAUTH_SCOPE_MISMATCH: { status: 409, description: 'The connection’s token lacks a scope this call needs (the gateway answered “scope does not match”): add the scope to ATLASSIAN_SCOPES and connect again. `field` names the scope.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -10,6 +10,7 @@ import type { Database } from '../db/database.ts';
 export const secretColumns = [
   { table: 'connections', column: 'secrets_encrypted' },
   { table: 'webhook_endpoints', column: 'secret_encrypted' },
+  { table: 'oauth_clients', column: 'client_secret_encrypted' },
   { table: 'webhook_endpoints', column: 'previous_secret_encrypted' },
 ] as const;
 

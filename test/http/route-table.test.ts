@@ -28,6 +28,10 @@ const expectedPublic = [
   'POST /api/integrations/jira/webhook',
   'POST /api/integrations/servicenow/webhook',
   'POST /api/integrations/:provider/webhook/:endpointId',
+  // OAuth callbacks: the browser comes back from the provider without our token; `state` authenticates.
+  'GET /api/jira/callback',
+  'GET /api/v1/auth/atlassian/callback',
+  'GET /oauth/jira',
 ].flatMap((entry) => (entry.startsWith('GET ') ? [entry, entry.replace('GET', 'HEAD')] : [entry]));
 
 /** A concrete URL for a route pattern: every parameter and wildcard filled in. */

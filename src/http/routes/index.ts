@@ -8,6 +8,7 @@ import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
 import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
+import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { systemRoutes } from './system.ts';
 import { ticketRoutes } from './tickets.ts';
@@ -23,6 +24,7 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: ticketRoutes(context), prefix: '/api/v1' },
     { plugin: seedJiraTicketRoutes(context), prefix: '' },
     { plugin: internalRoutes(context), prefix: '' },
+    { plugin: atlassianOAuthRoutes(context), prefix: '' },
     { plugin: webhookRoutes(context), prefix: '' },
   ];
 }

@@ -124,7 +124,7 @@ async function applyToTickets(context: AppContext, delivery: ClaimedDelivery, fo
     moved += 1;
     notes.push(`ticket ${ticket.id}: ${change.status ?? '(status unchanged)'} → ${state}; finding ${finding}`);
   }
-  return { outcome: moved > 0 ? 'processed' : 'ignored', detail: notes.join('; ') };
+  return { outcome: moved > 0 ? 'processed' : 'ignored', detail: `${change.label}: ${notes.join('; ')}` };
 }
 
 // --- Jira -------------------------------------------------------------------------------------

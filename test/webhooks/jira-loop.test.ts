@@ -1,0 +1,145 @@
+/**
+ * Jira → us, through the Jira Cloud simulator's signed admin webhooks over real HTTP: a person moving
+ * an issue to Done updates our ticket (status, priority, internal state through the mapping) and
+ * resolves its finding; Reopen reopens it; the category fallback maps an unknown done status; our own
+ * changes (made with the connection's account, or reporting what we last wrote) move nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productHandlers } from '../../src/jobs/handlers/index.ts';
+import { recordOwnWrite } from '../../src/services/webhooks/loop-guard.ts';
+import { type JiraFixture, seedCase, startJiraFixture } from '../helpers/jira.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { USERS } from '../simulators/jira/shared/seed.ts';
+import { deliveriesOf, type DeliveryJson, endpoints, hmacHex, type ListeningService, post } from './helpers.ts';
+
+const human = USERS.find((user) => user.name === 'alice')!;
+
+describe('Jira webhooks move tickets and findings', () => {
+  let fixture: JiraFixture;
+  let listening: ListeningService;
+  let endpointId: string;
+
+  beforeAll(async () => {
+    fixture = await startJiraFixture('embedded');
+    await fixture.service.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = fixture.service.app.server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    listening = { service: fixture.service, url, admin: fixture.auth, member: fixture.auth, close: async () => {} };
+    await fixture.service.context.queue.work(productHandlers(fixture.service.context), 2);
+    const jira = (await endpoints(listening)).jira;
+    endpointId = jira.id;
+    // Registered like a Jira admin would: the URL and secret from our summary, seed 003's header too.
+    fixture.jira.admin.registerWebhook({ url: jira.url, secret: jira.secret!, jiraSignatureHeader: true });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  const ticketFor = async () => {
+    const { violationIds } = await seedCase(fixture, 1);
+    const created = await fixture.service.app.inject({ method: 'POST', url: '/api/jira/tickets', headers: fixture.auth, payload: { violation_id: violationIds[0], project_key: 'SEC', issue_type: 'Bug' } });
+    expect(created.statusCode).toBeLessThan(300);
+    const ticket = created.json() as { id: string; jira_ticket_key: string; jira_ticket_id: string };
+    return { ticket, findingId: violationIds[0]! };
+  };
+
+  const row = async (ticketId: string) =>
+    (await fixture.service.context.db.query<{ external_status: string; external_priority: string | null; state: string; finding_state: string; resolved_at: string | null; state_reason: string | null }>(
+      `select t.external_status, t.external_priority, t.state, f.state as finding_state, f.resolved_at::text as resolved_at, f.state_reason
+         from tickets t join findings f on f.id = t.finding_id where t.id = $1::uuid`,
+      [ticketId],
+    ))[0]!;
+
+  /** Waits until every delivery about this issue key is settled, and returns them (oldest first). */
+  const settled = async (issueKey: string, count: number): Promise<DeliveryJson[]> => {
+    await fixture.jira.admin.waitForWebhooks();
+    return waitFor(async () => {
+      const page = await deliveriesOf(listening, endpointId, '?limit=200');
+      const mine = page.deliveries.filter((delivery) => delivery.detail?.includes(issueKey) || delivery.error?.includes(issueKey));
+      const done = mine.filter((delivery) => ['processed', 'ignored', 'failed'].includes(delivery.outcome));
+      return done.length >= count && done.length === mine.length ? mine.reverse() : null;
+    });
+  };
+
+  it('a person moving the issue to Done updates the ticket and resolves the finding; Reopen reopens it', async () => {
+    const { ticket } = await ticketFor();
+    const key = ticket.jira_ticket_key;
+    // Our own create came back (issue_created by the integration's account): nothing moved.
+    const [createdEcho] = await settled(key, 1);
+    expect(createdEcho!.outcome).toBe('ignored');
+    expect(createdEcho!.detail).toMatch(/our own change \(made by the connection’s own account\)/);
+
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Progress', human);
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Review', human);
+    fixture.jira.admin.transitionIssueDirectly(key, 'Done', human);
+    const after = await settled(key, 4);
+    expect(after.slice(1).map((delivery) => delivery.outcome)).toEqual(['processed', 'processed', 'processed']);
+    expect(after.every((delivery) => delivery.signature_valid && delivery.delivery_id_source === 'header')).toBe(true);
+    const done = await row(ticket.id);
+    expect(done).toMatchObject({ external_status: 'Done', state: 'done', finding_state: 'done' });
+    expect(done.resolved_at).not.toBeNull();
+    expect(done.state_reason).toContain(`Jira issue ${key} is Done`);
+
+    fixture.jira.admin.transitionIssueDirectly(key, 'To Do', human);
+    await settled(key, 5);
+    const reopened = await row(ticket.id);
+    expect(reopened).toMatchObject({ external_status: 'To Do', state: 'todo', finding_state: 'todo', resolved_at: null });
+    expect(reopened.state_reason).toMatch(/^reopened: /);
+  });
+
+  it("maps a status by the connection's mapping rows, and an unknown done-category status to done", async () => {
+    const { ticket } = await ticketFor();
+    const key = ticket.jira_ticket_key;
+    await settled(key, 1);
+    // "Won't Do" is a done-category status; a mapping row sends it to done instead of wont_fix.
+    await fixture.service.context.db.query(
+      "insert into mappings (org_id, connection_id, kind, source, target) select org_id, id, 'status', 'In Review', 'in_review' from connections where id = $1::uuid on conflict do nothing",
+      [fixture.connectionId],
+    );
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Review', human);
+    await settled(key, 2);
+    expect(await row(ticket.id)).toMatchObject({ state: 'in_review', finding_state: 'in_review' });
+    // A status name no rule knows, in the done category (a site's own workflow): statusCategory done ⇒ done.
+    // The simulator's last delivery for the issue, re-sent as Jira would for that status.
+    const last = fixture.jira.admin.deliveries().filter((delivery) => delivery.body.includes(`"key":"${key}"`)).at(-1)!;
+    const payload = JSON.parse(last.body) as { issue: { fields: { status: Record<string, unknown> } }; changelog?: unknown };
+    payload.issue.fields.status = { name: 'Shipped to prod', id: '10099', statusCategory: { id: 3, key: 'done', name: 'Done' } };
+    const body = JSON.stringify(payload);
+    const secret = (await endpoints(listening)).jira.secret!;
+    const sent = await post(`${listening.url}/api/integrations/jira/webhook`, body, { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() });
+    expect(sent.status).toBe(202);
+    await settled(key, 3);
+    expect(await row(ticket.id)).toMatchObject({ external_status: 'Shipped to prod', state: 'done', finding_state: 'done' });
+  });
+
+  it('loop guard: a change made with the connection’s account, or reporting what we last wrote, moves nothing', async () => {
+    const { ticket } = await ticketFor();
+    const key = ticket.jira_ticket_key;
+    await settled(key, 1);
+    const bot = USERS[0]!;
+    // Our own transition (the integration's account), e.g. the closed loop moving the issue.
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Progress', bot);
+    const [, own] = await settled(key, 2);
+    expect(own!.outcome).toBe('ignored');
+    expect(own!.detail).toMatch(/own account/);
+    const unchanged = await row(ticket.id);
+    expect(unchanged.external_status).not.toBe('In Progress');
+    expect(unchanged.finding_state).toBe('backlog');
+
+    // What we wrote (recorded before the provider call), echoed back by another actor (an automation rule).
+    await fixture.service.context.db.query("update tickets set external_status = 'In Review', state = 'in_review' where id = $1::uuid", [ticket.id]);
+    await recordOwnWrite(fixture.service.context.db.orm, ticket.id, { status: 'In Review' });
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Review', human);
+    const [, , echo] = await settled(key, 3);
+    expect(echo!.outcome).toBe('ignored');
+    expect(echo!.detail).toMatch(/reports what we last wrote/);
+    expect((await row(ticket.id)).finding_state).toBe('backlog');
+
+    // A real change by a person after that is applied.
+    fixture.jira.admin.transitionIssueDirectly(key, 'Done', human);
+    const [, , , real] = await settled(key, 4);
+    expect(real!.outcome).toBe('processed');
+    expect(await row(ticket.id)).toMatchObject({ state: 'done', finding_state: 'done' });
+  });
+});
