@@ -47,6 +47,8 @@ export interface Config {
   log: { level: string; timezone: string };
   outbound: { allowedHosts: string[]; timeoutMs: number };
   bodyLimitBytes: number;
+  /** Largest scanner report `POST /api/v1/findings/import` accepts (streamed, never held in memory). */
+  importMaxBytes: number;
   /** How long Jira search may lag behind a create; an unconfirmed create is not repeated before it passes. */
   jiraSearchConsistencyMs: number;
   atlassianOAuth: { clientId: string; clientSecret: string; redirectUri: string | null } | null;
@@ -154,6 +156,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
     log: { level: env.LOG_LEVEL, timezone: env.LOG_TIMEZONE },
     outbound: { allowedHosts: env.OUTBOUND_ALLOWED_HOSTS, timeoutMs: env.OUTBOUND_TIMEOUT_MS },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
     jiraSearchConsistencyMs: env.JIRA_SEARCH_CONSISTENCY_SECONDS * 1000,
     atlassianOAuth:
       clientId && clientSecret

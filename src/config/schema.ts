@@ -135,6 +135,7 @@ export const environmentSchema = z
     OUTBOUND_ALLOWED_HOSTS: commaList.default([]),
     OUTBOUND_TIMEOUT_MS: positiveInt(30_000),
     BODY_LIMIT_BYTES: positiveInt(1_048_576),
+    IMPORT_MAX_BYTES: positiveInt(1_073_741_824),
     JIRA_SEARCH_CONSISTENCY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
     JIRA_CLIENT_ID: z.string().min(1).optional(),
     JIRA_CLIENT_SECRET: z.string().min(1).optional(),

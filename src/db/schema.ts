@@ -206,6 +206,8 @@ export const findings = pgTable(
     uniqueIndex('findings_org_fingerprint_uq').on(table.orgId, table.fingerprint),
     index('findings_org_state_idx').on(table.orgId, table.state),
     index('findings_case_idx').on(table.caseId),
+    // Imports find a finding by any of its advisory ids (aliases): `advisory_ids && array[...]`.
+    index('findings_advisory_ids_idx').using('gin', table.advisoryIds),
     check('findings_kind_ck', inList('kind', ['vulnerability', 'violation'])),
     check('findings_severity_ck', inList('severity', severities)),
     check('findings_state_ck', inList('state', internalStates)),
@@ -451,4 +453,40 @@ export const jobRecords = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index('job_records_org_idx').on(table.orgId, table.createdAt, table.id), index('job_records_run_idx').on(table.runId)],
+);
+
+/**
+ * One import of a scanner report (src/services/imports): a snapshot of a target. A complete scan
+ * resolves the target's findings it no longer reports; a partial one resolves nothing. `counts` is
+ * the import's summary (new, updated, unchanged, resolved, reopened, skipped).
+ */
+export const scans = pgTable(
+  'scans',
+  {
+    id: id(),
+    orgId: orgId(),
+    target: text('target').notNull(),
+    format: text('format').notNull(),
+    partial: boolean('partial').notNull().default(false),
+    actor: text('actor').notNull(),
+    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (table) => [index('scans_org_target_idx').on(table.orgId, table.target, table.createdAt)],
+);
+
+/** Which target each imported finding belongs to, and the last scan that reported it. */
+export const scanTargetFindings = pgTable(
+  'scan_target_findings',
+  {
+    findingId: uuid('finding_id')
+      .primaryKey()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
+    target: text('target').notNull(),
+    lastScanId: uuid('last_scan_id')
+      .notNull()
+      .references(() => scans.id, { onDelete: 'cascade' }),
+  },
+  (table) => [index('scan_target_findings_target_idx').on(table.orgId, table.target, table.lastScanId)],
 );

@@ -14,6 +14,8 @@ export const errorCatalogue = {
   CONFLICT: { status: 409, description: 'The change conflicts with the current state (for example a job that is not failed cannot be retried).' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is larger than BODY_LIMIT_BYTES.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not accepted by this route.' },
+  IMPORT_FORMAT_UNKNOWN: { status: 400, description: 'A scanner report whose format could not be detected from its first 64 KiB (or an empty one): pass `format` (trivy, grype, osv, npm-audit, sarif, dependabot). Nothing was written.' },
+  IMPORT_MALFORMED: { status: 400, description: 'The scanner report is not valid JSON or not shaped like its format (`Results` not an array, an element that is not an object); the message names the JSON path and line, `field` the JSON path. Nothing was written.' },
   UNPROCESSABLE: { status: 422, description: 'The body is well-formed but inconsistent (for example list counts that must match).' },
   CREDENTIAL_HOST_MISMATCH: { status: 422, description: 'A stored connection’s credential is only sent to that connection’s own host (GitHub: its API host and that API’s git host; Jira: its site): a repository or Jira site elsewhere needs its own credential in the request (`github_pat`, `jira_pat`). `field` names the URL.' },
   TICKET_CREATE_IN_PROGRESS: { status: 409, description: 'Another request or worker is creating this finding’s issue right now; retry after `Retry-After` and the answer is that issue (`existing`). Nothing is created twice.' },

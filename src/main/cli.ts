@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   keygen: () => import('./commands/keygen.ts'),
   token: () => import('./commands/token.ts'),
   bump: () => import('./commands/bump.ts'),
+  summary: () => import('./commands/summary.ts'),
+  'tls-cert': () => import('./commands/tls-cert.ts'),
 };
 
 async function usage(io: CliIo): Promise<void> {

@@ -82,6 +82,8 @@ export interface UpsertOptions {
   target?: { type: string; id: string };
   /** Prefix of field names in validation errors (`findings` → `findings.3.case_id`). */
   fieldPrefix?: string;
+  /** false: the caller records its own audit event (scan imports write one per import, not per chunk). */
+  audit?: boolean;
 }
 
 const CHUNK = 500;
@@ -277,6 +279,7 @@ export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly F
       }
     }
     const all = [...results.values()];
+    if (options.audit === false) return results;
     await recordAudit(tx, {
       orgId,
       actor: options.actor ?? 'service',

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { caseRoutes } from './cases.ts';
 import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
+import { importRoutes } from './imports.ts';
 import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
 import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
@@ -19,6 +20,7 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: systemRoutes(context), prefix: '' },
     { plugin: jobRoutes(context), prefix: '/api/v1' },
     { plugin: findingRoutes(context), prefix: '/api/v1' },
+    { plugin: importRoutes(context), prefix: '/api/v1' },
     { plugin: caseRoutes(context), prefix: '/api/v1' },
     { plugin: connectionRoutes(context), prefix: '/api/v1' },
     { plugin: ticketRoutes(context), prefix: '/api/v1' },

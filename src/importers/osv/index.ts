@@ -7,6 +7,7 @@
  * Fixed versions: the `fixed` events of the affected ranges for this package.
  */
 import { arr, declarationPath, ecosystemOf, isObject, maxScore, requireObject, severityOf, str, text, type Json } from '../common.ts';
+import { normalizePackageName } from '../../domain/fingerprint.ts';
 import { cvssScoreOf } from '../cvss.ts';
 import { formatPath, walkJson } from '../json-stream.ts';
 import type { Importer, ParsedItem, ReportSource } from '../types.ts';
@@ -80,7 +81,10 @@ function* packageItems(entry: Json, path: string, sourcePath: string | null): Ge
     const fixes = unit.records.flatMap((record) =>
       arr(record.affected)
         .filter(isObject)
-        .filter((a) => !isObject(a.package) || str(a.package.name) === null || str(a.package.name) === packageName)
+        .filter((a) => {
+          const name = isObject(a.package) ? str(a.package.name) : null;
+          return name === null || normalizePackageName(ecosystem, name) === normalizePackageName(ecosystem, packageName);
+        })
         .flatMap((a) => arr(a.ranges).filter(isObject))
         .flatMap((range) => arr(range.events).filter(isObject))
         .map((event) => str(event.fixed))

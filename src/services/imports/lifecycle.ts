@@ -1,0 +1,104 @@
+/**
+ * The finding-level lifecycle of scan imports, in one place: a scan is a snapshot of its target, so
+ * when a complete scan has been written, the target's findings it no longer reports are resolved
+ * (state `done`, `state_reason` naming the scan, `resolved_at` set), and findings it reports again
+ * after they were resolved have been reopened by the upsert (same row, state `backlog`; see
+ * src/services/findings.ts). `applyScanTransitions` does the resolving and returns both sets;
+ * `publishTransitions` hands them to whoever listens once the import's transaction has committed.
+ *
+ * The hook is where tickets and pull requests follow findings: a listener registered with
+ * `onFindingTransitions` gets `{ orgId, target, scanId, resolved, reopened }` (finding ids, in
+ * batches of at most 500) after commit, never for a dry run or a rolled-back import. Listeners run
+ * one after another; a failing listener is logged and does not fail the import (the findings are
+ * already written; a listener that must not lose events should enqueue a job).
+ */
+import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import type { Orm } from '../../db/database.ts';
+import { findings, scanTargetFindings } from '../../db/schema.ts';
+import { recordAudit } from '../audit.ts';
+
+export interface FindingTransitions {
+  orgId: string;
+  target: string;
+  scanId: string;
+  /** Findings this scan resolved (no longer detected). */
+  resolved: string[];
+  /** Findings this scan reported again after they were resolved (reopened). */
+  reopened: string[];
+}
+
+export type TransitionListener = (transitions: FindingTransitions) => void | Promise<void>;
+
+const listeners = new Set<TransitionListener>();
+const BATCH = 500;
+
+/** Registers a listener for resolved/reopened findings; returns the function that removes it. */
+export function onFindingTransitions(listener: TransitionListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function resolvedReason(scanId: string, target: string): string {
+  return `resolved: no longer detected in scan ${scanId} of ${target}`;
+}
+
+/**
+ * Inside the import's transaction, after every reported finding was written and linked to
+ * `scanId`: resolves the target's findings that this scan did not report (unless `partial`), and
+ * records one audit event per kind of transition. `reopened` are the ids the upserts reported.
+ */
+export async function applyScanTransitions(
+  tx: Orm,
+  options: { orgId: string; target: string; scanId: string; partial: boolean; reopened: string[]; actor: string },
+): Promise<FindingTransitions> {
+  const { orgId, target, scanId } = options;
+  let resolved: string[] = [];
+  if (!options.partial) {
+    const absent = tx
+      .select({ id: scanTargetFindings.findingId })
+      .from(scanTargetFindings)
+      .where(and(eq(scanTargetFindings.orgId, orgId), eq(scanTargetFindings.target, target), ne(scanTargetFindings.lastScanId, scanId)));
+    const rows = await tx
+      .update(findings)
+      .set({ state: 'done', stateReason: resolvedReason(scanId, target), resolvedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(findings.orgId, orgId), inArray(findings.id, absent), notInArray(findings.state, ['done', 'wont_fix'])))
+      .returning({ id: findings.id });
+    resolved = rows.map((row) => row.id);
+  }
+  for (const [action, ids] of [
+    ['findings.resolved', resolved],
+    ['findings.reopened', options.reopened],
+  ] as const) {
+    if (ids.length === 0) continue;
+    await recordAudit(tx, {
+      orgId,
+      actor: options.actor,
+      action,
+      targetType: 'scan',
+      targetId: scanId,
+      status: 'ok',
+      detail: { target, count: ids.length, findings: ids.slice(0, 100) },
+    });
+  }
+  return { orgId, target, scanId, resolved, reopened: options.reopened };
+}
+
+/** After commit: every listener gets the transitions, in batches of at most 500 ids. */
+export async function publishTransitions(transitions: FindingTransitions, onError: (error: unknown) => void): Promise<void> {
+  if (listeners.size === 0 || (transitions.resolved.length === 0 && transitions.reopened.length === 0)) return;
+  const batches = Math.max(Math.ceil(transitions.resolved.length / BATCH), Math.ceil(transitions.reopened.length / BATCH));
+  for (let i = 0; i < batches; i++) {
+    const batch = {
+      ...transitions,
+      resolved: transitions.resolved.slice(i * BATCH, (i + 1) * BATCH),
+      reopened: transitions.reopened.slice(i * BATCH, (i + 1) * BATCH),
+    };
+    for (const listener of listeners) {
+      try {
+        await listener(batch);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+}
