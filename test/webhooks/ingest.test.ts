@@ -3,7 +3,7 @@
  * only a rejected-delivery record, replays acknowledged and processed once, 413 above
  * WEBHOOK_MAX_BYTES, rotation with an overlap window, deliveries listing and last_delivery_at.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productHandlers } from '../../src/jobs/handlers/index.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -203,6 +203,25 @@ describe('webhook ingest', () => {
     expect(next.previous_secret_expires_at).toBeNull();
     expect((await post(url, record(5), { 'x-servicenow-signature': hmacHex(view.secret!, record(5)) })).status).toBe(401);
     expect((await post(url, record(6), { 'x-servicenow-signature': hmacHex(next.secret!, record(6)) })).status).toBe(202);
+  });
+
+  it("verifies ServiceNow with the endpoint's configured header, algorithm and encoding", async () => {
+    const configure = (id: string, body: unknown, headers = listening.admin) =>
+      fetch(`${listening.url}/api/v1/webhooks/${id}`, { method: 'PATCH', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await configure(hooks.jira.id, { encoding: 'base64' })).status).toBe(409);
+    expect((await configure(hooks.servicenow.id, { encoding: 'base64' }, listening.member)).status).toBe(403);
+    const updated = await configure(hooks.servicenow.id, { signature_header: 'X-Signature', algorithm: 'hmac-sha512', encoding: 'base64' });
+    expect(updated.status).toBe(200);
+    const view = (await updated.json()) as EndpointJson & { signature_header: string };
+    expect(view.signature_header).toBe('X-Signature');
+    const url = `${listening.url}/api/integrations/servicenow/webhook`;
+    const body = JSON.stringify({ sys_id: 'e'.repeat(32), state: '7', sys_updated_on: '2026-03-03 09:00:00' });
+    const digest = createHmac('sha512', view.secret!).update(body).digest('base64');
+    expect((await post(url, body, { 'x-signature': digest })).status).toBe(202);
+    // The default header or a hex SHA-256 no longer verifies.
+    expect((await post(url, body, { 'x-servicenow-signature': hmacHex(view.secret!, body) })).status).toBe(401);
+    expect((await post(url, body.replace('7', '6'), { 'x-signature': createHmac('sha256', view.secret!).update(body.replace('7', '6')).digest('base64') })).status).toBe(401);
+    await configure(hooks.servicenow.id, { signature_header: 'X-ServiceNow-Signature', algorithm: 'hmac-sha256', encoding: 'hex' });
   });
 
   it('lists deliveries newest first with cursor paging, and last_delivery_at follows accepted deliveries only', async () => {

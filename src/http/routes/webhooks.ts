@@ -8,7 +8,8 @@
  *   WEBHOOK_MAX_BYTES limit (413 above it). They verify, record, enqueue and answer: 202 for a new
  *   delivery, 200 for a repeat, 401 for a missing or wrong signature.
  * - Management: `GET /api/v1/webhooks`, `GET /api/v1/webhooks/{id}/deliveries`,
- *   `POST /api/v1/webhooks/{id}/rotate-secret` (admin), `GET /api/v1/integrations/summary`.
+ *   `POST /api/v1/webhooks/{id}/rotate-secret` (admin), `PATCH /api/v1/webhooks/{id}` (admin, ServiceNow
+ *   signing settings), `GET /api/v1/integrations/summary`.
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -20,7 +21,7 @@ import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type EndpointRow, WebhookEndpoints } from '../../services/webhooks/endpoints.ts';
 import { ingestDelivery } from '../../services/webhooks/ingest.ts';
-import { type WebhookProvider, webhookProviders } from '../../services/webhooks/signatures.ts';
+import { signatureAlgorithms, signatureEncodings, type WebhookProvider, webhookProviders } from '../../services/webhooks/signatures.ts';
 import { endpointView, integrationSummary, listDeliveries } from '../../services/webhooks/views.ts';
 import { rawBody } from '../plugins/raw-body.ts';
 import { tenantOf } from '../plugins/auth.ts';
@@ -208,6 +209,41 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
         const rotated = await endpoints.rotate(found, request.query.overlap_seconds ?? context.config.webhooks.secretOverlapSeconds);
         if (!rotated) throw new AppError('CONFLICT', 'the secret was rotated by another request meanwhile; read it again');
         return endpointView(endpoints, rotated.row, { baseUrl: baseUrl(request), orgSlug: tenant.orgSlug, withSecret: true });
+      },
+    );
+
+    app.patch(
+      '/api/v1/webhooks/:id',
+      {
+        config: { roles: ['admin'] },
+        schema: {
+          tags: ['webhooks'],
+          summary: "How a ServiceNow endpoint's deliveries are signed: header name, HMAC algorithm, digest encoding",
+          description: 'Jira and GitHub sign the way they do; only ServiceNow endpoints (a Business Rule we document) are configurable.',
+          ...secured,
+          params: uuidParam,
+          body: z
+            .object({
+              signature_header: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'an HTTP header name').optional(),
+              algorithm: z.enum(signatureAlgorithms).optional(),
+              encoding: z.enum(signatureEncodings).optional(),
+            })
+            .strict(),
+          response: { 200: endpoint, 404: errorResponse, 409: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request);
+        const found = await endpoints.get(tenant.orgId, request.params.id);
+        if (!found) throw new AppError('NOT_FOUND', 'no such webhook endpoint', { field: 'id' });
+        if (found.provider !== 'servicenow') throw new AppError('CONFLICT', `${found.provider} signs its deliveries one way; only ServiceNow endpoints are configurable`);
+        const { signature_header: signatureHeader, algorithm, encoding } = request.body;
+        const updated = await endpoints.configure(found, {
+          ...(signatureHeader ? { signatureHeader } : {}),
+          ...(algorithm ? { algorithm } : {}),
+          ...(encoding ? { signatureEncoding: encoding } : {}),
+        });
+        return endpointView(endpoints, updated, { baseUrl: baseUrl(request), orgSlug: tenant.orgSlug, withSecret: true });
       },
     );
 

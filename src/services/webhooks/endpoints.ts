@@ -116,6 +116,17 @@ export class WebhookEndpoints {
     return updated ? { row: updated, secret } : null;
   }
 
+  /** How deliveries are signed (ServiceNow: the Business Rule's header name, HMAC algorithm and digest encoding). */
+  async configure(row: EndpointRow, settings: { signatureHeader?: string; algorithm?: string; signatureEncoding?: string }): Promise<EndpointRow> {
+    const [updated] = await this.#orm
+      .update(webhookEndpoints)
+      .set({ ...settings, updatedAt: new Date() })
+      .where(eq(webhookEndpoints.id, row.id))
+      .returning();
+    if (!updated) throw new Error('webhook endpoint vanished during configure');
+    return updated;
+  }
+
   /** Moves last_delivery_at forward (never back: deliveries may be recorded out of order). */
   async touch(id: string, at: Date): Promise<void> {
     await this.#orm
