@@ -491,15 +491,28 @@ export class AtlassianOAuthService {
     const grantId = first.oauthGrantId ?? first.id;
     if (this.#context.db.kind === 'postgres') {
       // The grant's rows stay locked through the token call: another process's refresh waits here.
-      return this.#orm.transaction(async (tx) => {
+      // A refused refresh token is recorded (reauth_required) and that write committed before the
+      // error is thrown: a rolled-back mark would send the next caller to the token endpoint again.
+      let refused: AppError | null = null;
+      const refreshed = await this.#orm.transaction(async (tx) => {
         await tx
           .select({ id: connections.id })
           .from(connections)
           .where(first.oauthGrantId ? eq(connections.oauthGrantId, grantId) : eq(connections.id, connectionId))
           .orderBy(asc(connections.id))
           .for('update');
-        return this.#refreshHeld(tx as unknown as Orm, orgId, connectionId, staleToken);
+        try {
+          return await this.#refreshHeld(tx as unknown as Orm, orgId, connectionId, staleToken);
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'OAUTH_REAUTH_REQUIRED') {
+            refused = error;
+            return null;
+          }
+          throw error;
+        }
       });
+      if (refused || !refreshed) throw refused ?? new Error('refresh ended without a token');
+      return refreshed;
     }
     const timeout = this.#context.config.outbound.timeoutMs + 10_000;
     return this.#context.sharedState.withLock(`oauth-refresh:${grantId}`, timeout, () => this.#refreshHeld(this.#orm, orgId, connectionId, staleToken), { waitTimeoutMs: timeout });

@@ -5,7 +5,10 @@
  * state; that redirect is then delivered to our callback.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setOAuthClock } from '../../src/services/atlassian-oauth.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { startRuntime } from '../../src/runtime.ts';
+import { AtlassianOAuthService, setOAuthClock } from '../../src/services/atlassian-oauth.ts';
 import { type AtlassianOAuthSimulator, startAtlassianOAuthSimulator } from '../simulators/atlassian-oauth/index.ts';
 import { type ConfluenceSimulator, startConfluenceSimulator } from '../simulators/confluence/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../simulators/jira/cloud/index.ts';
@@ -243,6 +246,33 @@ describe.each(databaseKinds())('Atlassian OAuth 2.0 on %s', (kind) => {
     expect(env.oauth.admin.tokenCalls()).toMatchObject({ refresh_token: 1, total: 1 });
     const [row] = await oauthRows(env);
     expect(new Date(String(row!.expires_at)).getTime()).toBeGreaterThan(Date.now() + env.clockOffset.ms);
+  });
+
+  it.runIf(kind === 'postgres')('two processes (two runtimes, each its own pool) refreshing the same expired token make one refresh call between them', async () => {
+    const olive = await env.service.token({ subject: 'olive' });
+    await callback(env, await authorize(env, olive));
+    const [row] = await oauthRows(env);
+    const orgId = String(row!.org_id);
+    const connectionId = String(row!.id);
+    const other = await startRuntime(env.service.config, {
+      logger: createLogger({ level: 'silent', timezone: 'UTC' }),
+      database: await openDatabase({ kind: 'postgres', url: env.service.database.url! }),
+      skipClockCheck: true,
+    });
+    try {
+      setOAuthClock(other.context, () => Date.now() + env.clockOffset.ms);
+      env.clockOffset.ms = 2 * 3600_000;
+      env.oauth.admin.resetTokenCalls();
+      env.oauth.admin.setTokenLatency(200);
+      const here = new AtlassianOAuthService(env.service.context);
+      const there = new AtlassianOAuthService(other.context);
+      const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? here : there).accessToken(orgId, connectionId)));
+      expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+      expect(env.oauth.admin.tokenCalls()).toMatchObject({ refresh_token: 1, total: 1 });
+    } finally {
+      env.oauth.admin.setTokenLatency(0);
+      await other.close();
+    }
   });
 
   it('invalid_grant marks the connection reauth_required, says what to do, and is never retried', async () => {
