@@ -4,6 +4,10 @@ export interface CliIo {
   stderr(text: string): void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** A terminal to draw progress bars on (standard error when it is a TTY); absent: stay quiet. */
+  progress?: NodeJS.WriteStream;
+  /** Standard input, for commands that read a file named `-`. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export const processIo: CliIo = {
@@ -13,4 +17,6 @@ export const processIo: CliIo = {
   // `npm run cli -- …` changes into the package root; INIT_CWD is where the user typed it, so file
   // arguments resolve as they expect. Only for that script: children of other scripts inherit INIT_CWD.
   cwd: (process.env.npm_lifecycle_event === 'cli' && process.env.INIT_CWD) || process.cwd(),
+  ...(process.stderr.isTTY ? { progress: process.stderr } : {}),
+  stdin: process.stdin,
 };
