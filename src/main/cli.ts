@@ -90,7 +90,7 @@ const commands: Record<string, CommandSpec> = {
     load: () => import('./commands/tls-cert.ts'),
     description: 'make a self-signed localhost certificate and key for TLS_CERT/TLS_KEY',
     declare: (c) =>
-      c.option('--out-dir <dir>', 'folder for cert.pem and key.pem', 'tls').option('--days <n>', 'validity in days', '365').option('--force', 'overwrite existing files'),
+      c.option('--out-dir <dir>', 'folder for localhost.crt and localhost.key', 'tls').option('--days <n>', 'validity in days', '365').option('--force', 'overwrite existing files'),
   },
 };
 
