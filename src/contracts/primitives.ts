@@ -72,7 +72,7 @@ export function webUrl(max = 2048) {
 }
 
 /**
- * A branch name by git's rules and ours; refused with GITHUB_BAD_BRANCH. Not trimmed: trimming would
+ * A branch name by git's rules and ours; refused with BRANCH_NAME_INVALID. Not trimmed: trimming would
  * silently drop a leading or trailing invisible character (U+FEFF) instead of refusing it.
  */
 export function branchName(): z.ZodString {
@@ -82,11 +82,11 @@ export function branchName(): z.ZodString {
       const found = branchNameProblem(value);
       return found ? `is not an allowed branch name: ${found}` : null;
     },
-    { errorCode: 'GITHUB_BAD_BRANCH' },
+    { errorCode: 'BRANCH_NAME_INVALID' },
   );
 }
 
-/** A repository-relative path inside the work tree and outside .git; refused with GITHUB_MANIFEST_PATH_REFUSED. */
+/** A repository-relative path inside the work tree and outside .git; refused with MANIFEST_PATH_REFUSED. */
 export function repoPath(): z.ZodString {
   return checked(
     z.string().trim().min(1).max(MAX_REPO_PATH_LENGTH),
@@ -94,7 +94,7 @@ export function repoPath(): z.ZodString {
       const found = repoPathProblem(value);
       return found ? `is refused as a repository path: ${found}` : null;
     },
-    { errorCode: 'GITHUB_MANIFEST_PATH_REFUSED' },
+    { errorCode: 'MANIFEST_PATH_REFUSED' },
   );
 }
 

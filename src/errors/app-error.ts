@@ -1,29 +1,32 @@
 /**
- * The error type that carries a catalogue code through the layers. Services throw it; the HTTP
- * error handler turns it into the one error shape. `field` names the offending input, if any.
+ * The error services throw for the caller's mistakes and the request's state (not found, not
+ * connected, validation): a CodedError without a provider. The HTTP error handler turns every
+ * CodedError into the one error shape; `errorBody` builds that shape.
  */
-import { type ErrorCode, errorCatalogue } from './catalogue.ts';
+import type { PublicErrorCode } from './catalogue.ts';
+import { CodedError, type CodedErrorOptions } from './coded-error.ts';
 
-export class AppError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly field: string | undefined;
-  readonly headers: Record<string, string>;
+export { attributeTo, CodedError, type CodedErrorOptions, isCodedError, retryAfterHeaders } from './coded-error.ts';
 
-  constructor(code: ErrorCode, message: string, options: { field?: string; cause?: unknown; headers?: Record<string, string> } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+export class AppError extends CodedError {
+  constructor(code: ConstructorParameters<typeof CodedError>[0], message: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = 'AppError';
-    this.code = code;
-    this.status = errorCatalogue[code].status;
-    this.field = options.field;
-    this.headers = options.headers ?? {};
   }
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: PublicErrorCode; message: string; field?: string; provider?: string };
 }
 
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
-  return { error: field === undefined ? { code, message } : { code, message, field } };
+/** The one error shape; only public catalogue codes type-check here. */
+export function errorBody(code: PublicErrorCode, message: string, field?: string, provider?: string): ErrorBody {
+  return {
+    error: {
+      code,
+      message,
+      ...(field === undefined ? {} : { field }),
+      ...(provider === undefined ? {} : { provider }),
+    },
+  };
 }

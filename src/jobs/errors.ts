@@ -2,21 +2,23 @@
  * How a job handler tells the runner what a failure means: a permanent failure is never retried
  * (a 4xx from a provider other than 429); retry-later carries the provider's Retry-After so the
  * next attempt waits at least that long. Any other error is retried with exponential backoff.
+ * Both are coded errors with internal catalogue codes.
  */
-export class PermanentJobError extends Error {
-  readonly code = 'JOB_PERMANENT_FAILURE';
+import { CodedError } from '../errors/coded-error.ts';
+
+export class PermanentJobError extends CodedError {
+  declare readonly code: 'JOB_PERMANENT_FAILURE';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('JOB_PERMANENT_FAILURE', message, { retryable: false, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
     this.name = 'PermanentJobError';
   }
 }
 
-export class RetryLaterError extends Error {
-  readonly code = 'JOB_RETRY_LATER';
-  readonly retryAfterMs: number;
+export class RetryLaterError extends CodedError {
+  declare readonly code: 'JOB_RETRY_LATER';
+  declare readonly retryAfterMs: number;
   constructor(message: string, retryAfterMs: number, options?: { cause?: unknown }) {
-    super(message, options);
+    super('JOB_RETRY_LATER', message, { retryable: true, retryAfterMs, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
     this.name = 'RetryLaterError';
-    this.retryAfterMs = retryAfterMs;
   }
 }

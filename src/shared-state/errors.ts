@@ -1,4 +1,5 @@
 /** Coded errors for shared state; codes are stable strings for the service's error catalogue. */
+import { CodedError } from '../errors/coded-error.ts';
 export const SHARED_STATE_LOCK_TIMEOUT = 'SHARED_STATE_LOCK_TIMEOUT';
 export const SHARED_STATE_INVALID_ARGUMENT = 'SHARED_STATE_INVALID_ARGUMENT';
 export const SHARED_STATE_NOT_A_COUNTER = 'SHARED_STATE_NOT_A_COUNTER';
@@ -12,13 +13,13 @@ export type SharedStateErrorCode =
   | typeof SHARED_STATE_CLOSED
   | typeof SHARED_STATE_UNAVAILABLE;
 
-export class SharedStateError extends Error {
-  readonly code: SharedStateErrorCode;
+/** Internal catalogue codes: answered as INTERNAL, never under their own name. */
+export class SharedStateError extends CodedError {
+  declare readonly code: SharedStateErrorCode;
 
   constructor(code: SharedStateErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
     this.name = 'SharedStateError';
-    this.code = code;
   }
 }
 

@@ -46,9 +46,9 @@ describe('text kinds', () => {
   });
 
   it('branch names and repository paths carry their documented error code', () => {
-    expect(issue(branchName(), '--upload-pack=x')).toMatchObject({ params: { errorCode: 'GITHUB_BAD_BRANCH' } });
+    expect(issue(branchName(), '--upload-pack=x')).toMatchObject({ params: { errorCode: 'BRANCH_NAME_INVALID' } });
     expect(issue(branchName(), 'refs/heads/x')?.message).toMatch(/short branch name/);
-    expect(issue(repoPath(), 'a/.GIT/config')).toMatchObject({ params: { errorCode: 'GITHUB_MANIFEST_PATH_REFUSED' } });
+    expect(issue(repoPath(), 'a/.GIT/config')).toMatchObject({ params: { errorCode: 'MANIFEST_PATH_REFUSED' } });
   });
 });
 

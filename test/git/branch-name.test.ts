@@ -62,7 +62,7 @@ describe('checkBranchName', () => {
     expect(refusal(name)).toBeUndefined();
   });
 
-  it.each(bad)('refuses %j with GIT_BAD_BRANCH', (name) => {
+  it.each(bad)('refuses %j with BRANCH_NAME_INVALID', (name) => {
     const error = refusal(name);
     expect(error).toBeInstanceOf(GitError);
     expect(error?.code).toBe(GIT_BAD_BRANCH);

@@ -115,7 +115,7 @@ describe('git security: the token', () => {
     }
   });
 
-  it('a bad token fails with GIT_AUTH_FAILED, the message carries no token, and the temp dir is gone', async () => {
+  it('a bad token fails with PROVIDER_AUTH_FAILED, the message carries no token, and the temp dir is gone', async () => {
     const token = `ghp_${'z'.repeat(36)}`;
     const before = await leftovers(root);
     const { logger, lines } = capturingLogger();
@@ -265,7 +265,7 @@ describe('git limits and clean-up', () => {
     try {
       const started = Date.now();
       const error = await rejected(open({ limits: { timeoutMs: 500 } }));
-      expect(error.code).toBe('GIT_TIMEOUT');
+      expect(error.code).toBe('PROVIDER_UNAVAILABLE');
       expect(error).toMatchObject({ retryable: true });
       expect(Date.now() - started).toBeLessThan(2_500);
     } finally {

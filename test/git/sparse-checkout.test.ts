@@ -104,7 +104,7 @@ describe('openSparseCheckout (acme/mono)', () => {
     }
   });
 
-  it('a read-only token clones but its push is GIT_FORBIDDEN, nothing pushed', async () => {
+  it('a read-only token clones but its push is PROVIDER_FORBIDDEN, nothing pushed', async () => {
     const co = await openSparseCheckout({ remoteUrl: `${sim.url}/acme/mono.git`, token: sim.readOnlyToken, baseBranch: 'main', paths: ['package.json'], guard: localGuard, logger: capturingLogger().logger, tempRoot: root });
     try {
       await co.writeFile('package.json', 'changed\n');

@@ -152,11 +152,11 @@ describe('request contracts: control characters, bounded JSON, branch names and 
       ['branch_name', 'fix\u202eexe.txt'],
       ['branch_name', '\u200bmain'],
       ['base_branch', 'main\ufeff'],
-    ])('seed 001 %s %j → GITHUB_BAD_BRANCH naming the field', async (field, value) => {
+    ])('seed 001 %s %j → BRANCH_NAME_INVALID naming the field', async (field, value) => {
       const findings = await count('findings');
       const response = await inject('POST', '/internal/create-issues-and-prs', seed001({ [field]: value }));
       expect(response.statusCode).toBe(400);
-      expect(response.json().error).toMatchObject({ code: 'GITHUB_BAD_BRANCH', field: `github_pr_requests.0.${field}` });
+      expect(response.json().error).toMatchObject({ code: 'BRANCH_NAME_INVALID', field: `github_pr_requests.0.${field}` });
       expect(await count('findings')).toBe(findings);
     });
 
@@ -166,13 +166,13 @@ describe('request contracts: control characters, bounded JSON, branch names and 
         github: { base_branch: '--upload-pack=x' },
         dry_run: true,
       });
-      expect(response.json().error).toMatchObject({ code: 'GITHUB_BAD_BRANCH', field: 'github.base_branch' });
+      expect(response.json().error).toMatchObject({ code: 'BRANCH_NAME_INVALID', field: 'github.base_branch' });
     });
 
-    it.each(['a/.GIT/config', 'x/y/.git/hooks/pre-commit', '.git./config'])('dependency_files %j → GITHUB_MANIFEST_PATH_REFUSED', async (path) => {
+    it.each(['a/.GIT/config', 'x/y/.git/hooks/pre-commit', '.git./config'])('dependency_files %j → MANIFEST_PATH_REFUSED', async (path) => {
       const response = await inject('POST', '/internal/create-issues-and-prs', seed001({ dependency_files: ['package.json', path] }));
       expect(response.statusCode).toBe(400);
-      expect(response.json().error).toMatchObject({ code: 'GITHUB_MANIFEST_PATH_REFUSED', field: 'github_pr_requests.0.dependency_files.1' });
+      expect(response.json().error).toMatchObject({ code: 'MANIFEST_PATH_REFUSED', field: 'github_pr_requests.0.dependency_files.1' });
       expect(response.json().error.message).toMatch(/\.git/);
     });
   });

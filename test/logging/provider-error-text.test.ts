@@ -1,6 +1,6 @@
 /**
  * Issue 9, item 4: a provider's error text that quotes an unparseable URL (the text the old redactor
- * recursed on) stays the provider's 4xx error — JIRA_BAD_REQUEST / JIRA_FIELD_REJECTED / a GitHub
+ * recursed on) stays the provider's 4xx error — PROVIDER_BAD_REQUEST / PROVIDER_FIELD_REJECTED / a GitHub
  * validation error — and is not turned into INTERNAL or an unknown outcome (which made the create
  * job search for 30 s before a plain 400 was reported).
  */
@@ -17,7 +17,7 @@ const create = { action: 'create an issue in project SEC', projectKey: 'SEC', wr
 const basicCloud = { flavor: 'cloud' as const, auth: 'basic' as const };
 
 describe('provider error texts that quote unparseable URLs', () => {
-  it('Jira: a 400 stays JIRA_BAD_REQUEST (or the field error), with a known outcome', () => {
+  it('Jira: a 400 stays PROVIDER_BAD_REQUEST (or the field error), with a known outcome', () => {
     for (const text of hostileTexts) {
       const bad = errorFromResponse({ status: 400, body: JSON.stringify({ errorMessages: [text], errors: {} }) }, create, basicCloud);
       expect(bad).toMatchObject({ code: JIRA_BAD_REQUEST, outcomeUnknown: false, retryable: false });
@@ -35,7 +35,7 @@ describe('provider error texts that quote unparseable URLs', () => {
         [],
       );
       expect(error.code).toBe(GITHUB_VALIDATION);
-      expect(error.status).toBe(422);
+      expect(error.upstreamStatus).toBe(422);
     }
   });
 });
@@ -59,7 +59,7 @@ describe('the Jira client against a Jira that answers 400 with such a text', () 
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('createIssue fails once with JIRA_BAD_REQUEST, not an unknown outcome', async () => {
+  it('createIssue fails once with PROVIDER_BAD_REQUEST, not an unknown outcome', async () => {
     const { client } = makeClient({ flavor: 'cloud', baseUrl, auth: { type: 'basic', email: 'a@example.com', apiToken: 'tok' }, connectionId: 'hostile' });
     const error = await client
       .createIssue({ project: { key: 'SEC' }, issuetype: { name: 'Task' }, summary: 's', description: adfText('x') })

@@ -119,7 +119,7 @@ describe.each(databaseKinds())('seed 001 fix PRs on %s', (kind) => {
       seed001(fx, [lodash('vuln-escape')], () => ({ branch_name: 'security/escape', base_branch: 'main', package_name: 'lodash', new_version: '4.17.21', dependency_files: ['../../etc/package.json'] })),
     );
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'GITHUB_MANIFEST_PATH_REFUSED', field: 'github_pr_requests.0.dependency_files.0' });
+    expect(response.json().error).toMatchObject({ code: 'MANIFEST_PATH_REFUSED', field: 'github_pr_requests.0.dependency_files.0' });
     expect(fx.server.admin.issues()).toHaveLength(issues);
     expect(await fx.service.context.db.query('select count(*)::int as n from findings')).toEqual(findings);
     expect(Object.keys(await fx.github.admin.refs('acme/web'))).not.toContain('refs/heads/security/escape');

@@ -27,7 +27,7 @@ describe('existing only after the credentials were verified', () => {
     await fixture?.close();
   });
 
-  it('seed 001: the same request with a wrong jira_pat gets JIRA_AUTH_FAILED, not the key', async () => {
+  it('seed 001: the same request with a wrong jira_pat gets PROVIDER_AUTH_FAILED, not the key', async () => {
     const payload = (pat: string) => ({
       items: [vulnerability],
       jira_issue_requests: [
@@ -47,14 +47,14 @@ describe('existing only after the credentials were verified', () => {
 
     const wrong = await post('not-the-api-token');
     expect(wrong.statusCode, wrong.body).toBe(200);
-    expect(wrong.json().results[0].jira).toMatchObject({ status: 'failed', error_code: 'JIRA_AUTH_FAILED', issue_key: null });
+    expect(wrong.json().results[0].jira).toMatchObject({ status: 'failed', error_code: 'PROVIDER_AUTH_FAILED', issue_key: null });
     expect(wrong.body).not.toContain(key);
 
     const right = await post(fixture.jira.credentials.apiToken);
     expect(right.json().results[0].jira).toMatchObject({ status: 'existing', issue_key: key });
   });
 
-  it('a stored connection whose token went bad: POST /api/v1/tickets for a ticketed finding is 502 JIRA_AUTH_FAILED', async () => {
+  it('a stored connection whose token went bad: POST /api/v1/tickets for a ticketed finding is 502 PROVIDER_AUTH_FAILED', async () => {
     const { violationIds } = await seedCase(fixture, 1, 'Verified case');
     const post = () => fixture.service.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: fixture.auth, payload: { finding_id: violationIds[0], project_key: 'COMP' } });
     const created = await post();
@@ -70,7 +70,7 @@ describe('existing only after the credentials were verified', () => {
     expect(revived.json().id).toBe(fixture.connectionId);
     const again = await post();
     expect(again.statusCode, again.body).toBe(502);
-    expect(again.json().error.code).toBe('JIRA_AUTH_FAILED');
+    expect(again.json().error.code).toBe('PROVIDER_AUTH_FAILED');
     expect(again.body).not.toContain(created.json().external_key);
   });
 });

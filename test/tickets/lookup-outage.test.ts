@@ -29,7 +29,7 @@ describe('an outage during the pre-create lookups', () => {
       fixture.jira.admin.configureFaults({ errorRate: 0 });
     }
     expect(response.statusCode, response.body).toBe(502);
-    expect(response.json().error.code).toBe('JIRA_UNAVAILABLE');
+    expect(response.json().error.code).toBe('PROVIDER_UNAVAILABLE');
     expect(fixture.jira.admin.issues()).toHaveLength(0);
 
     const jobs = await fixture.service.context.db.query<{ data: { finding_id: string } }>("select data from pgboss.job where name = 'create'");

@@ -116,7 +116,7 @@ describe.each(databaseKinds())('seed 002 Jira tickets on %s', (kind) => {
     const { violationIds: fresh } = await seedCase(fixture, 1, 'Errors case');
     const missingProject = await post('/api/jira/tickets', { user_id: 'test_user', violation_id: fresh[0], project_key: 'NOPE', issue_type: 'Bug' });
     expect(missingProject.statusCode).toBe(422);
-    expect(missingProject.json().error).toMatchObject({ code: 'JIRA_PROJECT_NOT_FOUND', field: 'project_key' });
+    expect(missingProject.json().error).toMatchObject({ code: 'PROJECT_NOT_FOUND', field: 'project_key' });
 
     // An admin may act for another user; that user has no connection of their own, so the org's is used.
     const otherUser = await post('/api/jira/tickets', { user_id: 'someone_else', violation_id: fresh[0], project_key: 'COMP' });
@@ -158,7 +158,7 @@ describe('seed 002 credentials errors', () => {
     });
     expect(bad.statusCode).toBe(201);
     const tested = await fixture.service.app.inject({ method: 'POST', url: `/api/v1/connections/${bad.json().id}/test`, headers: fixture.auth });
-    expect(tested.json()).toMatchObject({ ok: false, code: 'JIRA_AUTH_FAILED' });
+    expect(tested.json()).toMatchObject({ ok: false, code: 'PROVIDER_AUTH_FAILED' });
     const { violationIds } = await seedCase(fixture, 1, 'Bad creds case');
     const response = await fixture.service.app.inject({
       method: 'POST',
@@ -167,7 +167,7 @@ describe('seed 002 credentials errors', () => {
       payload: { user_id: 'test_user', violation_id: violationIds[0], project_key: 'COMP' },
     });
     expect(response.statusCode).toBe(502);
-    expect(response.json().error.code).toBe('JIRA_AUTH_FAILED');
+    expect(response.json().error.code).toBe('PROVIDER_AUTH_FAILED');
     expect(response.json().error.message).toMatch(/credentials|token/i);
   });
 });

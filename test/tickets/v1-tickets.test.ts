@@ -113,7 +113,7 @@ describe('/api/v1 connections and tickets', () => {
       custom_fields: { customfield_99999: 'nope' },
     });
     expect(response.statusCode).toBe(422);
-    expect(response.json().error).toMatchObject({ code: 'JIRA_FIELD_REJECTED', field: 'customfield_99999' });
+    expect(response.json().error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'customfield_99999' });
     expect(fixture.jira.admin.received({ method: 'POST', path: '/rest/api/3/issue' }).length).toBe(creates);
   });
 

@@ -6,8 +6,8 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError, errorBody } from '../../errors/app-error.ts';
-import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
+import { CodedError, errorBody, retryAfterHeaders } from '../../errors/app-error.ts';
+import { errorCatalogue, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { logSafely } from '../../logging/logger.ts';
 
 function fieldPath(instancePath: string | undefined, context: string | undefined): string | undefined {
@@ -19,11 +19,11 @@ function fieldPath(instancePath: string | undefined, context: string | undefined
 
 /**
  * A schema refinement may name its own documented 400 code (src/contracts: `params.errorCode`, e.g.
- * GITHUB_BAD_BRANCH); anything else is VALIDATION_FAILED.
+ * BRANCH_NAME_INVALID); anything else is VALIDATION_FAILED.
  */
-function issueCode(params: unknown): ErrorCode {
+function issueCode(params: unknown): PublicErrorCode {
   const wanted = (params as { params?: { errorCode?: unknown } } | undefined)?.params?.errorCode;
-  if (typeof wanted === 'string' && Object.hasOwn(errorCatalogue, wanted) && errorCatalogue[wanted as ErrorCode].status === 400) return wanted as ErrorCode;
+  if (typeof wanted === 'string' && Object.hasOwn(errorCatalogue, wanted) && errorCatalogue[wanted as PublicErrorCode].status === 400) return wanted as PublicErrorCode;
   return 'VALIDATION_FAILED';
 }
 
@@ -44,7 +44,7 @@ export function answerFrameworkError(error: FastifyError, _request: FastifyReque
   reply.status(500).send(errorBody('INTERNAL', errorCatalogue.INTERNAL.description));
 }
 
-const fastifyCodes: Record<string, ErrorCode> = {
+const fastifyCodes: Record<string, PublicErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
@@ -60,12 +60,15 @@ export function installErrorHandling(app: FastifyInstance): void {
       const message = first ? `${field ?? 'request'}: ${first.message}` : 'request does not match the schema';
       return reply.status(400).send(errorBody(issueCode(first?.params), message, field));
     }
-    if (error instanceof AppError) {
+    if (error instanceof CodedError) {
+      // Every module's errors (services, providers, git, jobs, …) share this base; internal codes
+      // (crypto, shared state) are answered as INTERNAL.
+      const code = publicCode(error.code);
       if (error.status >= 500) logSafely(request.log, 'error', { err: error }, 'request failed');
       return reply
-        .status(error.status)
-        .headers(error.headers)
-        .send(errorBody(error.code, error.status >= 500 ? errorCatalogue[error.code].description : error.message, error.field));
+        .status(errorCatalogue[code].status)
+        .headers({ ...retryAfterHeaders(error.retryAfterMs), ...error.headers })
+        .send(errorBody(code, error.status >= 500 ? errorCatalogue[code].description : error.message, code === 'INTERNAL' ? undefined : error.field, error.provider));
     }
     const mapped = error.code ? fastifyCodes[error.code] : undefined;
     if (mapped) {
@@ -86,7 +89,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
+      const code: PublicErrorCode = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED';
       return reply.status(status).send(errorBody(code, error.message));
     }
     logSafely(request.log, 'error', { err: error }, 'unhandled error');

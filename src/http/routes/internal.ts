@@ -18,7 +18,7 @@ import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
 import { ecosystemNames } from '../../updaters/registry.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { boundedJsonObject, branchName, identifier, repoPath, safeLine, safeText, secret } from '../../contracts/index.ts';
-import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
+import { authErrors, errorCode, errorResponse, uuidParam } from '../schemas.ts';
 import { severityInput } from './findings.ts';
 import { requestPreview } from './tickets.ts';
 
@@ -117,7 +117,7 @@ const jiraPart = z.object({
   issue_key: z.string().nullable(),
   issue_url: z.string().nullable(),
   error: z.string().nullable(),
-  error_code: z.string().nullable(),
+  error_code: errorCode.nullable(),
 });
 const githubPart = z.object({
   status: z.enum(['created', 'updated', 'existing', 'planned', 'failed', 'skipped']),
@@ -126,7 +126,7 @@ const githubPart = z.object({
   branch: z.string().nullable(),
   base: z.string().nullable(),
   error: z.string().nullable(),
-  error_code: z.string().nullable(),
+  error_code: errorCode.nullable(),
   note: z.string().nullable().describe('Why nothing was pushed or opened: not fixable by a manifest edit, already fixed, a branch someone else pushed to'),
   reason_code: z.string().nullable().describe('not-declared (transitive only), hashes-required, git-source, path-source, already-satisfied, …'),
   jira_commented: z.boolean(),
@@ -342,7 +342,7 @@ async function checkPullRequestInputs(context: AppContext, body: RequestBody, it
     try {
       apiUrl = parseRepoUrl(plan.repoUrl).apiUrl;
     } catch (error) {
-      if (error instanceof GitHubError) throw new AppError('GITHUB_BAD_REPO_URL', error.message, { field: `${field}.repo_url` });
+      if (error instanceof GitHubError) throw new AppError('REPO_URL_INVALID', error.message, { field: `${field}.repo_url` });
       throw error;
     }
     if (!seen.has(apiUrl)) {
@@ -352,7 +352,7 @@ async function checkPullRequestInputs(context: AppContext, body: RequestBody, it
       } catch (error) {
         // Only the address policy is the caller's mistake; DNS or network trouble fails that item later.
         if (error instanceof OutboundError && error.code === OUTBOUND_URL_REFUSED) {
-          throw new AppError('GITHUB_URL_REFUSED', `${field}.repo_url is refused: ${error.reason ?? error.message}`, { field: `${field}.repo_url` });
+          throw new AppError('PROVIDER_URL_REFUSED', `${field}.repo_url is refused: ${error.reason ?? error.message}`, { field: `${field}.repo_url` });
         }
       }
     }

@@ -14,7 +14,7 @@ import type { TicketOptions } from '../../services/tickets/ticket-service.ts';
 import { toTicketView } from '../../services/tickets/ticket-view.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { boundedJson, identifier, safeLine, safeText, webUrl } from '../../contracts/index.ts';
-import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
+import { authErrors, errorCode, errorResponse, uuidParam } from '../schemas.ts';
 
 export const ticketView = z
   .object({
@@ -76,7 +76,7 @@ const bulkItem = z.object({
   finding_id: z.string(),
   status: z.enum(['created', 'existing', 'planned', 'failed']),
   ticket: ticketView.nullable(),
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }).nullable(),
+  error: z.object({ code: errorCode, message: z.string(), field: z.string().optional() }).nullable(),
 });
 
 export const bulkResponse = z.object({

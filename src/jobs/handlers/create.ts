@@ -38,7 +38,7 @@ export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: 
     }
     const result = drafted.results[0]!;
     if (!result.ok) {
-      if (result.code === 'JIRA_RATE_LIMITED' || result.code === 'JIRA_UNAVAILABLE' || result.code === 'JIRA_SITE_UNREACHABLE') throw new Error(result.message);
+      if (result.code === 'PROVIDER_RATE_LIMITED' || result.code === 'PROVIDER_UNAVAILABLE' || result.code === 'PROVIDER_UNREACHABLE') throw new Error(result.message);
       throw new PermanentJobError(`${result.code}: ${result.message}`);
     }
     const [outcome] = await service.create(session, tenant, [result.draft], { requeue: false });

@@ -115,7 +115,9 @@ export function errorFromResponse(error: RequestErrorLike, subject: CallSubject,
   const headers = stringHeaders(error.response?.headers);
   const body = bodyOf(error.response?.data);
   const said = typeof body.message === 'string' ? body.message : '';
-  const itemMessages = (body.errors ?? []).map((e) => (typeof e.message === 'string' ? e.message : '')).filter((m) => m !== '');
+  // GitHub lists item errors in an array; anything else (a proxy's or another API's body) has none.
+  const items = Array.isArray(body.errors) ? body.errors : [];
+  const itemMessages = items.map((e) => (typeof e.message === 'string' ? e.message : '')).filter((m) => m !== '');
   const all = [said, ...itemMessages].join('; ');
 
   if (status === 401) {
@@ -147,9 +149,9 @@ export function errorFromResponse(error: RequestErrorLike, subject: CallSubject,
     if (exists) return new GitHubError(GITHUB_PULL_EXISTS, `cannot ${subject.action}: ${quote(exists, secrets)}`, { status, field: 'head' });
     const noCommits = itemMessages.find((m) => /^No commits between/i.test(m));
     if (noCommits) return new GitHubError(GITHUB_NO_COMMITS, `cannot ${subject.action}: ${quote(noCommits, secrets)}`, { status, field: 'head' });
-    const first = body.errors?.[0];
+    const first = items[0];
     const field = typeof first?.field === 'string' ? first.field : undefined;
-    const detail = itemMessages.length > 0 ? itemMessages.join('; ') : (body.errors ?? []).map((e) => [e.resource, e.field, e.code].filter(Boolean).join(' ')).join('; ');
+    const detail = itemMessages.length > 0 ? itemMessages.join('; ') : items.map((e) => [e.resource, e.field, e.code].filter(Boolean).join(' ')).join('; ');
     const text = [said, detail].filter((t) => t !== '').join(': ') || `HTTP ${status}`;
     return new GitHubError(GITHUB_VALIDATION, `GitHub refused to ${subject.action}: ${quote(text, secrets)}`, { status, ...(field ? { field } : {}) });
   }

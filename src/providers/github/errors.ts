@@ -3,24 +3,30 @@
  * and the jobs' retry rules; messages say what to fix and never carry the token or a whole body
  * (GitHub's own words are quoted shortened and scrubbed).
  */
+import { CodedError } from '../../errors/coded-error.ts';
 import { redactText } from '../../logging/redact.ts';
 
-export const GITHUB_AUTH_FAILED = 'GITHUB_AUTH_FAILED';
-export const GITHUB_FORBIDDEN = 'GITHUB_FORBIDDEN';
-export const GITHUB_NOT_FOUND = 'GITHUB_NOT_FOUND';
-export const GITHUB_REF_EXISTS = 'GITHUB_REF_EXISTS';
-export const GITHUB_NOT_FAST_FORWARD = 'GITHUB_NOT_FAST_FORWARD';
-export const GITHUB_PULL_EXISTS = 'GITHUB_PULL_EXISTS';
-export const GITHUB_NO_COMMITS = 'GITHUB_NO_COMMITS';
-export const GITHUB_VALIDATION = 'GITHUB_VALIDATION';
-export const GITHUB_CONFLICT = 'GITHUB_CONFLICT';
-export const GITHUB_RATE_LIMITED = 'GITHUB_RATE_LIMITED';
-export const GITHUB_UNAVAILABLE = 'GITHUB_UNAVAILABLE';
-export const GITHUB_UNREACHABLE = 'GITHUB_UNREACHABLE';
-export const GITHUB_URL_REFUSED = 'GITHUB_URL_REFUSED';
-export const GITHUB_BAD_RESPONSE = 'GITHUB_BAD_RESPONSE';
-export const GITHUB_RESPONSE_TOO_LARGE = 'GITHUB_RESPONSE_TOO_LARGE';
-export const GITHUB_BAD_REPO_URL = 'GITHUB_BAD_REPO_URL';
+/**
+ * The catalogue codes GitHub's failures map to. The codes are provider-neutral (the error carries
+ * `provider: "github"`), so GitLab later maps to the same ones; these names say which GitHub
+ * situation each covers.
+ */
+export const GITHUB_AUTH_FAILED = 'PROVIDER_AUTH_FAILED';
+export const GITHUB_FORBIDDEN = 'PROVIDER_FORBIDDEN';
+export const GITHUB_NOT_FOUND = 'PROVIDER_NOT_FOUND';
+export const GITHUB_REF_EXISTS = 'BRANCH_EXISTS';
+export const GITHUB_NOT_FAST_FORWARD = 'NOT_FAST_FORWARD';
+export const GITHUB_PULL_EXISTS = 'PULL_REQUEST_EXISTS';
+export const GITHUB_NO_COMMITS = 'NO_COMMITS';
+export const GITHUB_VALIDATION = 'PROVIDER_BAD_REQUEST';
+export const GITHUB_CONFLICT = 'PROVIDER_CONFLICT';
+export const GITHUB_RATE_LIMITED = 'PROVIDER_RATE_LIMITED';
+export const GITHUB_UNAVAILABLE = 'PROVIDER_UNAVAILABLE';
+export const GITHUB_UNREACHABLE = 'PROVIDER_UNREACHABLE';
+export const GITHUB_URL_REFUSED = 'PROVIDER_URL_REFUSED';
+export const GITHUB_BAD_RESPONSE = 'PROVIDER_BAD_RESPONSE';
+export const GITHUB_RESPONSE_TOO_LARGE = 'PROVIDER_RESPONSE_TOO_LARGE';
+export const GITHUB_BAD_REPO_URL = 'REPO_URL_INVALID';
 
 export type GitHubErrorCode =
   | typeof GITHUB_AUTH_FAILED
@@ -41,7 +47,7 @@ export type GitHubErrorCode =
   | typeof GITHUB_BAD_REPO_URL;
 
 export interface GitHubErrorDetails {
-  /** GitHub's HTTP status; 0 when no answer arrived. */
+  /** GitHub's HTTP status; 0 when no answer arrived. Kept as `upstreamStatus`. */
   status?: number;
   retryable?: boolean;
   retryAfterMs?: number;
@@ -50,23 +56,19 @@ export interface GitHubErrorDetails {
   outcomeUnknown?: boolean;
 }
 
-export class GitHubError extends Error {
-  readonly code: GitHubErrorCode;
-  readonly status: number;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-  readonly field: string | undefined;
-  readonly outcomeUnknown: boolean;
+export class GitHubError extends CodedError {
+  declare readonly code: GitHubErrorCode;
 
   constructor(code: GitHubErrorCode, message: string, details: GitHubErrorDetails = {}) {
-    super(message);
+    super(code, message, {
+      provider: 'github',
+      upstreamStatus: details.status ?? 0,
+      retryable: details.retryable ?? false,
+      ...(details.retryAfterMs === undefined ? {} : { retryAfterMs: details.retryAfterMs }),
+      ...(details.field === undefined ? {} : { field: details.field }),
+      outcomeUnknown: details.outcomeUnknown ?? false,
+    });
     this.name = 'GitHubError';
-    this.code = code;
-    this.status = details.status ?? 0;
-    this.retryable = details.retryable ?? false;
-    this.retryAfterMs = details.retryAfterMs;
-    this.field = details.field;
-    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
 }
 

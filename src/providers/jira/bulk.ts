@@ -41,7 +41,7 @@ export async function bulkCreate(transport: JiraTransport, items: BulkCreateItem
         error instanceof JiraError ? error : new JiraError(JIRA_BAD_RESPONSE, 'Jira answered the bulk create with something that is not JSON', { outcomeUnknown: true });
       for (let index = start; index < items.length; index++) {
         const sent = index < start + chunk.length;
-        result.failed.push({ index, status: sent ? failure.status : 0, error: failure, attempted: sent });
+        result.failed.push({ index, status: sent ? failure.upstreamStatus : 0, error: failure, attempted: sent });
       }
       return result;
     }

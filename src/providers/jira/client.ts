@@ -3,6 +3,7 @@
  * format, people references, search endpoint) are settled here and in the modules it calls, so the
  * ticket service never branches on Cloud versus Server.
  */
+import { attributeTo } from '../../errors/coded-error.ts';
 import { bulkCreate } from './bulk.ts';
 import { commentToAdf, commentToWiki } from './comment.ts';
 import { type CallSubject, JIRA_ISSUE_NOT_FOUND } from './errors.ts';
@@ -11,7 +12,7 @@ import { processLimiters } from './limiter.ts';
 import { createFields, findUser, getProject, myself, priorities } from './metadata.ts';
 import { searchAll } from './search.ts';
 import { createJiraTransport, DEFAULT_LIMITS } from './transport.ts';
-import type { JiraClient, JiraClientDeps, JiraTarget, JiraTransition } from './types.ts';
+import type { BulkResult, JiraClient, JiraClientDeps, JiraTarget, JiraTransition } from './types.ts';
 
 const issuePath = (idOrKey: string) => `/issue/${encodeURIComponent(idOrKey)}`;
 const onIssue = (action: string, issueKey: string, write = false): CallSubject => ({
@@ -21,7 +22,29 @@ const onIssue = (action: string, issueKey: string, write = false): CallSubject =
   ...(write ? { write: true } : {}),
 });
 
+/** Every error a call raises names its provider ("jira-cloud" / "jira-server"). */
+function attributed(client: JiraClient, provider: string): JiraClient {
+  const wrapped: Record<string, unknown> = { flavor: client.flavor };
+  for (const [name, value] of Object.entries(client)) {
+    if (typeof value !== 'function') continue;
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        const result = await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (name === 'bulkCreate') for (const failure of (result as BulkResult).failed) attributeTo(failure.error, provider);
+        return result;
+      } catch (error) {
+        throw attributeTo(error, provider);
+      }
+    };
+  }
+  return wrapped as unknown as JiraClient;
+}
+
 export function createJiraClient(target: JiraTarget, deps: JiraClientDeps): JiraClient {
+  return attributed(createFlavouredClient(target, deps), target.flavor === 'cloud' ? 'jira-cloud' : 'jira-server');
+}
+
+function createFlavouredClient(target: JiraTarget, deps: JiraClientDeps): JiraClient {
   const transport = createJiraTransport(target, {
     http: deps.http,
     sharedState: deps.sharedState,

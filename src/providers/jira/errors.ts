@@ -4,20 +4,25 @@
  * retry rules; messages tell a user what to fix and never carry credentials or Jira's full body.
  */
 import { CONNECT_ERROR_CODES, OutboundError } from '../../http-client/index.ts';
+import { CodedError } from '../../errors/coded-error.ts';
 import { redactText } from '../../logging/redact.ts';
 
-export const JIRA_AUTH_FAILED = 'JIRA_AUTH_FAILED';
-export const JIRA_FORBIDDEN = 'JIRA_FORBIDDEN';
-export const JIRA_PROJECT_NOT_FOUND = 'JIRA_PROJECT_NOT_FOUND';
-export const JIRA_ISSUE_NOT_FOUND = 'JIRA_ISSUE_NOT_FOUND';
-export const JIRA_NOT_FOUND = 'JIRA_NOT_FOUND';
-export const JIRA_FIELD_REJECTED = 'JIRA_FIELD_REJECTED';
-export const JIRA_TRANSITION_NOT_AVAILABLE = 'JIRA_TRANSITION_NOT_AVAILABLE';
-export const JIRA_BAD_REQUEST = 'JIRA_BAD_REQUEST';
-export const JIRA_RATE_LIMITED = 'JIRA_RATE_LIMITED';
-export const JIRA_UNAVAILABLE = 'JIRA_UNAVAILABLE';
-export const JIRA_SITE_UNREACHABLE = 'JIRA_SITE_UNREACHABLE';
-export const JIRA_BAD_RESPONSE = 'JIRA_BAD_RESPONSE';
+/**
+ * The catalogue codes Jira's failures map to. The codes are provider-neutral (the error carries
+ * `provider: "jira-cloud" | "jira-server"`); these names say which Jira situation each one covers.
+ */
+export const JIRA_AUTH_FAILED = 'PROVIDER_AUTH_FAILED';
+export const JIRA_FORBIDDEN = 'PROVIDER_FORBIDDEN';
+export const JIRA_PROJECT_NOT_FOUND = 'PROJECT_NOT_FOUND';
+export const JIRA_ISSUE_NOT_FOUND = 'TICKET_NOT_FOUND';
+export const JIRA_NOT_FOUND = 'PROVIDER_NOT_FOUND';
+export const JIRA_FIELD_REJECTED = 'PROVIDER_FIELD_REJECTED';
+export const JIRA_TRANSITION_NOT_AVAILABLE = 'TRANSITION_NOT_AVAILABLE';
+export const JIRA_BAD_REQUEST = 'PROVIDER_BAD_REQUEST';
+export const JIRA_RATE_LIMITED = 'PROVIDER_RATE_LIMITED';
+export const JIRA_UNAVAILABLE = 'PROVIDER_UNAVAILABLE';
+export const JIRA_SITE_UNREACHABLE = 'PROVIDER_UNREACHABLE';
+export const JIRA_BAD_RESPONSE = 'PROVIDER_BAD_RESPONSE';
 
 export type JiraErrorCode =
   | typeof JIRA_AUTH_FAILED
@@ -34,6 +39,7 @@ export type JiraErrorCode =
   | typeof JIRA_BAD_RESPONSE;
 
 export interface JiraErrorDetails {
+  /** Jira's HTTP status; 0 (or absent) when no answer arrived. Kept as `upstreamStatus`. */
   status?: number;
   retryable?: boolean;
   retryAfterMs?: number;
@@ -42,28 +48,25 @@ export interface JiraErrorDetails {
   fieldErrors?: Record<string, string>;
   /** A write was sent but no answer came back: it may have been applied. Reconcile before resending. */
   outcomeUnknown?: boolean;
+  /** "jira-cloud" or "jira-server"; the client stamps it on errors raised without it. */
+  provider?: string;
 }
 
-export class JiraError extends Error {
-  readonly code: JiraErrorCode;
-  /** Jira's HTTP status; 0 when no answer arrived. */
-  readonly status: number;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
-  readonly field: string | undefined;
+export class JiraError extends CodedError {
+  declare readonly code: JiraErrorCode;
   readonly fieldErrors: Record<string, string> | undefined;
-  readonly outcomeUnknown: boolean;
 
   constructor(code: JiraErrorCode, message: string, details: JiraErrorDetails = {}) {
-    super(message);
+    super(code, message, {
+      upstreamStatus: details.status ?? 0,
+      retryable: details.retryable ?? false,
+      ...(details.retryAfterMs === undefined ? {} : { retryAfterMs: details.retryAfterMs }),
+      ...(details.field === undefined ? {} : { field: details.field }),
+      outcomeUnknown: details.outcomeUnknown ?? false,
+      ...(details.provider === undefined ? {} : { provider: details.provider }),
+    });
     this.name = 'JiraError';
-    this.code = code;
-    this.status = details.status ?? 0;
-    this.retryable = details.retryable ?? false;
-    this.retryAfterMs = details.retryAfterMs;
-    this.field = details.field;
     this.fieldErrors = details.fieldErrors;
-    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
 }
 

@@ -8,6 +8,7 @@
 import type { AppContext } from '../../context.ts';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { type ErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
 import type { Finding, FindingInput } from '../findings.ts';
 import { type GithubPartResult, type PrPlan, type PrWork, type PullRequestPreview, runPullRequests, type StoredGithub, storedTokenRefusal } from '../pull-requests/run-for-items.ts';
@@ -26,7 +27,8 @@ export interface JiraPart {
   issue_key: string | null;
   issue_url: string | null;
   error: string | null;
-  error_code: string | null;
+  /** A public catalogue code (docs/errors.md). */
+  error_code: PublicErrorCode | null;
 }
 
 export type GithubPart = GithubPartResult;
@@ -68,13 +70,13 @@ function skippedGithub(): GithubPart {
 
 function jiraFromOutcome(outcome: TicketOutcome): JiraPart {
   if (outcome.kind === 'failed') {
-    return { status: 'failed', issue_id: null, issue_key: null, issue_url: null, error: outcome.message, error_code: outcome.code };
+    return failedJira(outcome.code, outcome.message);
   }
   return { status: outcome.kind, issue_id: outcome.issue.id, issue_key: outcome.issue.key, issue_url: outcome.issue.url, error: null, error_code: null };
 }
 
-function failedJira(code: string, message: string): JiraPart {
-  return { status: 'failed', issue_id: null, issue_key: null, issue_url: null, error: message, error_code: code };
+function failedJira(code: ErrorCode, message: string): JiraPart {
+  return { status: 'failed', issue_id: null, issue_key: null, issue_url: null, error: message, error_code: publicCode(code) };
 }
 
 function credentialKey(credentials: RequestJiraCredentials | null): string {

@@ -159,7 +159,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
       pushed = true;
     } catch (error) {
       // Another run created the branch a moment ago; take it from the top next time rather than guess.
-      if (isGitHubError(error, 'GITHUB_REF_EXISTS')) throw new PullRequestError('GITHUB_BRANCH_MOVED', `branch ${outcome.branch} was created by another run just now; retry`, true);
+      if (isGitHubError(error, 'BRANCH_EXISTS')) throw new PullRequestError('BRANCH_MOVED', `branch ${outcome.branch} was created by another run just now; retry`, true);
       throw error;
     }
   } else {
@@ -220,7 +220,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
         pull = await client.createPull(ref, { title: outcome.title!, body: outcome.body!, head: outcome.branch, base, maintainerCanModify: true });
         outcome.status = 'created';
       } catch (error) {
-        if (!isGitHubError(error, 'GITHUB_PULL_EXISTS')) throw error;
+        if (!isGitHubError(error, 'PULL_REQUEST_EXISTS')) throw error;
         const existing = await client.findPull(ref, { head: outcome.branch, state: 'open' });
         if (!existing) throw error;
         pull = existing;

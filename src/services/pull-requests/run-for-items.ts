@@ -6,6 +6,7 @@
  * says on the ticket why no PR could fix it.
  */
 import type { JiraClient } from '../../providers/jira/index.ts';
+import { isErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
 import { parseRepoUrl } from '../../providers/github/index.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
@@ -51,7 +52,8 @@ export interface GithubPartResult {
   branch: string | null;
   base: string | null;
   error: string | null;
-  error_code: string | null;
+  /** A public catalogue code (docs/errors.md). */
+  error_code: PublicErrorCode | null;
   /** Why nothing was pushed or opened (not fixable, already fixed, someone else's branch). */
   note: string | null;
   /** `not-declared`, `hashes-required`, `git-source`, … when no manifest edit can fix it. */
@@ -125,7 +127,7 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
       webUrl = parseRepoUrl(plan.repoUrl).webUrl;
     } catch (error) {
       const failure = describeFailure(error, plan.token ?? '');
-      parts.set(work.index, part('failed', { error: failure.message, error_code: failure.code }));
+      parts.set(work.index, part('failed', { error: failure.message, error_code: publicCode(failure.code) }));
       continue;
     }
     let token = plan.token;
@@ -215,7 +217,8 @@ function mergeItem(items: FixItem[], work: PrWork, key: string): number {
 
 function itemPart(outcome: FixOutcome, edit: ItemEdit | undefined): GithubPartResult {
   const common = { branch: outcome.branch, base: outcome.base, pr_number: outcome.prNumber, pr_url: outcome.prUrl };
-  if (outcome.status === 'failed') return part('failed', { ...common, error: outcome.error, error_code: outcome.code });
+  // A failed outcome's code came from describeFailure (a catalogue code); anything else is our bug.
+  if (outcome.status === 'failed') return part('failed', { ...common, error: outcome.error, error_code: isErrorCode(outcome.code) ? publicCode(outcome.code) : 'INTERNAL' });
   if (edit?.status === 'not_fixable') return part('skipped', { ...common, note: edit.reason ?? null, reason_code: edit.reasonCode ?? 'not-fixable' });
   if (outcome.status === 'not_fixable') return part('skipped', { ...common, note: outcome.note, reason_code: outcome.code });
   if (edit?.status === 'satisfied' && outcome.status !== 'existing') {

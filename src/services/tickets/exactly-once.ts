@@ -10,7 +10,8 @@
  *    workers never both create; then created in bulk (50 per call) or singly, and the keys written.
  * A failure that certainly created nothing clears the intent; an unknown outcome keeps it.
  */
-import { errorCatalogue } from '../../errors/catalogue.ts';
+import { CodedError } from '../../errors/coded-error.ts';
+import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { type JiraClient, JiraError, type JiraIssueRef } from '../../providers/jira/index.ts';
@@ -26,7 +27,7 @@ export interface IssueDraft {
 
 export type TicketOutcome =
   | { kind: 'created' | 'existing'; ticket: TicketRow; issue: JiraIssueRef }
-  | { kind: 'failed'; ticket: TicketRow | null; code: string; message: string; retryable: boolean; retryAfterMs?: number; field?: string };
+  | { kind: 'failed'; ticket: TicketRow | null; code: ErrorCode; message: string; retryable: boolean; retryAfterMs?: number; field?: string; provider?: string };
 
 /**
  * Which rows some request or worker is creating right now (shared across processes through the
@@ -85,7 +86,7 @@ async function findByLabels(client: JiraClient, projectKeys: string[], labels: s
 }
 
 function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcome, { kind: 'failed' }> {
-  if (error instanceof JiraError) {
+  if (error instanceof CodedError) {
     return {
       kind: 'failed',
       ticket,
@@ -94,9 +95,10 @@ function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcom
       retryable: error.retryable || error.outcomeUnknown,
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       ...(error.field ? { field: error.field } : {}),
+      ...(error.provider ? { provider: error.provider } : {}),
     };
   }
-  // Anything but a Jira answer is our own failure: its text (SQL, stack) stays in the log.
+  // Anything but a provider's answer is our own failure: its text (SQL, stack) stays in the log.
   return { kind: 'failed', ticket, code: 'INTERNAL', message: errorCatalogue.INTERNAL.description, retryable: true };
 }
 
@@ -219,7 +221,7 @@ async function createClaimed(
       created.push({ index, issue: await client.createIssue(drafts[index]!.fields) });
     } catch (error) {
       const jiraError = error instanceof JiraError ? error : null;
-      failed.push({ index, error: error as Error, notCreated: jiraError !== null && !jiraError.outcomeUnknown && jiraError.status >= 400 && jiraError.status < 500 });
+      failed.push({ index, error: error as Error, notCreated: jiraError !== null && !jiraError.outcomeUnknown && jiraError.upstreamStatus >= 400 && jiraError.upstreamStatus < 500 });
     }
   } else {
     const result = await client.bulkCreate(indexes.map((index) => ({ fields: drafts[index]!.fields })));

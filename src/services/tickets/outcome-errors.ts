@@ -1,24 +1,28 @@
-/** Turns failed ticket outcomes and Jira errors into the API's error (catalogue code, status, Retry-After). */
-import { AppError } from '../../errors/app-error.ts';
-import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
-import type { JiraError } from '../../providers/jira/index.ts';
+/** Turns failed ticket outcomes and provider errors into the API's error (catalogue code, status, Retry-After). */
+import { AppError, CodedError, retryAfterHeaders } from '../../errors/app-error.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { TicketOutcome } from './exactly-once.ts';
 
-function catalogueCode(code: string): ErrorCode {
-  return code in errorCatalogue ? (code as ErrorCode) : 'UPSTREAM_FAILED';
-}
-
-function retryHeaders(retryAfterMs: number | undefined): Record<string, string> {
-  return retryAfterMs ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {};
+/** Providers name the project field their way; the request names it `project_key`. */
+function requestField(code: ErrorCode, field: string | undefined): string | undefined {
+  return code === 'PROJECT_NOT_FOUND' ? 'project_key' : field;
 }
 
 export function outcomeError(outcome: Extract<TicketOutcome, { kind: 'failed' }>): AppError {
-  // Jira names fields by id; the request names the project `project_key`.
-  const field = outcome.code === 'JIRA_PROJECT_NOT_FOUND' ? 'project_key' : outcome.field;
-  return new AppError(catalogueCode(outcome.code), outcome.message, { ...(field ? { field } : {}), headers: retryHeaders(outcome.retryAfterMs) });
+  const field = requestField(outcome.code, outcome.field);
+  return new AppError(outcome.code, outcome.message, {
+    ...(field ? { field } : {}),
+    ...(outcome.provider ? { provider: outcome.provider } : {}),
+    headers: retryAfterHeaders(outcome.retryAfterMs),
+  });
 }
 
-export function jiraAppError(error: JiraError): AppError {
-  const field = error.code === 'JIRA_PROJECT_NOT_FOUND' ? 'project_key' : error.field;
-  return new AppError(catalogueCode(error.code), error.message, { ...(field ? { field } : {}), headers: retryHeaders(error.retryAfterMs) });
+/** A provider's error as the API answers it: its own code and provider, the request's field name. */
+export function providerAppError(error: CodedError): AppError {
+  const field = requestField(error.code, error.field);
+  return new AppError(error.code, error.message, {
+    ...(field ? { field } : {}),
+    ...(error.provider ? { provider: error.provider } : {}),
+    headers: retryAfterHeaders(error.retryAfterMs),
+  });
 }

@@ -4,6 +4,7 @@
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { getCase, listCaseViolations } from '../cases.ts';
 import { type Finding, getFinding } from '../findings.ts';
 import type { Tenant } from '../tenancy.ts';
@@ -33,7 +34,7 @@ export interface BulkItemResult {
   finding_id: string;
   status: 'created' | 'existing' | 'planned' | 'failed';
   ticket: TicketRow | null;
-  error: { code: string; message: string; field?: string } | null;
+  error: { code: PublicErrorCode; message: string; field?: string } | null;
 }
 
 export interface BulkTicketResult {
@@ -103,7 +104,7 @@ export async function createTicketsForFindings(
   const ready = drafts.flatMap((draft, index) => {
     if (draft.ok) return [draft.draft];
     const findingId = fresh[index]!.id;
-    byFinding.set(findingId, { finding_id: findingId, status: 'failed', ticket: null, error: { code: draft.code, message: draft.message, ...(draft.field ? { field: draft.field } : {}) } });
+    byFinding.set(findingId, { finding_id: findingId, status: 'failed', ticket: null, error: { code: publicCode(draft.code), message: draft.message, ...(draft.field ? { field: draft.field } : {}) } });
     return [];
   });
   let requests: RequestPreview[] | null = null;
@@ -117,7 +118,7 @@ export async function createTicketsForFindings(
       byFinding.set(
         findingId,
         outcome.kind === 'failed'
-          ? { finding_id: findingId, status: 'failed', ticket: outcome.ticket, error: { code: outcome.code, message: outcome.message, ...(outcome.field ? { field: outcome.field } : {}) } }
+          ? { finding_id: findingId, status: 'failed', ticket: outcome.ticket, error: { code: publicCode(outcome.code), message: outcome.message, ...(outcome.field ? { field: outcome.field } : {}) } }
           : { finding_id: findingId, status: outcome.kind, ticket: outcome.ticket, error: null },
       );
     });

@@ -9,13 +9,14 @@ import type { AppContext } from '../../context.ts';
 import { findings, tickets } from '../../db/schema.ts';
 import { matchPriority, type MappingRow, priorityFor, projectKeyFor, type Severity, stateFor, issueTypeFor } from '../../domain/mapping.ts';
 import { AppError } from '../../errors/app-error.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { FindingForJira, JiraIssueRef, JiraUserRef } from '../../providers/jira/index.ts';
 import { JiraError } from '../../providers/jira/index.ts';
 import { recordAudit } from '../audit.ts';
 import { ConnectionService, usableBy } from '../connections.ts';
 import { MappingService } from '../mappings.ts';
 import type { Tenant } from '../tenancy.ts';
-import { jiraAppError } from './outcome-errors.ts';
+import { providerAppError } from './outcome-errors.ts';
 import { createIssuesExactlyOnce, type ExactlyOnceOptions, type InFlightMarks, type IssueDraft, type TicketOutcome } from './exactly-once.ts';
 import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
 import { type JiraSession, openJiraSession } from './jira-session.ts';
@@ -49,7 +50,7 @@ export interface RequestPreview {
   body: unknown;
 }
 
-export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: string; message: string; field?: string; retryAfterMs?: number };
+export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: ErrorCode; message: string; field?: string; retryAfterMs?: number; provider?: string };
 
 export interface TicketServiceOptions {
   consistencyWindowMs: number;
@@ -102,9 +103,9 @@ function inFlightMarks(context: AppContext, logger: AppContext['logger']): InFli
   };
 }
 
-const connectionWide = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE', 'JIRA_AUTH_FAILED']);
+const connectionWide = new Set<ErrorCode>(['PROVIDER_UNAVAILABLE', 'PROVIDER_RATE_LIMITED', 'PROVIDER_UNREACHABLE', 'PROVIDER_AUTH_FAILED']);
 /** Failures that pass by themselves: what they stopped is queued and healed. */
-const outageCodes = new Set(['JIRA_UNAVAILABLE', 'JIRA_RATE_LIMITED', 'JIRA_SITE_UNREACHABLE']);
+const outageCodes = new Set<ErrorCode>(['PROVIDER_UNAVAILABLE', 'PROVIDER_RATE_LIMITED', 'PROVIDER_UNREACHABLE']);
 
 export class TicketService {
   readonly #context: AppContext;
@@ -242,7 +243,7 @@ export class TicketService {
       const check = checkAgainstScreen(fields, screen, requested);
       const first = check.problems[0];
       if (first) {
-        results.push({ ok: false, code: 'JIRA_FIELD_REJECTED', message: `${projectKey}/${issueType}: ${first.message}`, field: first.field });
+        results.push({ ok: false, code: 'PROVIDER_FIELD_REJECTED', message: `${projectKey}/${issueType}: ${first.message}`, field: first.field });
         continue;
       }
       for (const dropped of check.dropped) notes.push(`the create screen of ${projectKey}/${issueType} has no "${dropped}" field; left out`);
@@ -365,7 +366,7 @@ export class TicketService {
       try {
         await session.verify();
       } catch (error) {
-        if (error instanceof JiraError) throw jiraAppError(error);
+        if (error instanceof JiraError) throw providerAppError(error);
         throw error;
       }
     }
@@ -422,7 +423,7 @@ export class TicketService {
     try {
       return await this.refresh(session, ticket);
     } catch (error) {
-      if (error instanceof JiraError) throw jiraAppError(error);
+      if (error instanceof JiraError) throw providerAppError(error);
       throw error;
     }
   }

@@ -42,27 +42,27 @@ function client(token: string, options = {}, logger: Logger = silentLogger) {
 const requestsTo = (method: string, pattern: RegExp) => sim.admin.requests().filter((r) => r.method === method && pattern.test(r.path));
 
 describe('GitHub client: errors', () => {
-  it('a bad token gives GITHUB_AUTH_FAILED, and neither message nor logs carry the token', async () => {
+  it('a bad token gives PROVIDER_AUTH_FAILED, and neither message nor logs carry the token', async () => {
     const token = `ghp_${'x'.repeat(36)}`;
     const { logger, lines } = capturingLogger();
     const gh = client(token, {}, logger);
     const error = await rejection(gh.getRepo(web), GitHubError);
     expect(error.code).toBe(GITHUB_AUTH_FAILED);
-    expect(error.status).toBe(401);
+    expect(error.upstreamStatus).toBe(401);
     expect(error.message).toContain('Bad credentials');
     expect(error.retryable).toBe(false);
     for (const text of [error.message, String(error.stack), JSON.stringify(error), ...lines]) expect(text).not.toContain(token);
     expect(lines.length).toBeGreaterThan(0);
   });
 
-  it('the read-only token reads but gets GITHUB_FORBIDDEN naming what it cannot do', async () => {
+  it('the read-only token reads but gets PROVIDER_FORBIDDEN naming what it cannot do', async () => {
     const gh = client(sim.readOnlyToken);
     const repo = await gh.getRepo(web);
     expect(repo.canPush).toBe(false);
     const head = (await gh.getBranchHead(web, 'main')) as string;
     const error = await rejection(gh.createRef(web, 'read-only-branch', head), GitHubError);
     expect(error.code).toBe(GITHUB_FORBIDDEN);
-    expect(error.status).toBe(403);
+    expect(error.upstreamStatus).toBe(403);
     expect(error.message).toMatch(/^the token cannot create branch read-only-branch in acme\/web/);
     expect(error.message).not.toContain(sim.readOnlyToken);
     const commit = await gh.getCommit(web, head);
@@ -71,7 +71,7 @@ describe('GitHub client: errors', () => {
     expect(write.message).toMatch(/^the token cannot push to acme\/web/);
   });
 
-  it('an unknown repository is GITHUB_NOT_FOUND (GitHub answers 404, not 403)', async () => {
+  it('an unknown repository is PROVIDER_NOT_FOUND (GitHub answers 404, not 403)', async () => {
     const error = await rejection(client(sim.token).getRepo({ owner: 'acme', repo: 'missing' }), GitHubError);
     expect(error.code).toBe(GITHUB_NOT_FOUND);
     expect(error.message).toBe('repository acme/missing was not found, or the token cannot see it');
@@ -100,7 +100,7 @@ describe('GitHub client: errors', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(waitLine.retry_after_s * 10 - 20);
   });
 
-  it('gives a long rate-limit wait back as GITHUB_RATE_LIMITED with retryAfterMs', async () => {
+  it('gives a long rate-limit wait back as PROVIDER_RATE_LIMITED with retryAfterMs', async () => {
     const gh = client(sim.token, { maxRateLimitWaitMs: 5_000 });
     const head = (await gh.getBranchHead(web, 'main')) as string;
     sim.admin.setRateLimits({ secondaryPerMinute: 1, secondaryStatus: 429 });
@@ -133,14 +133,14 @@ describe('GitHub client: errors', () => {
     expect(count('POST', /\/issues\/1\/comments$/)).toBe(1);
   });
 
-  it('a primary rate limit with a far reset comes back as GITHUB_RATE_LIMITED with the wait until reset', async () => {
+  it('a primary rate limit with a far reset comes back as PROVIDER_RATE_LIMITED with the wait until reset', async () => {
     const gh = client(sim.token);
     sim.admin.setRateLimits({ primaryLimit: 1 });
     try {
       await gh.getRepo(web);
       const error = await rejection(gh.getRepo(web), GitHubError);
       expect(error.code).toBe(GITHUB_RATE_LIMITED);
-      expect(error.status).toBe(403);
+      expect(error.upstreamStatus).toBe(403);
       expect(error.message).toMatch(/GitHub's rate limit/);
       expect(error.retryAfterMs).toBeGreaterThan(60_000);
     } finally {
@@ -149,7 +149,7 @@ describe('GitHub client: errors', () => {
     }
   });
 
-  it('an unreachable API is GITHUB_UNREACHABLE after retries (nothing was sent, so even writes retry)', async () => {
+  it('an unreachable API is PROVIDER_UNREACHABLE after retries (nothing was sent, so even writes retry)', async () => {
     const calls: OutboundCallEvent[] = [];
     const http = outbound(silentLogger, (event) => {
       calls.push(event);

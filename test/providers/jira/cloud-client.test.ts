@@ -177,7 +177,7 @@ describe('Jira Cloud client (site URL, Basic)', () => {
     const { client, http } = makeClient({ ...target, connectionId: 'bad', auth: { type: 'basic', email: sim.credentials.email, apiToken: 'not-the-token' } });
     const auth = await rejection(client.myself());
     expect(auth.code).toBe(JIRA_AUTH_FAILED);
-    expect(auth.status).toBe(401);
+    expect(auth.upstreamStatus).toBe(401);
     expect(auth.message).toMatch(/check the email and API token/);
     expect(auth.message).not.toContain('not-the-token');
     await http.close();

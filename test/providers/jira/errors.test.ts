@@ -17,9 +17,9 @@ const basicCloud = { flavor: 'cloud' as const, auth: 'basic' as const };
 const body = (value: unknown) => JSON.stringify(value);
 
 describe('Jira error mapping', () => {
-  it('401 in any body shape is JIRA_AUTH_FAILED with advice for the auth kind', () => {
+  it('401 in any body shape is PROVIDER_AUTH_FAILED with advice for the auth kind', () => {
     const html = errorFromResponse({ status: 401, body: '<html>Unauthorized (401)</html>' }, create, { flavor: 'server', auth: 'bearer' });
-    expect(html).toMatchObject({ code: JIRA_AUTH_FAILED, status: 401, retryable: false });
+    expect(html).toMatchObject({ code: JIRA_AUTH_FAILED, upstreamStatus: 401, retryable: false });
     expect(html.message).toMatch(/personal access token/);
     expect(errorFromResponse({ status: 401, body: 'Client must be authenticated to access this resource.' }, create, basicCloud).message).toMatch(/email and API token/);
     expect(errorFromResponse({ status: 401, body: body({ code: 401, message: 'Unauthorized' }) }, create, { flavor: 'cloud', auth: 'bearer' }).message).toMatch(/expired or was revoked/);

@@ -34,7 +34,7 @@ describe('Jira Cloud through the API gateway with an OAuth token', () => {
     const expired = makeClient({ flavor: 'cloud', baseUrl: sim.gatewayUrl, auth: { type: 'bearer', token: 'sim-at-unknown' }, connectionId: 'oauth-bad' });
     const error = await expired.client.myself().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JiraError);
-    expect(error).toMatchObject({ code: JIRA_AUTH_FAILED, status: 401 });
+    expect(error).toMatchObject({ code: JIRA_AUTH_FAILED, upstreamStatus: 401 });
     expect((error as JiraError).message).toMatch(/expired or was revoked/);
     await expired.http.close();
 

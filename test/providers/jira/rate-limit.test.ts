@@ -82,7 +82,7 @@ describe('rate limits', () => {
     }
   });
 
-  it('gives JIRA_RATE_LIMITED with retryAfterMs when Jira asks for longer than the wait budget', async () => {
+  it('gives PROVIDER_RATE_LIMITED with retryAfterMs when Jira asks for longer than the wait budget', async () => {
     dc.admin.configureFaults({ rateLimit: { capacity: 1, refillPerSecond: 0.25 } });
     const { client, http } = makeClient(
       { flavor: 'server', baseUrl: dc.url, auth: { type: 'bearer', token: dc.credentials.pat }, connectionId: 'budget' },
@@ -95,7 +95,7 @@ describe('rate limits', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(JiraError);
-      expect(error).toMatchObject({ code: JIRA_RATE_LIMITED, retryable: true, status: 429 });
+      expect(error).toMatchObject({ code: JIRA_RATE_LIMITED, retryable: true, upstreamStatus: 429 });
       expect((error as JiraError).retryAfterMs).toBeGreaterThanOrEqual(3000);
     } finally {
       dc.admin.configureFaults({ rateLimit: null });

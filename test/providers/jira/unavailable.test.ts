@@ -34,7 +34,7 @@ describe('Jira 5xx answers', () => {
         .createIssue({ project: { key: 'SEC' }, issuetype: { name: 'Task' }, summary: 'once', description: adfText('x') })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(JiraError);
-      expect(error).toMatchObject({ code: JIRA_UNAVAILABLE, retryable: true, outcomeUnknown: true, status: 500 });
+      expect(error).toMatchObject({ code: JIRA_UNAVAILABLE, retryable: true, outcomeUnknown: true, upstreamStatus: 500 });
     } finally {
       sim.admin.configureFaults({ errorRate: 0 });
       await http.close();
