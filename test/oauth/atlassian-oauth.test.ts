@@ -70,7 +70,9 @@ async function authorize(env: Env, token: string, query = ''): Promise<URLSearch
 function callback(env: Env, params: URLSearchParams, options: { json?: boolean; headers?: Record<string, string>; path?: string } = {}) {
   const query = new URLSearchParams(params);
   if (options.json !== false) query.set('format', 'json');
-  return env.service.app.inject({ method: 'GET', url: `${options.path ?? '/api/jira/callback'}?${query}`, headers: options.headers ?? {} });
+  // json: false plays the browser, which accepts HTML.
+  const accept = options.json === false ? { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } : {};
+  return env.service.app.inject({ method: 'GET', url: `${options.path ?? '/api/jira/callback'}?${query}`, headers: { ...accept, ...options.headers } });
 }
 
 async function oauthRows(env: Env): Promise<Record<string, unknown>[]> {
@@ -184,6 +186,10 @@ describe.each(databaseKinds())('Atlassian OAuth 2.0 on %s', (kind) => {
 
     const unknown = await callback(env, new URLSearchParams({ code: 'whatever', state: 'A'.repeat(43) }));
     expect(unknown.json().error.message).toMatch(/not issued by this service/);
+    // Without ?format: HTML for browsers and curl (Accept */*), JSON for a client sending no Accept header.
+    const url = `/api/jira/callback?code=x&state=${'B'.repeat(43)}`;
+    expect((await env.service.app.inject({ method: 'GET', url })).json().error.code).toBe('OAUTH_STATE_INVALID');
+    expect((await env.service.app.inject({ method: 'GET', url, headers: { accept: '*/*' } })).headers['content-type']).toMatch(/text\/html/);
 
     const daves = await authorize(env, dave);
     const stolen = await callback(env, daves, { headers: bearer(erin) });

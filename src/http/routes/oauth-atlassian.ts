@@ -157,7 +157,10 @@ export function atlassianOAuthRoutes(context: AppContext): FastifyPluginAsyncZod
   const service = new AtlassianOAuthService(context);
 
   async function callback(request: FastifyRequest<{ Querystring: z.infer<typeof callbackQuery> }>, reply: FastifyReply) {
-    const json = request.query.format === 'json';
+    // HTML for browsers (and anyone accepting text/html or */*, as curl does); JSON with ?format=json,
+    // and for API clients that send no Accept header at all.
+    const accept = String(request.headers.accept ?? '');
+    const json = request.query.format === 'json' || (request.query.format !== 'html' && !/text\/html|\*\/\*/.test(accept));
     try {
       const caller = await optionalCaller(context, request);
       const outcome = await service.complete(request.query as Record<string, string | undefined>, caller);
@@ -186,7 +189,7 @@ export function atlassianOAuthRoutes(context: AppContext): FastifyPluginAsyncZod
     schema: {
       tags,
       summary,
-      description: 'Where Atlassian sends the browser back. HTML by default, JSON with `?format=json`. Public: the one-use `state` identifies the flow.',
+      description: 'Where Atlassian sends the browser back. HTML for browsers (Accept text/html or */*), JSON with `?format=json` or without an Accept header. Public: the one-use `state` identifies the flow.',
       querystring: callbackQuery,
       response: { 200: connectionsBody.or(z.string()), 400: errorResponse, 401: errorResponse, 409: errorResponse, 502: errorResponse, 503: errorResponse },
     },
