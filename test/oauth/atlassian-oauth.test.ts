@@ -281,6 +281,24 @@ describe.each(databaseKinds())('Atlassian OAuth 2.0 on %s', (kind) => {
     }
   });
 
+  it('tokens issued but never delivered (connection dropped after the rotation) leave the stored refresh token usable within the leeway', async () => {
+    const pia = await env.service.token({ subject: 'pia' });
+    await callback(env, await authorize(env, pia));
+    const [before] = await oauthRows(env);
+    env.clockOffset.ms = 2 * 3600_000;
+    env.oauth.admin.resetTokenCalls();
+    env.oauth.admin.failNextTokenCall({ kind: 'drop-after-issue', grantType: 'refresh_token' });
+    const lost = await env.service.app.inject({ method: 'GET', url: '/api/v1/integrations/jira/ping', headers: bearer(pia) });
+    expect(lost.statusCode).toBe(502);
+    const [unchanged] = await oauthRows(env);
+    expect(unchanged!.secrets_encrypted).toBe(before!.secrets_encrypted);
+    expect(unchanged!.status).toBe('active');
+    // The next call refreshes again with the same (already rotated) refresh token: inside Atlassian's 10-minute leeway it works.
+    const healed = await env.service.app.inject({ method: 'GET', url: '/api/v1/integrations/jira/ping', headers: bearer(pia) });
+    expect(healed.statusCode, healed.body).toBe(200);
+    expect(env.oauth.admin.tokenCalls().refresh_token).toBe(2);
+  });
+
   it('invalid_grant marks the connection reauth_required, says what to do, and is never retried', async () => {
     const ivan = await env.service.token({ subject: 'ivan' });
     await callback(env, await authorize(env, ivan));
