@@ -1,0 +1,167 @@
+/**
+ * Per-connection rate limiting for ServiceNow. ServiceNow's rate-limit rules (admin-configured, per
+ * hour, per user/role/all) answer every Table API call with `X-RateLimit-Limit` and
+ * `X-RateLimit-Reset` (Unix seconds of the window's end) but no "remaining" count, and refuse with
+ * 429 + `Retry-After` (seconds) once the window is spent (../../shared/PROVIDER-FACTS.md §5). So:
+ *
+ * - a concurrency cap per connection in this process (a semaphore);
+ * - a "paused until" time in SharedState that every process reads before calling: a 429 sets it to
+ *   Retry-After, so one refusal holds back every caller of the connection;
+ * - our own count of the calls answered in the current window (a SharedState counter keyed by the
+ *   window's reset time): when it reaches the limit, the connection pauses until the reset instead of
+ *   spending calls on 429s. ServiceNow commits its counts every 30 s per node, so the instance may let
+ *   a few more through or refuse a few earlier; the 429 path stays authoritative.
+ */
+import { parseDelayHeader } from '../../http-client/index.ts';
+import type { SharedState } from '../../shared-state/index.ts';
+
+export interface Semaphore {
+  acquire(): Promise<() => void>;
+}
+
+function createSemaphore(limit: number): Semaphore {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return {
+    acquire() {
+      if (active < limit) {
+        active++;
+        return Promise.resolve(release);
+      }
+      return new Promise((resolve) => waiting.push(() => resolve(release)));
+    },
+  };
+}
+
+/** Semaphores by connection key; one registry per process is what makes the cap per process. */
+export interface ServiceNowLimiterRegistry {
+  semaphore(key: string, limit: number): Semaphore;
+}
+
+export function createServiceNowLimiterRegistry(): ServiceNowLimiterRegistry {
+  const semaphores = new Map<string, Semaphore>();
+  return {
+    semaphore(key, limit) {
+      let found = semaphores.get(key);
+      if (!found) {
+        found = createSemaphore(limit);
+        semaphores.set(key, found);
+      }
+      return found;
+    },
+  };
+}
+
+export const processLimiters: ServiceNowLimiterRegistry = createServiceNowLimiterRegistry();
+
+export interface ServiceNowLimiterOptions {
+  key: string;
+  sharedState: SharedState;
+  registry: ServiceNowLimiterRegistry;
+  maxConcurrent: number;
+  /** A pause longer than this is not waited for: the caller gets PROVIDER_RATE_LIMITED with the delay. */
+  maxPauseMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface ServiceNowLimiter {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  pausedForMs(): Promise<number>;
+  pauseFor(ms: number): Promise<void>;
+  /** Reads a response's rate-limit headers; returns the pause it recorded, if any. */
+  observe(status: number, headers: Record<string, string>): Promise<number | undefined>;
+}
+
+export class RateLimitWaitTooLong extends Error {
+  readonly waitMs: number;
+  constructor(waitMs: number) {
+    super(`rate-limit pause of ${waitMs} ms exceeds the wait budget`);
+    this.waitMs = waitMs;
+  }
+}
+
+const MIN_429_PAUSE_MS = 250;
+const DEFAULT_429_PAUSE_MS = 1000;
+
+/** How long a 429 asks us to hold off: Retry-After (seconds), else X-RateLimit-Reset (epoch seconds), floored. */
+export function pauseAfter429(headers: Record<string, string>, now: number): number {
+  const retryAfter = headers['retry-after'] === undefined ? undefined : parseDelayHeader(headers['retry-after'], now, false);
+  const reset = headers['x-ratelimit-reset'] === undefined ? undefined : parseDelayHeader(headers['x-ratelimit-reset'], now, true);
+  const asked = retryAfter ?? reset;
+  return asked === undefined ? DEFAULT_429_PAUSE_MS : Math.max(asked, MIN_429_PAUSE_MS);
+}
+
+export function createServiceNowLimiter(options: ServiceNowLimiterOptions): ServiceNowLimiter {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const pauseKey = `servicenow:pause:${options.key}`;
+  const semaphore = options.registry.semaphore(options.key, options.maxConcurrent);
+
+  async function pausedForMs(): Promise<number> {
+    const until = Number((await options.sharedState.get(pauseKey)) ?? 0);
+    return Math.max(0, until - now());
+  }
+
+  async function pauseFor(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    const until = now() + ms;
+    const current = Number((await options.sharedState.get(pauseKey)) ?? 0);
+    if (current >= until) return;
+    await options.sharedState.set(pauseKey, String(until), ms + 1000);
+  }
+
+  async function waitOutPause(): Promise<void> {
+    for (;;) {
+      const left = await pausedForMs();
+      if (left <= 0) return;
+      if (left > options.maxPauseMs) throw new RateLimitWaitTooLong(left);
+      // A little jitter so the waiters released by one pause do not arrive as one burst.
+      await sleep(left + Math.floor(random() * Math.min(50, left * 0.1 + 5)));
+    }
+  }
+
+  /** Counts an answered call in the rule's current window; pauses to the reset when the window is spent. */
+  async function countInWindow(headers: Record<string, string>): Promise<number | undefined> {
+    const limit = Number(headers['x-ratelimit-limit']);
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (!(limit > 0) || !(reset > 1_000_000_000)) return undefined;
+    const resetMs = reset * 1000;
+    const left = resetMs - now();
+    if (left <= 0) return undefined;
+    const rule = headers['x-ratelimit-rule'] ?? '';
+    const used = await options.sharedState.incr(`servicenow:window:${options.key}:${rule}:${reset}`, left + 1000);
+    if (used < limit) return undefined;
+    await pauseFor(left);
+    return left;
+  }
+
+  return {
+    pausedForMs,
+    pauseFor,
+    async run(task) {
+      const release = await semaphore.acquire();
+      try {
+        await waitOutPause();
+        return await task();
+      } finally {
+        release();
+      }
+    },
+    async observe(status, headers) {
+      if (status === 429) {
+        const pause = pauseAfter429(headers, now());
+        await pauseFor(pause);
+        return pause;
+      }
+      return countInWindow(headers);
+    },
+  };
+}
