@@ -8,4 +8,5 @@ export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>>
   'jira-fanout': () => import('./suites/jira-fanout.ts'),
   'pr-engine': () => import('./suites/pr-engine.ts'),
   memory: () => import('./suites/memory.ts'),
+  import: () => import('./suites/import.ts'),
 };

@@ -206,8 +206,6 @@ export const findings = pgTable(
     uniqueIndex('findings_org_fingerprint_uq').on(table.orgId, table.fingerprint),
     index('findings_org_state_idx').on(table.orgId, table.state),
     index('findings_case_idx').on(table.caseId),
-    // Imports find a finding by any of its advisory ids (aliases): `advisory_ids && array[...]`.
-    index('findings_advisory_ids_idx').using('gin', table.advisoryIds),
     check('findings_kind_ck', inList('kind', ['vulnerability', 'violation'])),
     check('findings_severity_ck', inList('severity', severities)),
     check('findings_state_ck', inList('state', internalStates)),
@@ -489,4 +487,22 @@ export const scanTargetFindings = pgTable(
       .references(() => scans.id, { onDelete: 'cascade' }),
   },
   (table) => [index('scan_target_findings_target_idx').on(table.orgId, table.target, table.lastScanId)],
+);
+
+/**
+ * Every advisory id an imported finding is known by, per target and package (`alias_key` =
+ * `ecosystem|package|ID`, the id upper-cased): a report naming the advisory by any alias finds the
+ * stored finding with one index lookup, so its fingerprint never depends on which alias came first.
+ */
+export const scanFindingAliases = pgTable(
+  'scan_finding_aliases',
+  {
+    orgId: orgId(),
+    target: text('target').notNull(),
+    aliasKey: text('alias_key').notNull(),
+    findingId: uuid('finding_id')
+      .notNull()
+      .references(() => findings.id, { onDelete: 'cascade' }),
+  },
+  (table) => [primaryKey({ columns: [table.orgId, table.target, table.aliasKey] }), index('scan_finding_aliases_finding_idx').on(table.findingId)],
 );

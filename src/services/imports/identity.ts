@@ -3,8 +3,8 @@
  * one per (target, tool, rule, place) for code results. The advisory is named by all its aliases
  * (CVE, GHSA, GO-, OSV ids); the fingerprint hashes one of them, chosen when the finding is first
  * imported (a CVE id before a GHSA id before others), and a later report naming the advisory by
- * another alias finds the stored finding through any shared id (src/services/imports/import-service.ts)
- * and keeps its fingerprint. So the fingerprint never changes whichever alias a scanner reports first.
+ * another alias finds the stored finding through any shared id (the `scan_finding_aliases` index,
+ * written with every finding) and keeps its fingerprint. So the fingerprint never changes whichever alias a scanner reports first.
  */
 import { createHash } from 'node:crypto';
 import { normalizeAdvisoryIds, normalizeEcosystem, normalizePackageName } from '../../domain/fingerprint.ts';
@@ -36,5 +36,10 @@ export function codeFingerprint(target: string, finding: Pick<CodeFinding, 'tool
 
 /** The key under which findings of one package in one target are compared for shared aliases. */
 export function packageKey(finding: Pick<PackageFinding, 'ecosystem' | 'packageName'>): string {
-  return `${normalizeEcosystem(finding.ecosystem)}\u0000${normalizePackageName(finding.ecosystem, finding.packageName)}`;
+  return `${normalizeEcosystem(finding.ecosystem)}|${normalizePackageName(finding.ecosystem, finding.packageName)}`;
+}
+
+/** `scan_finding_aliases.alias_key`: the package's key and one advisory id, upper-cased. */
+export function aliasKey(packageKeyValue: string, advisoryId: string): string {
+  return `${packageKeyValue}|${advisoryId.toUpperCase()}`;
 }

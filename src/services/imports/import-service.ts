@@ -18,7 +18,7 @@
  */
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Orm } from '../../db/database.ts';
-import { findings, scans, scanTargetFindings } from '../../db/schema.ts';
+import { findings, scanFindingAliases, scans, scanTargetFindings } from '../../db/schema.ts';
 import { normalizeAdvisoryIds, normalizeManifestPath } from '../../domain/fingerprint.ts';
 import { type Severity, severityRank } from '../../domain/severity.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -36,7 +36,7 @@ import {
 } from '../../importers/index.ts';
 import { recordAudit } from '../audit.ts';
 import { type Finding, type FindingInput, toFinding, upsertFindings } from '../findings.ts';
-import { codeFingerprint, orderedAliases, packageFingerprint, packageKey } from './identity.ts';
+import { aliasKey, codeFingerprint, orderedAliases, packageFingerprint, packageKey } from './identity.ts';
 import { applyScanTransitions, type FindingTransitions, publishTransitions } from './lifecycle.ts';
 import { Spill } from './spill.ts';
 
@@ -254,24 +254,19 @@ async function writeChunk(
   }
   const merged = mergePackages(packages);
 
-  // Stored findings of this target sharing an alias with the chunk's packages.
-  const aliases = [...new Set(merged.flatMap((f) => f.advisoryIds))];
+  // Stored findings of this target sharing an alias with the chunk's packages (one index lookup).
+  const keyOf = new Map(merged.map((f) => [f, packageKey(f)]));
+  const aliasKeys = [...new Set(merged.flatMap((f) => f.advisoryIds.map((id) => aliasKey(keyOf.get(f)!, id))))];
   const columns = { ...getTableColumns(findings), lastScanId: scanTargetFindings.lastScanId };
-  const byAlias =
-    aliases.length === 0
+  const byAliasRows =
+    aliasKeys.length === 0
       ? []
       : await tx
-          .select(columns)
-          .from(findings)
-          .innerJoin(scanTargetFindings, eq(scanTargetFindings.findingId, findings.id))
-          .where(
-            and(
-              eq(findings.orgId, orgId),
-              eq(scanTargetFindings.target, target),
-              sql`${findings.advisoryIds} && ${sql`array[${sql.join(aliases.map((a) => sql`${a}`), sql`, `)}]::text[]`}`,
-            ),
-          )
-          .orderBy(findings.createdAt, findings.id);
+          .select({ ...columns, aliasKey: scanFindingAliases.aliasKey })
+          .from(scanFindingAliases)
+          .innerJoin(findings, eq(findings.id, scanFindingAliases.findingId))
+          .leftJoin(scanTargetFindings, eq(scanTargetFindings.findingId, findings.id))
+          .where(and(eq(scanFindingAliases.orgId, orgId), eq(scanFindingAliases.target, target), inArray(scanFindingAliases.aliasKey, aliasKeys)));
   const codeFingerprints = codes.map((c) => codeFingerprint(target, c));
   const byFingerprintRows =
     codeFingerprints.length === 0
@@ -285,19 +280,20 @@ async function writeChunk(
     const { lastScanId, ...rest } = row;
     return { ...toFinding(rest), lastScanId };
   };
-  const aliasRows = byAlias.map(storedOf);
+  const byAliasKey = new Map<string, Stored>();
+  for (const { aliasKey: key, ...row } of byAliasRows) byAliasKey.set(key, storedOf(row));
   const byFingerprint = new Map(byFingerprintRows.map((row) => [row.fingerprint, storedOf(row)]));
 
-  const writes: { input: FindingInput; existing: Stored | null }[] = [];
+  const writes: { input: FindingInput; existing: Stored | null; aliases: string[] }[] = [];
   const touch: string[] = [];
-  const consider = (input: FindingInput, existing: Stored | null) => {
+  const consider = (input: FindingInput, existing: Stored | null, aliases: string[] = []) => {
     if (!existing) {
-      writes.push({ input, existing });
+      writes.push({ input, existing, aliases });
     } else if (existing.lastScanId === scanId) {
       // Reported earlier in this same report (another target of the report, another chunk): one finding.
-      if (differs(existing, input)) writes.push({ input, existing });
+      if (differs(existing, input)) writes.push({ input, existing, aliases });
     } else if (existing.state === 'done' || differs(existing, input)) {
-      writes.push({ input, existing });
+      writes.push({ input, existing, aliases });
     } else {
       counts.unchanged++;
       touch.push(existing.id);
@@ -305,10 +301,9 @@ async function writeChunk(
   };
 
   for (const finding of merged) {
-    const key = packageKey(finding);
-    const upper = new Set(finding.advisoryIds.map((id) => id.toUpperCase()));
-    const existing =
-      aliasRows.find((row) => packageKey({ ecosystem: row.ecosystem ?? '', packageName: row.packageName ?? '' }) === key && row.advisoryIds.some((id) => upper.has(id.toUpperCase()))) ?? null;
+    const key = keyOf.get(finding)!;
+    // The first alias (CVE first) that a stored finding answers to.
+    const existing = finding.advisoryIds.map((id) => byAliasKey.get(aliasKey(key, id))).find((row) => row !== undefined) ?? null;
     if (finding.status === 'dismissed') {
       skip('dismissed-alert');
       // Dismissed by a person: left as it is, and not resolved by this scan either.
@@ -319,7 +314,7 @@ async function writeChunk(
     const fingerprint = existing?.fingerprint ?? packageFingerprint(target, finding, advisoryIds[0]!);
     // Same report, earlier element: the first element's fields win, the aliases accumulate.
     const base = existing?.lastScanId === scanId ? { ...finding, title: existing.title, installedVersion: existing.installedVersion ?? finding.installedVersion, fixedVersion: existing.fixedVersion ?? finding.fixedVersion, manifestPath: existing.manifestPath ?? finding.manifestPath } : finding;
-    consider(packageInput(base, fingerprint, advisoryIds, format, target), existing);
+    consider(packageInput(base, fingerprint, advisoryIds, format, target), existing, advisoryIds.map((id) => aliasKey(key, id)));
   }
   for (const [index, finding] of codes.entries()) {
     const fingerprint = codeFingerprints[index]!;
@@ -333,14 +328,17 @@ async function writeChunk(
       writes.map((w) => w.input),
       { actor: context.actor, action: 'findings.import', audit: false },
     );
+    const aliasRows: { orgId: string; target: string; aliasKey: string; findingId: string }[] = [];
     for (const [index, row] of written.entries()) {
-      const existing = writes[index]!.existing;
+      const { existing, aliases } = writes[index]!;
       touch.push(row.id);
+      for (const key of aliases) aliasRows.push({ orgId, target, aliasKey: key, findingId: row.id });
       if (existing?.lastScanId === scanId) continue;
       if (row.created) counts.new++;
       else if (row.reopened) counts.reopened.push(row.id);
       else counts.updated++;
     }
+    if (aliasRows.length > 0) await tx.insert(scanFindingAliases).values(aliasRows).onConflictDoNothing();
   }
   const ids = [...new Set(touch)];
   if (ids.length > 0) {
