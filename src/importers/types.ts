@@ -66,7 +66,6 @@ export const skipReasons = [
   'not-affected',
   'dismissed-alert',
   'fixed-alert',
-  'no-vulnerable-package',
 ] as const;
 
 export type SkipReason = (typeof skipReasons)[number];

@@ -110,6 +110,20 @@ describe.each(databaseKinds())('findings import on %s', (kind) => {
     expect(rows[0]!.advisoryIds).toEqual(['CVE-2021-44906', 'GHSA-xvch-5gv4-984h']);
   });
 
+  it('merges the same advisory named by several targets of one report, across write chunks', async () => {
+    const vulns = Array.from({ length: 600 }, (_, i) => ({ id: `CVE-2025-${String(10000 + i)}`, pkg: `many-${i}` }));
+    const report = JSON.parse(trivy([...vulns, { id: 'CVE-2025-10000', pkg: 'many-0', target: 'web/package-lock.json' }]));
+    // The second target (written in the second chunk of 500) also knows the GHSA id.
+    report.Results[1].Vulnerabilities[0].VendorIDs = ['GHSA-aaaa-bbbb-cccc'];
+    const summary = (await post('target=chunks', JSON.stringify(report))).json();
+    expect(summary).toMatchObject({ received: 601, new: 600, updated: 0, unchanged: 0 });
+    const rows = (await rowsOf('chunks')).filter((r) => r.packageName === 'many-0');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ advisoryIds: ['CVE-2025-10000', 'GHSA-aaaa-bbbb-cccc'], manifestPath: 'package-lock.json' });
+    // Imported again: all unchanged, nothing resolved.
+    expect((await post('target=chunks', JSON.stringify(report))).json()).toMatchObject({ new: 0, updated: 0, unchanged: 600, resolved: 0 });
+  });
+
   it('resolves what a newer complete scan no longer reports, reopens it when it returns, and partial scans resolve nothing', async () => {
     events.length = 0;
     const both = trivy([
