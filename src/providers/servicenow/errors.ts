@@ -149,6 +149,13 @@ export function errorFromResponse(
     );
   }
   if (status === 401) return new ServiceNowError('PROVIDER_AUTH_FAILED', authMessage(context, isServiceNowChallenge(response.headers)), { status, upstreamMessage });
+  if ((status === 403 || status === 400) && /Data Policy Exception/i.test(text)) {
+    return new ServiceNowError('PROVIDER_FIELD_REJECTED', `ServiceNow's data policy refused the request to ${subject.action}: ${quote(text)} (set the fields it names, e.g. close_code and close_notes through the connection's mapping)`, {
+      status,
+      field: /close|resolution/i.test(text) ? 'close_code' : 'fields',
+      upstreamMessage,
+    });
+  }
   if (status === 403) {
     const scope = /API level ACL|User Not Authorized/i.test(text) && context.auth === 'bearer';
     const hint = scope
@@ -197,7 +204,7 @@ export function errorFromResponse(
     );
   }
   if (status >= 400 && status < 500) {
-    const field = /Data Policy Exception|mandatory/i.test(text) ? 'fields' : undefined;
+    const field = /mandatory/i.test(text) ? 'fields' : undefined;
     return new ServiceNowError(field ? 'PROVIDER_FIELD_REJECTED' : 'PROVIDER_BAD_REQUEST', `ServiceNow refused the request to ${subject.action}${text ? `: ${quote(text)}` : ` (HTTP ${status})`}`, {
       status,
       ...(field ? { field } : {}),
