@@ -126,4 +126,12 @@ export default tseslint.config(
       ],
     },
   },
+  // The web UI (web/src) runs in the browser and talks to the service only through its public API.
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', 'node:*'], message: 'The web UI uses the public API only: no server modules, no Node modules.' }] }],
+    },
+  },
 );

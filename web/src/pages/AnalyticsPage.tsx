@@ -1,0 +1,128 @@
+/** Analytics (seed 002: "track ticket resolution metrics"), loaded lazily with the charts library. */
+import { AreaChart, BarChart } from '@mantine/charts';
+import { Alert, Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { api } from '../api/client.ts';
+import type { Finding } from '../api/types.ts';
+import { EmptyState, ErrorState, LoadingState } from '../components/states.tsx';
+import { computeMetrics } from './analytics.ts';
+
+const MAX_PAGES = 10;
+const PAGE = 200;
+
+/** The most recent findings, up to MAX_PAGES × PAGE, following the API's cursors. */
+async function loadFindings(signal: AbortSignal): Promise<{ findings: Finding[]; truncated: boolean }> {
+  const findings: Finding[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const body: { findings: Finding[]; next_cursor: string | null } = await api('/api/v1/findings', { query: { limit: PAGE, cursor: cursor ?? undefined }, signal });
+    findings.push(...body.findings);
+    cursor = body.next_cursor;
+    if (!cursor) return { findings, truncated: false };
+  }
+  return { findings, truncated: true };
+}
+
+export function AnalyticsPage() {
+  const data = useQuery({ queryKey: ['analytics', 'findings'], queryFn: ({ signal }) => loadFindings(signal), staleTime: 60_000 });
+  const metrics = useMemo(() => (data.data ? computeMetrics(data.data.findings) : null), [data.data]);
+
+  return (
+    <Stack>
+      <div>
+        <Title order={2}>Analytics</Title>
+        <Text c="dimmed" size="sm">
+          Resolution metrics over the last 30 days, from the findings and their resolution dates. SLA due dates follow the default policy (critical 7 days, high 30, medium 90, low 180).
+        </Text>
+      </div>
+      {data.isPending ? (
+        <LoadingState label="Computing metrics…" />
+      ) : data.isError ? (
+        <ErrorState error={data.error} onRetry={() => data.refetch()} />
+      ) : !metrics || data.data.findings.length === 0 ? (
+        <EmptyState title="Nothing to measure yet">Charts appear once findings have been imported.</EmptyState>
+      ) : (
+        <>
+          {data.data.truncated && (
+            <Alert variant="light">
+              Based on the {data.data.findings.length} most recent findings.
+            </Alert>
+          )}
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <ChartCard title="Open vs resolved over time" testId="chart-open-resolved">
+              <AreaChart
+                h={260}
+                data={metrics.overTime}
+                dataKey="date"
+                series={[
+                  { name: 'open', label: 'Open', color: 'orange.7' },
+                  { name: 'resolved', label: 'Resolved', color: 'teal.7' },
+                ]}
+                curveType="monotone"
+                withLegend
+                tickLine="y"
+                xAxisProps={{ tickFormatter: (value: string) => value.slice(5) }}
+              />
+            </ChartCard>
+            <ChartCard title="Median days to resolve, by severity" testId="chart-time-to-resolve">
+              <BarChart h={260} data={metrics.timeToResolve} dataKey="severity" series={[{ name: 'median', label: 'Median days', color: 'indigo.7' }]} withLegend valueFormatter={(value) => `${value} d`} />
+            </ChartCard>
+            <ChartCard title="SLA breaches, by severity" testId="chart-sla">
+              <BarChart
+                h={260}
+                data={metrics.breaches}
+                dataKey="severity"
+                type="stacked"
+                series={[
+                  { name: 'open', label: 'Open past due', color: 'red.8' },
+                  { name: 'resolvedLate', label: 'Resolved late', color: 'yellow.7' },
+                ]}
+                withLegend
+              />
+            </ChartCard>
+            <ChartCard title="Per target" testId="chart-per-target">
+              <Table.ScrollContainer minWidth={360}>
+                <Table striped aria-label="Findings per target">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">Target</Table.Th>
+                      <Table.Th scope="col">Open</Table.Th>
+                      <Table.Th scope="col">Resolved</Table.Th>
+                      <Table.Th scope="col">SLA breached</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {metrics.perTarget.map((row) => (
+                      <Table.Tr key={row.target}>
+                        <Table.Td maw={260}>
+                          <Text size="xs" style={{ wordBreak: 'break-all' }}>
+                            {row.target}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>{row.open}</Table.Td>
+                        <Table.Td>{row.resolved}</Table.Td>
+                        <Table.Td>{row.breached}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </ChartCard>
+          </SimpleGrid>
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function ChartCard({ title, testId, children }: { title: string; testId: string; children: React.ReactNode }) {
+  return (
+    <Card withBorder component="section" aria-label={title} data-testid={testId}>
+      <Title order={3} size="h5" mb="sm">
+        {title}
+      </Title>
+      {children}
+    </Card>
+  );
+}
