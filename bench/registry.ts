@@ -6,6 +6,7 @@ export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>>
   'http-overhead': () => import('./suites/http-overhead.ts'),
   'jobs-throughput': () => import('./suites/jobs-throughput.ts'),
   'jira-fanout': () => import('./suites/jira-fanout.ts'),
+  'servicenow-fanout': () => import('./suites/servicenow-fanout.ts'),
   'pr-engine': () => import('./suites/pr-engine.ts'),
   memory: () => import('./suites/memory.ts'),
   import: () => import('./suites/import.ts'),

@@ -7,9 +7,10 @@
  * - a concurrency cap per connection in this process (a semaphore);
  * - a "paused until" time in SharedState that every process reads before calling: a 429 sets it to
  *   Retry-After, so one refusal holds back every caller of the connection;
- * - our own count of the calls answered in the current window (a SharedState counter keyed by the
- *   window's reset time): when it reaches the limit, the connection pauses until the reset instead of
- *   spending calls on 429s. ServiceNow commits its counts every 30 s per node, so the instance may let
+ * - our own count of the calls sent in the rule's current window (learnt from the last answer's
+ *   headers; a SharedState counter keyed by the window's reset time, so every process counts
+ *   together): when it reaches the limit, the connection pauses until the reset instead of spending
+ *   calls on 429s. Calls sent before a window was known are counted when their answer names it. ServiceNow commits its counts every 30 s per node, so the instance may let
  *   a few more through or refuse a few earlier; the 429 path stays authoritative.
  */
 import { parseDelayHeader } from '../../http-client/index.ts';
@@ -71,12 +72,18 @@ export interface ServiceNowLimiterOptions {
   random?: () => number;
 }
 
+/** Which rule window a call was counted in when it started (null: no window known yet). */
+export interface LimiterTicket {
+  countedIn: number | null;
+}
+
 export interface ServiceNowLimiter {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs `task` in a concurrency slot, after any shared pause, counted in the rule's current window when one is known. */
+  run<T>(task: (ticket: LimiterTicket) => Promise<T>): Promise<T>;
   pausedForMs(): Promise<number>;
   pauseFor(ms: number): Promise<void>;
   /** Reads a response's rate-limit headers; returns the pause it recorded, if any. */
-  observe(status: number, headers: Record<string, string>): Promise<number | undefined>;
+  observe(status: number, headers: Record<string, string>, ticket?: LimiterTicket): Promise<number | undefined>;
 }
 
 export class RateLimitWaitTooLong extends Error {
@@ -128,19 +135,39 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
     }
   }
 
-  /** Counts an answered call in the rule's current window; pauses to the reset when the window is spent. */
-  async function countInWindow(headers: Record<string, string>): Promise<number | undefined> {
+  const windowKey = `servicenow:window:${options.key}`;
+  const usedKey = (reset: number) => `servicenow:used:${options.key}:${reset}`;
+
+  /** The rule window learnt from the last answer, while it lasts. */
+  async function currentWindow(): Promise<{ limit: number; reset: number } | null> {
+    const raw = await options.sharedState.get(windowKey);
+    if (!raw) return null;
+    const [limit, reset] = raw.split(':').map(Number) as [number, number];
+    return limit > 0 && reset * 1000 > now() ? { limit, reset } : null;
+  }
+
+  /** Counts one call in a window; when the window is spent, pauses every caller until it resets. */
+  async function count(window: { limit: number; reset: number }): Promise<boolean> {
+    const left = window.reset * 1000 - now();
+    const used = await options.sharedState.incr(usedKey(window.reset), Math.max(1, left) + 1000);
+    if (used >= window.limit) await pauseFor(left);
+    return used <= window.limit;
+  }
+
+  /**
+   * From an answer's X-RateLimit-Limit/Reset: remembers the window, and counts the call in it unless it
+   * was counted there when it started (it started before the window was known).
+   */
+  async function countAnswered(headers: Record<string, string>, ticket: LimiterTicket | undefined): Promise<number | undefined> {
     const limit = Number(headers['x-ratelimit-limit']);
     const reset = Number(headers['x-ratelimit-reset']);
     if (!(limit > 0) || !(reset > 1_000_000_000)) return undefined;
-    const resetMs = reset * 1000;
-    const left = resetMs - now();
+    const left = reset * 1000 - now();
     if (left <= 0) return undefined;
-    const rule = headers['x-ratelimit-rule'] ?? '';
-    const used = await options.sharedState.incr(`servicenow:window:${options.key}:${rule}:${reset}`, left + 1000);
-    if (used < limit) return undefined;
-    await pauseFor(left);
-    return left;
+    await options.sharedState.set(windowKey, `${limit}:${reset}`, left);
+    if (ticket?.countedIn !== reset) await count({ limit, reset });
+    const paused = await pausedForMs();
+    return paused > 0 ? paused : undefined;
   }
 
   return {
@@ -149,19 +176,29 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
     async run(task) {
       const release = await semaphore.acquire();
       try {
-        await waitOutPause();
-        return await task();
+        const ticket: LimiterTicket = { countedIn: null };
+        for (;;) {
+          await waitOutPause();
+          const window = await currentWindow();
+          if (!window) break;
+          // Over the window's limit: count() has set the pause to its reset; wait it out and look again.
+          if (await count(window)) {
+            ticket.countedIn = window.reset;
+            break;
+          }
+        }
+        return await task(ticket);
       } finally {
         release();
       }
     },
-    async observe(status, headers) {
+    async observe(status, headers, ticket) {
       if (status === 429) {
         const pause = pauseAfter429(headers, now());
         await pauseFor(pause);
         return pause;
       }
-      return countInWindow(headers);
+      return countAnswered(headers, ticket);
     },
   };
 }
