@@ -87,6 +87,8 @@ export default tseslint.config(
         { type: 'http', pattern: 'src/http', partialMatch: false },
         { type: 'handlers', pattern: 'src/jobs/handlers', partialMatch: false },
         { type: 'services', pattern: 'src/services', partialMatch: false },
+        // The registry file names every provider folder (see the policy below).
+        { type: 'providers', pattern: 'src/providers/registry.ts', mode: 'full' },
         { type: 'providers', pattern: 'src/providers/*', partialMatch: false, capture: ['provider'] },
         { type: 'updaters', pattern: 'src/updaters', partialMatch: false },
         { type: 'importers', pattern: 'src/importers', partialMatch: false },
@@ -106,6 +108,17 @@ export default tseslint.config(
           default: 'disallow',
           policies: [
             ...layerPolicies,
+            // The provider kinds shared by every provider folder (descriptor schema, credentials,
+            // the code-host and ticketing interfaces) import none of the provider folders; the
+            // registry (src/providers/registry.ts) is the one file that names them all.
+            {
+              from: { element: { type: 'providers' } },
+              allow: { to: { file: { path: 'src/providers/{descriptor,credentials,code-host,ticketing}/**' } } },
+            },
+            {
+              from: { element: { type: 'providers' }, file: { path: 'src/providers/registry.ts' } },
+              allow: { to: { element: { type: 'providers' } } },
+            },
             // The configuration reports a malformed ENCRYPTION_KEYS together with every other
             // problem at start, with crypto's pure parser (these two files import nothing else).
             {

@@ -28,6 +28,7 @@ import { intFromEnv } from '../lib/env.ts';
 import { serviceEnv } from '../lib/service-env.ts';
 import { round } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
+import { staticCredentials } from '../../src/providers/credentials/index.ts';
 
 const SMALL_PACKAGE_JSON = `{
   "name": "small-app",
@@ -127,7 +128,7 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
       sim.admin.clearRequests();
       const started = performance.now();
       const outcome = await openFixPullRequest(
-        { repoUrl: `${sim.url}/${repo}`, token: sim.token, items: [{ packageName: 'lodash', ecosystem: 'npm', fixedVersion: version, advisories: [{ id: 'CVE-2021-23337', severity: 'high' }] }] },
+        { repoUrl: `${sim.url}/${repo}`, credentials: staticCredentials({ kind: 'pat', token: sim.token }), items: [{ packageName: 'lodash', ecosystem: 'npm', fixedVersion: version, advisories: [{ id: 'CVE-2021-23337', severity: 'high' }] }] },
         deps,
       );
       const ms = performance.now() - started;

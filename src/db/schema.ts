@@ -38,7 +38,7 @@ const orgId = () =>
 export const severities = severityLevels;
 export { internalStates };
 export const providers = ['jira-cloud', 'jira-server', 'servicenow', 'github', 'confluence'] as const;
-export const authKinds = ['oauth2', 'pat', 'api-token', 'basic'] as const;
+export const authKinds = ['oauth2', 'pat', 'api-token', 'basic', 'app-installation'] as const;
 /** `reauth_required`: the provider refused the refresh token; the owner must connect again. */
 export const connectionStatuses = ['active', 'error', 'disconnected', 'reauth_required'] as const;
 export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group'] as const;
@@ -81,6 +81,8 @@ export const connections = pgTable(
     siteName: text('site_name'),
     accountEmail: text('account_email'),
     scopes: text('scopes').array().notNull().default(sql`'{}'::text[]`),
+    /** Non-secret connection fields a descriptor stores as settings (ServiceNow table, GitHub App ids). */
+    settings: jsonb('settings').$type<Record<string, string>>().notNull().default({}),
     /** AES-256-GCM ciphertext (src/crypto) of a JSON object with every secret of the connection. */
     secretsEncrypted: text('secrets_encrypted'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),

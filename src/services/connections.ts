@@ -10,22 +10,22 @@ import type { KeyRing } from '../crypto/index.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { bindCredential, hostOf, type OutboundGuard, OutboundError } from '../http-client/index.ts';
+import { hostOf, type OutboundGuard, OutboundError } from '../http-client/index.ts';
+import {
+  type Credential,
+  type CredentialRefresher,
+  credentialFromStored,
+  type CredentialSource,
+  parseStoredSecrets,
+  staticCredentials,
+  storedCredentials,
+} from '../providers/credentials/index.ts';
+import { type AuthModeDescriptor, type ConnectionInput, type ConnectionTarget, authModeOf, pastedModes, providerEntry, resolveUrl } from '../providers/registry.ts';
+import { createMemorySharedState, type SharedState } from '../shared-state/index.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
 
-export type ConnectionInput =
-  | { provider: 'jira-cloud'; name: string; site_url: string; email: string; api_token: string; user_id?: string | null }
-  | { provider: 'jira-server'; name: string; site_url: string; pat: string; user_id?: string | null }
-  | { provider: 'github'; name: string; api_url?: string; token: string; user_id?: string | null };
-
-export interface ConnectionSecrets {
-  api_token?: string;
-  pat?: string;
-  token?: string;
-  access_token?: string;
-  refresh_token?: string;
-}
+export type { ConnectionInput } from '../providers/registry.ts';
 
 export interface ConnectionView {
   id: string;
@@ -41,14 +41,16 @@ export interface ConnectionView {
   created_at: string;
 }
 
+/** A connection opened for a provider call: its credential (null: none stored). Never returned over HTTP. */
 export interface ConnectionRecord extends ConnectionView {
   orgId: string;
   cloudId: string | null;
-  secrets: ConnectionSecrets;
+  settings: Record<string, string>;
+  credential: Credential | null;
 }
 
-const DEFAULT_GITHUB_API = 'https://api.github.com';
-const ATLASSIAN_API = 'https://api.atlassian.com';
+/** Configuration overrides of descriptor URLs (ATLASSIAN_API_URL, …); the descriptors' defaults otherwise. */
+export type EndpointSettings = Readonly<Record<string, string | undefined>>;
 
 /** Trims the trailing slash so `${site_url}/rest/api/3` is always well-formed. */
 function normalizeBaseUrl(value: string): string {
@@ -94,61 +96,104 @@ export function usableBy(view: Pick<ConnectionView, 'user_id'>, subject: string 
 }
 
 /**
- * The hosts a connection's secrets may be sent to: its own API or site host and, for GitHub, the git
- * host that goes with the API (api.github.com → github.com; Enterprise https://ghe.example/api/v3 →
- * ghe.example, the same host). Jira over OAuth talks to api.atlassian.com.
+ * The hosts a connection's secrets may be sent to, from its descriptor: the host of each listed URL
+ * field (its default when unset) and, with `stripApiPrefix`, that host without `api.` (GitHub:
+ * api.github.com → github.com, where git pushes go; Enterprise https://ghe.example/api/v3 → the same
+ * host). An OAuth connection adds its API gateway (api.atlassian.com).
  */
-export function credentialHosts(view: Pick<ConnectionView, 'provider' | 'auth_kind' | 'site_url' | 'api_url'>): string[] {
+export function credentialHosts(view: Pick<ConnectionView, 'provider' | 'auth_kind' | 'site_url' | 'api_url'>, endpoints: EndpointSettings = {}): string[] {
+  const entry = providerEntry(view.provider);
   const hosts = new Set<string>();
-  const add = (url: string | null) => {
+  const add = (url: string | null | undefined) => {
     const host = url ? hostOf(url) : null;
     if (host) hosts.add(host);
   };
-  if (view.provider === 'github') {
-    add(view.api_url ?? DEFAULT_GITHUB_API);
-    for (const host of [...hosts]) if (host.startsWith('api.')) hosts.add(host.slice('api.'.length));
-  } else {
-    add(view.site_url);
-    if (view.auth_kind === 'oauth2') add(ATLASSIAN_API);
+  if (!entry) {
+    add(view.site_url ?? view.api_url);
+    return [...hosts];
   }
+  const { descriptor } = entry;
+  for (const name of descriptor.credentialHosts.fields) {
+    const field = descriptor.fields.find((candidate) => candidate.name === name);
+    if (!field) continue;
+    const stored = field.store === 'site_url' ? view.site_url : field.store === 'api_url' ? view.api_url : null;
+    add(stored ?? field.default);
+  }
+  if (descriptor.credentialHosts.stripApiPrefix) for (const host of [...hosts]) if (host.startsWith('api.')) hosts.add(host.slice('api.'.length));
+  const mode = authModeOf(view.provider, view.auth_kind);
+  if (mode?.kind === 'oauth2' && mode.apiBaseUrl) add(resolveUrl(mode.apiBaseUrl, endpoints));
   return [...hosts];
+}
+
+/** The provider-neutral target of a stored connection: URLs resolved, its credential source. */
+export function connectionTargetOf(record: ConnectionRecord, credentials: CredentialSource, endpoints: EndpointSettings = {}): ConnectionTarget {
+  const mode = authModeOf(record.provider, record.auth_kind);
+  const apiUrlField = providerEntry(record.provider)?.descriptor.fields.find((field) => field.store === 'api_url');
+  const apiBaseUrl =
+    mode?.kind === 'oauth2' && mode.apiBaseUrl ? resolveUrl(mode.apiBaseUrl, endpoints, record.cloudId ? { cloud_id: record.cloudId } : {}) : null;
+  if (apiBaseUrl?.includes('{cloud_id}')) throw new AppError('NOT_CONNECTED', `connection ${record.name} has no cloud id; reconnect it`);
+  return {
+    connectionId: record.id,
+    orgId: record.orgId,
+    siteUrl: record.site_url,
+    apiUrl: record.api_url ?? apiUrlField?.default ?? null,
+    apiBaseUrl,
+    settings: record.settings,
+    credentials,
+  };
+}
+
+/** A request-supplied credential (seeds 000/001): used for this request only, never stored. */
+export function requestCredentials(credential: Credential): CredentialSource {
+  return staticCredentials(credential);
 }
 
 export class ConnectionService {
   readonly #orm: Orm;
   readonly #ring: KeyRing;
   readonly #guard: OutboundGuard;
+  readonly #sharedState: SharedState;
+  readonly #refreshers: ReadonlyMap<string, CredentialRefresher>;
+  readonly #endpoints: EndpointSettings;
 
-  constructor(orm: Orm, ring: KeyRing, guard: OutboundGuard) {
+  /**
+   * `sharedState` holds the refresh lock (Redis when REDIS_URL is set, so one refresh runs across
+   * every process); without it the lock is per process. `refreshers`: per auth kind (the OAuth
+   * machinery registers `oauth2`).
+   */
+  constructor(orm: Orm, ring: KeyRing, guard: OutboundGuard, options: { sharedState?: SharedState; refreshers?: ReadonlyMap<string, CredentialRefresher>; endpoints?: EndpointSettings } = {}) {
     this.#orm = orm;
     this.#ring = ring;
     this.#guard = guard;
+    this.#sharedState = options.sharedState ?? createMemorySharedState();
+    this.#refreshers = options.refreshers ?? new Map();
+    this.#endpoints = options.endpoints ?? {};
   }
 
   async create(orgId: string, input: ConnectionInput): Promise<ConnectionView> {
     const id = randomUUID();
+    const entry = providerEntry(input.provider);
+    const modes = entry ? pastedModes(entry) : [];
+    const mode = input.auth_kind === undefined ? modes[0] : modes.find((candidate) => candidate.kind === input.auth_kind);
+    if (!entry || !mode) {
+      throw new AppError('VALIDATION_FAILED', `${input.provider} connections with ${input.auth_kind ?? 'these credentials'} cannot be created here`, { field: input.auth_kind ? 'auth_kind' : 'provider' });
+    }
     let siteUrl: string | null = null;
     let apiUrl: string | null = null;
-    let authKind: string;
     let email: string | null = null;
-    let secrets: ConnectionSecrets;
-    switch (input.provider) {
-      case 'jira-cloud':
-        siteUrl = await checkUrl(this.#guard, input.site_url, 'site_url');
-        authKind = 'api-token';
-        email = input.email;
-        secrets = { api_token: input.api_token };
-        break;
-      case 'jira-server':
-        siteUrl = await checkUrl(this.#guard, input.site_url, 'site_url');
-        authKind = 'pat';
-        secrets = { pat: input.pat };
-        break;
-      case 'github':
-        apiUrl = await checkUrl(this.#guard, input.api_url ?? DEFAULT_GITHUB_API, 'api_url');
-        authKind = 'pat';
-        secrets = { token: input.token };
-        break;
+    const authKind = mode.kind;
+    const settings: Record<string, string> = {};
+    const secrets: Record<string, string> = {};
+    for (const field of [...entry.descriptor.fields, ...mode.fields]) {
+      const given = input[field.name];
+      let value = typeof given === 'string' ? given : field.default;
+      if (value === undefined) continue;
+      if (field.type === 'url') value = await checkUrl(this.#guard, value, field.name);
+      if (field.store === 'site_url') siteUrl = value;
+      else if (field.store === 'api_url') apiUrl = value;
+      else if (field.store === 'account_email') email = value;
+      else if (field.store === 'setting') settings[field.name] = value;
+      else secrets[field.name] = value;
     }
     const userId = input.user_id ? await ensureUser(this.#orm, orgId, input.user_id) : null;
     // Reconnecting the same site revives the disconnected row, so its tickets (and the
@@ -173,6 +218,7 @@ export class ConnectionService {
           name: input.name,
           authKind,
           accountEmail: email,
+          settings,
           secretsEncrypted: sealSecret(this.#ring, 'connections', revivable.id, JSON.stringify(secrets)),
           status: 'active',
           lastError: null,
@@ -191,6 +237,7 @@ export class ConnectionService {
       siteUrl,
       apiUrl,
       accountEmail: email,
+      settings,
       secretsEncrypted: sealSecret(this.#ring, 'connections', id, JSON.stringify(secrets)),
     });
     const created = await this.get(orgId, id);
@@ -229,7 +276,7 @@ export class ConnectionService {
         orgId,
         provider,
         name: `${new URL(normalized).host} (credentials sent per request)`,
-        authKind: provider === 'jira-cloud' ? 'api-token' : 'pat',
+        authKind: defaultAuthKind(provider),
         siteUrl: normalized,
         accountEmail: account,
         secretsEncrypted: null,
@@ -252,18 +299,55 @@ export class ConnectionService {
     return row ? toView(row) : null;
   }
 
-  /** The connection with its secrets opened, for a provider call. Never returned over HTTP. */
-  async withSecrets(orgId: string, id: string): Promise<ConnectionRecord | null> {
+  /**
+   * The connection with its credential opened, for a provider call. Never returned over HTTP. Use
+   * `credentialSource` to hand it to a client (bound to the connection's hosts, refreshed).
+   */
+  async withCredentials(orgId: string, id: string): Promise<ConnectionRecord | null> {
     const [row] = await this.#select().where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
-    if (!row) return null;
-    const secrets = row.secretsEncrypted
-      ? (JSON.parse(openSecret(this.#ring, 'connections', row.id, row.secretsEncrypted)) as ConnectionSecrets)
-      : {};
+    return row ? this.#record(orgId, row) : null;
+  }
+
+  /**
+   * The credential source of a stored connection: bound to its hosts, re-read from the row under
+   * the refresh lock, refreshed before expiry and after a 401 when a refresher for its kind exists.
+   */
+  credentialSource(record: ConnectionRecord): CredentialSource {
+    const mode = authModeOf(record.provider, record.auth_kind);
+    if (!record.credential || !mode) throw new AppError('NOT_CONNECTED', `connection ${record.name} has no credentials; update them or reconnect`);
+    const refresher = this.#refreshers.get(mode.kind);
+    const refreshBeforeSeconds = mode.kind === 'oauth2' ? mode.refresh.refreshBeforeExpirySeconds : mode.kind === 'app-installation' ? mode.refreshBeforeExpirySeconds : 0;
+    return storedCredentials({
+      connectionId: record.id,
+      kind: mode.kind,
+      hosts: credentialHosts(record, this.#endpoints),
+      initial: record.credential,
+      load: async () => (await this.withCredentials(record.orgId, record.id))?.credential ?? null,
+      ...(refresher ? { refresher } : {}),
+      sharedState: this.#sharedState,
+      refreshBeforeMs: refreshBeforeSeconds * 1000,
+    });
+  }
+
+  /** The provider-neutral target of a stored connection (URLs resolved, credential source). */
+  targetOf(record: ConnectionRecord): ConnectionTarget {
+    return connectionTargetOf(record, this.credentialSource(record), this.#endpoints);
+  }
+
+  #record(orgId: string, row: ConnectionRow & { cloudId: string | null; secretsEncrypted: string | null; settings: Record<string, string>; expiresAt: Date | null; scopes: string[] }): ConnectionRecord {
     const view = toView(row);
-    // From here on the outbound client refuses to send these secrets to any other host.
-    const hosts = credentialHosts(view);
-    for (const secret of [secrets.api_token, secrets.pat, secrets.token, secrets.access_token]) if (secret) bindCredential(secret, hosts);
-    return { ...view, orgId, cloudId: row.cloudId, secrets };
+    const mode: AuthModeDescriptor | null = authModeOf(row.provider, row.authKind);
+    const credential =
+      row.secretsEncrypted && mode
+        ? credentialFromStored(mode, {
+            secrets: parseStoredSecrets(openSecret(this.#ring, 'connections', row.id, row.secretsEncrypted)),
+            accountEmail: row.accountEmail,
+            settings: row.settings,
+            expiresAt: row.expiresAt,
+            scopes: row.scopes,
+          })
+        : null;
+    return { ...view, orgId, cloudId: row.cloudId, settings: row.settings, credential };
   }
 
   /**
@@ -322,6 +406,9 @@ export class ConnectionService {
         apiUrl: connections.apiUrl,
         accountEmail: connections.accountEmail,
         cloudId: connections.cloudId,
+        settings: connections.settings,
+        expiresAt: connections.expiresAt,
+        scopes: connections.scopes,
         status: connections.status,
         lastError: connections.lastError,
         secretsEncrypted: connections.secretsEncrypted,
@@ -332,6 +419,14 @@ export class ConnectionService {
       .leftJoin(users, eq(users.id, connections.userId))
       .$dynamic();
   }
+}
+
+/** The auth kind of a provider's first (default) mode. */
+function defaultAuthKind(provider: string): string {
+  const entry = providerEntry(provider);
+  const mode = entry ? (pastedModes(entry)[0] ?? entry.descriptor.auth[0]) : undefined;
+  if (!mode) throw new AppError('VALIDATION_FAILED', `unknown provider ${provider}`, { field: 'provider' });
+  return mode.kind;
 }
 
 interface ConnectionRow {

@@ -22,6 +22,7 @@ import { createGitHubClient } from '../../src/providers/github/index.ts';
 import { type GitHubSimulator, startGitHubSimulator } from '../simulators/github/index.ts';
 import { outbound, silentLogger } from '../providers/github/helpers.ts';
 import { capturingLogger, leftovers, localGuard, rejected, tempRoot, uniqueBranch } from './helpers.ts';
+import { staticCredentials } from '../../src/providers/credentials/index.ts';
 
 const run = promisify(execFile);
 let sim: GitHubSimulator;
@@ -198,7 +199,7 @@ describe('git security: paths and branches', () => {
   it('refuses paths escaping the repository, into .git, or through symlinks', async () => {
     // A repository that holds a symlink pointing outside it, committed through the API.
     const http = outbound();
-    const gh = createGitHubClient({ apiUrl: sim.apiUrl, token: sim.token }, { http, logger: silentLogger, options: { writeIntervalMs: 0, notificationIntervalMs: 0 } });
+    const gh = createGitHubClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http, logger: silentLogger, options: { writeIntervalMs: 0, notificationIntervalMs: 0 } });
     const web = { owner: 'acme', repo: 'web' };
     const head = (await gh.getBranchHead(web, 'main')) as string;
     const commit = await gh.commitFiles(web, {

@@ -11,6 +11,7 @@ import { GITHUB_VALIDATION } from '../../src/providers/github/index.ts';
 import { errorFromResponse as githubErrorFromResponse } from '../../src/providers/github/error-mapping.ts';
 import { errorFromResponse, JIRA_BAD_REQUEST, JIRA_FIELD_REJECTED, JiraError } from '../../src/providers/jira/errors.ts';
 import { adfText, makeClient } from '../providers/jira/helpers.ts';
+import { staticCredentials } from '../../src/providers/credentials/index.ts';
 
 const hostileTexts = ['see http://127.0.0.1:${port}/x', 'http://[::1', 'example: http://exa%mple.com/?token=%zz', `Bearer ${'x'.repeat(50_000)} http://[::1`];
 const create = { action: 'create an issue in project SEC', projectKey: 'SEC', write: true };
@@ -60,7 +61,7 @@ describe('the Jira client against a Jira that answers 400 with such a text', () 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('createIssue fails once with PROVIDER_BAD_REQUEST, not an unknown outcome', async () => {
-    const { client } = makeClient({ flavor: 'cloud', baseUrl, auth: { type: 'basic', email: 'a@example.com', apiToken: 'tok' }, connectionId: 'hostile' });
+    const { client } = makeClient({ flavor: 'cloud', baseUrl, credentials: staticCredentials({ kind: 'api-token', email: 'a@example.com', apiToken: 'tok' }), connectionId: 'hostile' });
     const error = await client
       .createIssue({ project: { key: 'SEC' }, issuetype: { name: 'Task' }, summary: 's', description: adfText('x') })
       .catch((caught: unknown) => caught);

@@ -7,22 +7,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { ConnectionService, usableBy } from '../../services/connections.ts';
+import { type ConnectionInput, ConnectionService, usableBy } from '../../services/connections.ts';
+import { connectionInputSchema } from '../../providers/registry.ts';
 import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
-import { identifier, secret } from '../../contracts/index.ts';
+import { identifier } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
-const name = identifier(200);
-const url = identifier(2048);
-const userId = identifier(200).nullable().optional().describe("Set to make this the user's own connection (seed 002)");
-
-export const connectionInput = z.discriminatedUnion('provider', [
-  z.object({ provider: z.literal('jira-cloud'), name, site_url: url, email: z.email(), api_token: secret(4096), user_id: userId }),
-  z.object({ provider: z.literal('jira-server'), name, site_url: url, pat: secret(4096), user_id: userId }),
-  z.object({ provider: z.literal('github'), name, api_url: url.optional(), token: secret(4096), user_id: userId }),
-]);
+/** Derived from the provider descriptors (src/providers/registry.ts): one object per provider and pasted auth mode. */
+export const connectionInput = connectionInputSchema();
 
 export const connectionView = z
   .object({
@@ -59,7 +53,7 @@ function isPrivileged(roles: readonly string[]): boolean {
 }
 
 export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
-  const service = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
+  const service = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard, { sharedState: context.sharedState });
   const mappings = new MappingService(context.db.orm);
 
   return async (app) => {
@@ -77,7 +71,8 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const tenant = tenantOf(request);
         const principal = request.principal!;
-        const ownerId = request.body.user_id;
+        const body = request.body as ConnectionInput;
+        const ownerId = body.user_id;
         const privileged = principal.roles.some((role) => role === 'admin' || role === 'service');
         // An organization-wide connection is what everyone's tickets and PRs use by default: only
         // admins and services may add one; anyone may add their own (seed 002).
@@ -89,7 +84,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
         if (ownerId && ownerId !== principal.subject && !privileged) {
           throw new AppError('FORBIDDEN', "only admins may create another user's connection", { field: 'user_id' });
         }
-        const created = await service.create(tenant.orgId, request.body);
+        const created = await service.create(tenant.orgId, body);
         return reply.status(201).send(created);
       },
     );
@@ -153,10 +148,10 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
         const tenant = tenantOf(request);
         const principal = request.principal!;
         const privileged = principal.roles.some((role) => role === 'admin' || role === 'service');
-        const record = await service.withSecrets(tenant.orgId, request.params.id);
+        const record = await service.withCredentials(tenant.orgId, request.params.id);
         // Another user's personal connection is theirs alone (its account id and email included).
         if (!record || !usableBy(record, principal.subject, privileged)) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
-        const result = await testConnection(context, record);
+        const result = await testConnection(context, service, record);
         await service.setStatus(tenant.orgId, record.id, result.ok ? 'active' : 'error', result.ok ? null : result.message);
         return result;
       },

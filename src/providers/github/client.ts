@@ -3,6 +3,8 @@
  * goes through the outbound client. Each method names what it was doing, so a failure becomes a
  * GitHubError a user can act on ("the token cannot push to acme/web").
  */
+import { secretsOf } from '../credentials/index.ts';
+import { githubFailureOf } from './code-host.ts';
 import { GITHUB_NOT_FOUND, GITHUB_VALIDATION, GitHubError, isGitHubError } from './errors.ts';
 import { type CallSubject, toGitHubError } from './error-mapping.ts';
 import { createOctokit, DEFAULT_OPTIONS } from './octokit.ts';
@@ -65,8 +67,11 @@ function toEntry(entry: TreeJson['tree'][number]): TreeEntry {
 
 export function createGitHubClient(target: GitHubTarget, deps: GitHubClientDeps): GitHubClient {
   const options: GitHubClientOptions = { ...DEFAULT_OPTIONS, ...deps.options };
-  const octokit = createOctokit(target, deps, options);
-  const secrets = [target.token];
+  // The secrets used so far, for scrubbing error text; filled as the source hands credentials out.
+  const secrets: string[] = [];
+  const octokit = createOctokit(target, deps, options, (credential) => {
+    for (const secret of secretsOf(credential)) if (!secrets.includes(secret)) secrets.push(secret);
+  });
   const host = (() => {
     try {
       return new URL(target.apiUrl).host;
@@ -271,6 +276,16 @@ export function createGitHubClient(target: GitHubTarget, deps: GitHubClientDeps)
       return toPullRef(data as unknown as PullJson);
     },
 
+    async closePull(ref, number): Promise<PullRef> {
+      const subject = { ...push(ref), action: `close pull request #${number} of ${full(ref)}`, notFound: `pull request #${number} was not found in ${full(ref)}` };
+      const { data } = await call(subject, () =>
+        octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner: ref.owner, repo: ref.repo, pull_number: number, state: 'closed' }),
+      );
+      return toPullRef(data as unknown as PullJson);
+    },
+
+    failureOf: (error) => githubFailureOf(error),
+
     async addLabels(ref, number, labels) {
       if (labels.length === 0) return;
       const subject = { ...push(ref), action: `label pull request #${number} of ${full(ref)}`, notFound: `pull request #${number} was not found in ${full(ref)}` };
@@ -287,7 +302,7 @@ export function createGitHubClient(target: GitHubTarget, deps: GitHubClientDeps)
 
     async whoAmI() {
       const { data } = await call({ action: 'read the token’s user', notFound: 'GitHub has no user for this token' }, () => octokit.request('GET /user'));
-      return { login: data.login, email: data.email ?? null };
+      return { login: data.login, id: typeof data.id === 'number' ? data.id : null, email: data.email ?? null };
     },
   };
 }

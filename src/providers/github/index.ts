@@ -6,3 +6,5 @@ export * from './errors.ts';
 export { parseRepoUrl } from './parse-repo-url.ts';
 export type * from './types.ts';
 export { createGitHubClient } from './client.ts';
+export { DEFAULT_GITHUB_API, testGitHubConnection } from './connection.ts';
+export { githubCodeHost } from './code-host.ts';

@@ -16,6 +16,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import { isConnectFailure, OUTBOUND_NETWORK_ERROR, OUTBOUND_TIMEOUT, type OutboundClient, OutboundError } from '../../http-client/index.ts';
+import { authorizationOf, type Credential } from '../credentials/index.ts';
 import { createOutboundFetch } from './fetch-adapter.ts';
 import { spacingGroup } from './spacing.ts';
 import type { GitHubClientOptions, GitHubTarget } from './types.ts';
@@ -81,16 +82,17 @@ const resendGuard: Parameters<typeof Octokit.plugin>[0] = (octokit) => {
 const GitHubOctokit = Octokit.plugin(resendGuard, throttling, retry);
 export type GitHubOctokit = InstanceType<typeof GitHubOctokit>;
 
-/** Who shares one spacing and concurrency budget: the connection, else API URL + token (hashed). */
+/** Who shares one spacing and concurrency budget: the connection, else API URL + credential identity (hashed). */
 export function budgetKey(target: GitHubTarget): string {
   if (target.connectionId) return `github-conn:${target.connectionId}`;
-  return `github:${createHash('sha256').update(`${target.apiUrl}\n${target.token}`).digest('hex').slice(0, 24)}`;
+  return `github:${createHash('sha256').update(`${target.apiUrl}\n${target.credentials.key}`).digest('hex').slice(0, 24)}`;
 }
 
 export function createOctokit(
   target: GitHubTarget,
   deps: { http: OutboundClient; logger: Logger },
   options: GitHubClientOptions,
+  onCredential: (credential: Credential) => void = () => {},
 ): GitHubOctokit {
   const { logger } = deps;
   const fetch = createOutboundFetch(
@@ -113,7 +115,6 @@ export function createOctokit(
   };
   const octokit = new GitHubOctokit({
     baseUrl: target.apiUrl.replace(/\/+$/, ''),
-    auth: target.token,
     userAgent: 'integration-service',
     request: { fetch },
     // The outbound client already logs every call; Octokit's own lines go to debug.
@@ -144,6 +145,24 @@ export function createOctokit(
     // endpoint.merge shares the default `request` object between calls; per-call retry state must not leak.
     hookOptions.request = { ...hookOptions.request };
     hookOptions.headers['x-github-api-version'] ??= API_VERSION;
+  });
+  // Registered last, so outermost: every attempt of the plugins carries the credential of the
+  // moment, and a 401 (GitHub did nothing) is tried once more when the source renews the credential.
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    const hookOptions = requestOptions as unknown as HookOptions;
+    const credential = await target.credentials.current();
+    onCredential(credential);
+    hookOptions.headers.authorization = authorizationOf(credential);
+    try {
+      return await request(requestOptions);
+    } catch (error) {
+      if ((error as { status?: unknown })?.status !== 401) throw error;
+      const renewed = await target.credentials.renewAfterRejection(credential);
+      if (!renewed) throw error;
+      onCredential(renewed);
+      hookOptions.headers.authorization = authorizationOf(renewed);
+      return request(requestOptions);
+    }
   });
   return octokit;
 }

@@ -18,7 +18,7 @@ type BulkAnswer = {
 
 export async function bulkCreate(transport: JiraTransport, items: BulkCreateItem[]): Promise<BulkResult> {
   const result: BulkResult = { created: [], failed: [] };
-  const kind = { flavor: transport.target.flavor, auth: transport.target.auth.type };
+  const kind = transport.authKind;
   for (let start = 0; start < items.length; start += BULK_CHUNK) {
     const chunk = items.slice(start, start + BULK_CHUNK);
     const projectKey = (chunk[0]?.fields.project as { key?: string } | undefined)?.key;

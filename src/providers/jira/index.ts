@@ -3,6 +3,7 @@
  * summary builders for findings, and the per-connection rate limiter.
  */
 export { createJiraClient } from './client.ts';
+export { jiraConnectionTest, jiraTargetOf } from './connection.ts';
 export { commentToAdf, commentToWiki, RICH_TEXT_LIMIT } from './comment.ts';
 export * from './errors.ts';
 export { createJiraLimiter, createJiraLimiterRegistry, type JiraLimiter, type JiraLimiterRegistry, processLimiters } from './limiter.ts';

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutboundClient, OutboundResponse } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
+import { authorizationOf, type Credential } from '../credentials/index.ts';
 import { type AuthKind, type CallSubject, errorFromOutbound, errorFromResponse, JIRA_BAD_RESPONSE, JIRA_RATE_LIMITED, JiraError } from './errors.ts';
 import { createJiraLimiter, type JiraLimiter, type JiraLimiterRegistry, RateLimitWaitTooLong } from './limiter.ts';
 import type { JiraLimits, JiraTarget } from './types.ts';
@@ -35,6 +36,8 @@ export interface JiraCall {
 export interface JiraTransport {
   readonly target: JiraTarget;
   readonly connectionKey: string;
+  /** Flavour and Basic-or-Bearer, for error messages that say which credential to check. */
+  readonly authKind: AuthKind;
   readonly limiter: JiraLimiter;
   readonly limits: JiraLimits;
   readonly sharedState: SharedState;
@@ -43,17 +46,10 @@ export interface JiraTransport {
   json<T>(call: JiraCall): Promise<T>;
 }
 
-function authHeader(target: JiraTarget): string {
-  return target.auth.type === 'basic'
-    ? `Basic ${Buffer.from(`${target.auth.email}:${target.auth.apiToken}`).toString('base64')}`
-    : `Bearer ${target.auth.token}`;
-}
-
-/** Who shares one budget at Jira: the connection, else site + user (hashed: the user may be an email). */
+/** Who shares one budget at Jira: the connection, else site + credential identity (hashed, never the secret). */
 export function connectionKeyOf(target: JiraTarget): string {
   if (target.connectionId) return `conn:${target.connectionId}`;
-  const who = target.auth.type === 'basic' ? target.auth.email : createHash('sha256').update(target.auth.token).digest('hex').slice(0, 16);
-  return `site:${createHash('sha256').update(`${target.baseUrl}\n${who}`).digest('hex').slice(0, 24)}`;
+  return `site:${createHash('sha256').update(`${target.baseUrl}\n${target.credentials.key}`).digest('hex').slice(0, 24)}`;
 }
 
 export function createJiraTransport(
@@ -69,7 +65,8 @@ export function createJiraTransport(
       return 'the configured site';
     }
   })();
-  const kind: AuthKind = { flavor: target.flavor, auth: target.auth.type };
+  const basic = target.credentials.kind === 'api-token' || target.credentials.kind === 'basic';
+  const kind: AuthKind = { flavor: target.flavor, auth: basic ? 'basic' : 'bearer' };
   const connectionKey = connectionKeyOf(target);
   const limits = deps.limits;
   const limiter = createJiraLimiter({
@@ -79,7 +76,6 @@ export function createJiraTransport(
     maxConcurrent: limits.maxConcurrent,
     maxPauseMs: limits.maxRateLimitWaitMs,
   });
-  const headers = { authorization: authHeader(target), accept: 'application/json' };
 
   function urlOf(call: JiraCall): string {
     const url = new URL(`${root}${call.path}`);
@@ -87,12 +83,14 @@ export function createJiraTransport(
     return url.toString();
   }
 
-  async function once(call: JiraCall): Promise<OutboundResponse> {
+  async function send(call: JiraCall, credential: Credential): Promise<OutboundResponse> {
+    const headers: Record<string, string> = { authorization: authorizationOf(credential), accept: 'application/json' };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await deps.http.request({
         method: call.method,
         url: urlOf(call),
-        headers: call.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        headers,
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         timeoutMs: limits.timeoutMs,
         // 429 is ours (see the header comment); 5xx and timeouts are the outbound client's, idempotent calls only.
@@ -106,6 +104,15 @@ export function createJiraTransport(
     } catch (error) {
       throw errorFromOutbound(error, call.subject, host);
     }
+  }
+
+  /** The credential of the moment; after a 401, once more with a renewed one when the source has it (Jira did nothing on a 401). */
+  async function once(call: JiraCall): Promise<OutboundResponse> {
+    const credential = await target.credentials.current();
+    const response = await send(call, credential);
+    if (response.status !== 401) return response;
+    const renewed = await target.credentials.renewAfterRejection(credential);
+    return renewed ? send(call, renewed) : response;
   }
 
   async function call(spec: JiraCall): Promise<OutboundResponse> {
@@ -142,6 +149,7 @@ export function createJiraTransport(
   return {
     target,
     connectionKey,
+    authKind: kind,
     limiter,
     limits,
     sharedState: deps.sharedState,

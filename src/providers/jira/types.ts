@@ -6,19 +6,21 @@
 import type { Logger } from 'pino';
 import type { OutboundClient } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
+import type { CredentialSource } from '../credentials/index.ts';
 import type { JiraError } from './errors.ts';
 import type { JiraLimiterRegistry } from './limiter.ts';
 
 export type JiraFlavor = 'cloud' | 'server';
 
-/** Basic: Cloud email + API token (or a Server username + password); bearer: OAuth 3LO token or DC PAT. */
-export type JiraAuth = { type: 'basic'; email: string; apiToken: string } | { type: 'bearer'; token: string };
-
 export interface JiraTarget {
   flavor: JiraFlavor;
   /** Site URL, or https://api.atlassian.com/ex/jira/{cloudId} for OAuth; Server may have a context path. */
   baseUrl: string;
-  auth: JiraAuth;
+  /**
+   * Asked for the credential at each call (Cloud: api-token or OAuth; Server/DC: PAT or basic), so
+   * a refreshed token is used by the next call; a 401 is retried once when the source renews it.
+   */
+  credentials: CredentialSource;
   connectionId?: string;
   orgId?: string;
   /** Site URL for human links when baseUrl is the API gateway. */

@@ -342,7 +342,6 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
 async function storedGithub(run: RunContext): Promise<StoredGithub | null> {
   const view = await run.service.connections.resolveFor(run.tenant.orgId, ['github'], run.subject);
   if (!view) return null;
-  const record = await run.service.connections.withSecrets(run.tenant.orgId, view.id);
-  const token = record?.secrets.token ?? record?.secrets.access_token;
-  return record && token ? { token, connectionId: record.id, hosts: credentialHosts(record) } : null;
+  const record = await run.service.connections.withCredentials(run.tenant.orgId, view.id);
+  return record?.credential ? { credentials: run.service.connections.credentialSource(record), connectionId: record.id, hosts: credentialHosts(record) } : null;
 }

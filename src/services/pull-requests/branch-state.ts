@@ -5,7 +5,7 @@
  *   may replace it with a fresh commit on the current base;
  * - `foreign`: someone else committed to it — it is theirs now; we never force-push over it.
  */
-import type { GitHubClient, RepoRef } from '../../providers/github/index.ts';
+import type { CodeHost as GitHubClient, RepoRef } from '../../providers/registry.ts';
 import { gitBlobSha } from './commit-transport.ts';
 
 export type BranchState = 'current' | 'ours' | 'foreign';

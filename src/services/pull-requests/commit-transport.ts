@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { OutboundGuard } from '../../http-client/index.ts';
 import type { Logger } from '../../logging/logger.ts';
-import type { GitHubClient, RepoRef } from '../../providers/github/index.ts';
+import { bearerTokenOf, type CredentialSource } from '../../providers/credentials/index.ts';
+import type { CodeHost, RepoRef } from '../../providers/registry.ts';
 import { PullRequestError, GITHUB_BRANCH_MOVED } from './errors.ts';
 import type { Transport } from './types.ts';
 
@@ -23,10 +24,11 @@ export function gitBlobSha(content: string): string {
 
 export interface CommitInput {
   transport: Transport;
-  client: GitHubClient;
+  client: CodeHost;
   ref: RepoRef;
   gitUrl: string;
-  token: string;
+  /** The git transport asks it for the token of the moment (the API transport's client has its own). */
+  credentials: CredentialSource;
   guard: OutboundGuard;
   logger: Logger;
   base: { branch: string; sha: string; treeSha: string };
@@ -70,9 +72,11 @@ async function commitWithApi(input: CommitInput): Promise<string> {
 async function commitWithGit(input: CommitInput): Promise<string> {
   // Loaded on first use: the default transport never needs git.
   const { openSparseCheckout } = await import('../../git/index.ts');
+  const token = bearerTokenOf(await input.credentials.current());
+  if (!token) throw new PullRequestError('PROVIDER_AUTH_FAILED', `a ${input.credentials.kind} credential has no token git can push with; use the api transport`);
   const checkout = await openSparseCheckout({
     remoteUrl: input.gitUrl,
-    token: input.token,
+    token,
     baseBranch: input.base.branch,
     paths: [...input.files.keys()],
     guard: input.guard,

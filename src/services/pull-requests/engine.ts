@@ -10,7 +10,8 @@ import type { Orm } from '../../db/database.ts';
 import { checkBranchName } from '../../git/index.ts';
 import type { OutboundClient, OutboundGuard } from '../../http-client/index.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { type GitHubClient, type GitHubTarget, type PullRef, createGitHubClient, isGitHubError, parseRepoUrl } from '../../providers/github/index.ts';
+import { type CredentialSource, secretsOf } from '../../providers/credentials/index.ts';
+import { type CodeHost, type CodeHostTarget, codeHostFor, type PullRef } from '../../providers/registry.ts';
 import { inspectBranch } from './branch-state.ts';
 import { BOT_AUTHOR, commitToBranch } from './commit-transport.ts';
 import { describeFailure, GITHUB_BASE_NOT_FOUND, PullRequestError } from './errors.ts';
@@ -35,8 +36,8 @@ export interface EngineDeps {
   orgId: string;
   /** Per-request timeout for GitHub calls (OUTBOUND_TIMEOUT_MS); the client's default otherwise. */
   timeoutMs?: number;
-  /** Test and benchmark seam; default: the real client over `http`. */
-  clientFor?: (target: GitHubTarget) => GitHubClient;
+  /** Test and benchmark seam; default: the repository's code host (src/providers/registry.ts) over `http`. */
+  clientFor?: (target: CodeHostTarget) => CodeHost;
 }
 
 /** The branch a request lands on: the caller's, else one per package, else one per set of packages. */
@@ -66,10 +67,13 @@ export async function openFixPullRequest(request: FixRequest, deps: EngineDeps):
     commitSha: null,
     recordId: null,
   };
+  // Every secret the credential source hands out, for scrubbing failure text once more.
+  const secrets: string[] = [];
+  const credentials = recording(request.credentials, secrets);
   try {
-    await run(request, deps, outcome);
+    await run({ ...request, credentials }, deps, outcome, secrets);
   } catch (error) {
-    const failure = describeFailure(error, request.token);
+    const failure = describeFailure(error, secrets);
     if (failure.code === 'UPSTREAM_FAILED') deps.logger.error({ err: error, repo: outcome.repo, branch }, 'fix pull request failed');
     else deps.logger.warn({ code: failure.code, repo: outcome.repo, branch, message: failure.message }, 'fix pull request failed');
     outcome.status = 'failed';
@@ -79,15 +83,30 @@ export async function openFixPullRequest(request: FixRequest, deps: EngineDeps):
   return outcome;
 }
 
-async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): Promise<void> {
-  const parsed = parseRepoUrl(request.repoUrl);
+/** The same source, noting each credential's secrets as they are handed out. */
+function recording(source: CredentialSource, into: string[]): CredentialSource {
+  const note = <T extends Parameters<typeof secretsOf>[0] | null>(credential: T): T => {
+    if (credential) for (const secret of secretsOf(credential)) if (!into.includes(secret)) into.push(secret);
+    return credential;
+  };
+  return {
+    kind: source.kind,
+    key: source.key,
+    hosts: source.hosts,
+    current: async () => note(await source.current()),
+    renewAfterRejection: async (rejected) => note(await source.renewAfterRejection(rejected)),
+  };
+}
+
+async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome, secrets: string[]): Promise<void> {
+  const { host, repo: parsed } = codeHostFor(request.repoUrl);
   outcome.repo = parsed.webUrl;
   checkBranchName(outcome.branch);
   for (const item of request.items) for (const path of item.manifestPaths ?? []) checkManifestPath(path);
   await deps.guard.check(parsed.apiUrl);
 
-  const target: GitHubTarget = { apiUrl: parsed.apiUrl, token: request.token, orgId: deps.orgId, ...(request.connectionId ? { connectionId: request.connectionId } : {}) };
-  const client = deps.clientFor ? deps.clientFor(target) : createGitHubClient(target, { http: deps.http, logger: deps.logger, ...(deps.timeoutMs ? { options: { timeoutMs: deps.timeoutMs } } : {}) });
+  const target: CodeHostTarget = { apiUrl: parsed.apiUrl, credentials: request.credentials, orgId: deps.orgId, ...(request.connectionId ? { connectionId: request.connectionId } : {}) };
+  const client = deps.clientFor ? deps.clientFor(target) : host.create(target, { http: deps.http, logger: deps.logger, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
   const ref = { owner: parsed.owner, repo: parsed.repo };
   const log = deps.logger.child({ repo: `${ref.owner}/${ref.repo}`, branch: outcome.branch });
 
@@ -140,7 +159,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
       client,
       ref,
       gitUrl: parsed.gitUrl,
-      token: request.token,
+      credentials: request.credentials,
       guard: deps.guard,
       logger: log,
       base: { branch: base, sha: baseSha, treeSha: snapshot.treeSha },
@@ -159,7 +178,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
       pushed = true;
     } catch (error) {
       // Another run created the branch a moment ago; take it from the top next time rather than guess.
-      if (isGitHubError(error, 'BRANCH_EXISTS')) throw new PullRequestError('BRANCH_MOVED', `branch ${outcome.branch} was created by another run just now; retry`, true);
+      if (client.failureOf(error)?.conflict === 'branch-exists') throw new PullRequestError('BRANCH_MOVED', `branch ${outcome.branch} was created by another run just now; retry`, true);
       throw error;
     }
   } else {
@@ -220,7 +239,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
         pull = await client.createPull(ref, { title: outcome.title!, body: outcome.body!, head: outcome.branch, base, maintainerCanModify: true });
         outcome.status = 'created';
       } catch (error) {
-        if (!isGitHubError(error, 'PULL_REQUEST_EXISTS')) throw error;
+        if (client.failureOf(error)?.conflict !== 'pull-exists') throw error;
         const existing = await client.findPull(ref, { head: outcome.branch, state: 'open' });
         if (!existing) throw error;
         pull = existing;
@@ -230,7 +249,7 @@ async function run(request: FixRequest, deps: EngineDeps, outcome: FixOutcome): 
     const labels = request.labels ?? DEFAULT_LABELS;
     if (labels.length > 0 && outcome.status === 'created') {
       await client.addLabels(ref, pull.number, labels).catch((error: unknown) => {
-        outcome.note = `labels not added: ${describeFailure(error, request.token).message}`;
+        outcome.note = `labels not added: ${describeFailure(error, secrets).message}`;
       });
     }
   }
@@ -249,7 +268,7 @@ function commitMessage(title: string, keys: string[]): string {
 }
 
 /** Once per foreign head: our record remembers the head we last saw, so re-runs do not repeat the comment. */
-async function tellPullNotUpdated(client: GitHubClient, ref: { owner: string; repo: string }, pull: PullRef, head: string, deps: EngineDeps, outcome: FixOutcome): Promise<void> {
+async function tellPullNotUpdated(client: CodeHost, ref: { owner: string; repo: string }, pull: PullRef, head: string, deps: EngineDeps, outcome: FixOutcome): Promise<void> {
   const known = deps.orm ? await findOpenPullRequest(deps.orm, deps.orgId, outcome.repo, outcome.branch) : null;
   if (known?.headSha === `${FOREIGN}${head}`) return;
   await client.comment(

@@ -3,7 +3,7 @@
  * subtrees when GitHub truncates it) and then only the blobs an updater could edit, a few at a time.
  * Nothing else of the repository is fetched, whatever its size or history.
  */
-import type { GitHubClient, RepoRef, TreeEntry } from '../../providers/github/index.ts';
+import type { CodeHost as GitHubClient, RepoRef, TreeEntry } from '../../providers/registry.ts';
 import { candidatePaths, MAX_MANIFEST_BYTES } from './plan-edits.ts';
 import type { FixItem } from './types.ts';
 

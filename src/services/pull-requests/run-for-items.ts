@@ -8,7 +8,9 @@
 import type { JiraClient } from '../../providers/jira/index.ts';
 import { isErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
-import { parseRepoUrl } from '../../providers/github/index.ts';
+import type { CredentialSource } from '../../providers/credentials/index.ts';
+import { codeHostFor } from '../../providers/registry.ts';
+import { requestCredentials } from '../connections.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
 import { type EngineDeps, openFixPullRequest } from './engine.ts';
 import { describeFailure } from './errors.ts';
@@ -75,7 +77,8 @@ export interface PullRequestPreview {
 }
 
 export interface StoredGithub {
-  token: string;
+  /** The stored connection's credential source (bound to `hosts`, refreshed when it can be). */
+  credentials: CredentialSource;
   connectionId: string;
   /** The only hosts the stored token may go to (its API host and that API's git host). */
   hosts: string[];
@@ -86,7 +89,7 @@ export interface StoredGithub {
  * connection's), or null when it may.
  */
 export function storedTokenRefusal(repoUrl: string, hosts: readonly string[]): string | null {
-  const parsed = parseRepoUrl(repoUrl);
+  const parsed = codeHostFor(repoUrl).repo;
   const foreign = [parsed.apiUrl, parsed.gitUrl].map(hostOf).find((host) => !host || !hosts.includes(host));
   if (foreign === undefined) return null;
   return `the stored GitHub connection is for ${hosts.join(', ')}; ${foreign ?? 'this host'} is another host, so its token is not sent there: pass github_pat for ${parsed.webUrl}, or connect that GitHub`;
@@ -124,15 +127,15 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
     }
     let webUrl: string;
     try {
-      webUrl = parseRepoUrl(plan.repoUrl).webUrl;
+      webUrl = codeHostFor(plan.repoUrl).repo.webUrl;
     } catch (error) {
       const failure = describeFailure(error, plan.token ?? '');
       parts.set(work.index, part('failed', { error: failure.message, error_code: publicCode(failure.code) }));
       continue;
     }
-    let token = plan.token;
+    let credentials: CredentialSource | null = plan.token ? requestCredentials({ kind: 'pat', token: plan.token }) : null;
     let connectionId: string | null = null;
-    if (!token) {
+    if (!credentials) {
       if (stored === undefined) stored = await input.storedToken();
       if (!stored) {
         parts.set(work.index, part('failed', { error: 'no GitHub token: pass github_pat, put it in the JWT claims, or connect GitHub (POST /api/v1/connections)', error_code: 'NOT_CONNECTED' }));
@@ -143,18 +146,18 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
         parts.set(work.index, part('failed', { error: refusal, error_code: 'CREDENTIAL_HOST_MISMATCH' }));
         continue;
       }
-      token = stored.token;
+      credentials = stored.credentials;
       connectionId = stored.connectionId;
     }
     const itemKey = `${canonicalEcosystem(plan.ecosystem)}|${plan.packageName}|${plan.fixedVersion}`;
     const branchKey = plan.group ? `group|${plan.baseBranch ?? ''}` : (plan.branch ?? itemKey);
-    const key = JSON.stringify([webUrl, token, branchKey, plan.transport]);
+    const key = JSON.stringify([webUrl, credentials.key, branchKey, plan.transport]);
     let group = groups.get(key);
     if (!group) {
       group = {
         request: {
           repoUrl: plan.repoUrl,
-          token,
+          credentials,
           baseBranch: plan.baseBranch,
           items: [],
           branch: plan.branch,

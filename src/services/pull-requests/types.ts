@@ -3,6 +3,7 @@
  * package bumps) and what it gets back. Kept free of I/O types so routes, jobs and benchmarks can
  * build requests without pulling in the GitHub client.
  */
+import type { CredentialSource } from '../../providers/credentials/index.ts';
 import type { Ecosystem } from '../../updaters/index.ts';
 
 export interface Advisory {
@@ -44,7 +45,8 @@ export type Transport = 'api' | 'git';
 
 export interface FixRequest {
   repoUrl: string;
-  token: string;
+  /** The code host's credential: a request-supplied PAT (static) or a stored connection's (refreshed). */
+  credentials: CredentialSource;
   /** The repository's default branch when omitted. */
   baseBranch?: string | null;
   items: FixItem[];

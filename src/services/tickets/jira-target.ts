@@ -1,17 +1,20 @@
 /**
  * Turns a stored connection, or credentials supplied with one request (seeds 000/001), into the
- * JiraTarget the Jira client needs. Request-supplied tokens live only in the returned object: they
- * are never written to the database, a job or a log.
+ * JiraTarget the Jira client needs. The target carries a credential source, never a token: a stored
+ * connection's source re-reads (and refreshes) its credential; request-supplied tokens live only in
+ * a static source for the request: they are never written to the database, a job or a log.
  */
 import { AppError } from '../../errors/app-error.ts';
-import type { JiraTarget } from '../../providers/jira/index.ts';
-import type { ConnectionRecord } from '../connections.ts';
+import { jiraTargetOf, type JiraTarget } from '../../providers/jira/index.ts';
+import { type ConnectionRecord, type ConnectionService, requestCredentials } from '../connections.ts';
 
 export interface RequestJiraCredentials {
   jira_url: string;
   jira_email?: string | null;
   jira_pat: string;
 }
+
+const FLAVORS: Readonly<Record<string, 'cloud' | 'server'>> = { 'jira-cloud': 'cloud', 'jira-server': 'server' };
 
 /** Jira Cloud sites live under atlassian.net (or jira.com); anything else is Server/DC. */
 export function jiraFlavorOf(siteUrl: string, email: string | null | undefined): 'cloud' | 'server' {
@@ -21,45 +24,14 @@ export function jiraFlavorOf(siteUrl: string, email: string | null | undefined):
   return email ? 'cloud' : 'server';
 }
 
-export function targetFromConnection(connection: ConnectionRecord): JiraTarget {
-  if (connection.provider === 'jira-cloud') {
-    if (connection.auth_kind === 'oauth2') {
-      if (!connection.cloudId || !connection.secrets.access_token) {
-        throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no OAuth token; reconnect it`);
-      }
-      return {
-        flavor: 'cloud',
-        baseUrl: `https://api.atlassian.com/ex/jira/${connection.cloudId}`,
-        ...(connection.site_url ? { browseUrl: connection.site_url } : {}),
-        auth: { type: 'bearer', token: connection.secrets.access_token },
-        connectionId: connection.id,
-        orgId: connection.orgId,
-      };
-    }
-    if (!connection.site_url || !connection.account_email || !connection.secrets.api_token) {
-      throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no API token; update its credentials`);
-    }
-    return {
-      flavor: 'cloud',
-      baseUrl: connection.site_url,
-      auth: { type: 'basic', email: connection.account_email, apiToken: connection.secrets.api_token },
-      connectionId: connection.id,
-      orgId: connection.orgId,
-    };
+export function targetFromConnection(connection: ConnectionRecord, connections: ConnectionService): JiraTarget {
+  const flavor = FLAVORS[connection.provider];
+  if (!flavor) throw new AppError('VALIDATION_FAILED', `connection ${connection.name} is a ${connection.provider} connection, not Jira`, { field: 'connection_id' });
+  if (!connection.credential) {
+    const what = connection.auth_kind === 'oauth2' ? 'OAuth token; reconnect it' : 'credentials; update them';
+    throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no ${what}`);
   }
-  if (connection.provider === 'jira-server') {
-    if (!connection.site_url || !connection.secrets.pat) {
-      throw new AppError('NOT_CONNECTED', `connection ${connection.name} has no personal access token; update its credentials`);
-    }
-    return {
-      flavor: 'server',
-      baseUrl: connection.site_url,
-      auth: { type: 'bearer', token: connection.secrets.pat },
-      connectionId: connection.id,
-      orgId: connection.orgId,
-    };
-  }
-  throw new AppError('VALIDATION_FAILED', `connection ${connection.name} is a ${connection.provider} connection, not Jira`, { field: 'connection_id' });
+  return jiraTargetOf(flavor, connections.targetOf(connection));
 }
 
 export function targetFromRequest(credentials: RequestJiraCredentials, orgId: string, connectionId: string): JiraTarget {
@@ -68,10 +40,11 @@ export function targetFromRequest(credentials: RequestJiraCredentials, orgId: st
   return {
     flavor,
     baseUrl,
-    auth:
+    credentials: requestCredentials(
       flavor === 'cloud' && credentials.jira_email
-        ? { type: 'basic', email: credentials.jira_email, apiToken: credentials.jira_pat }
-        : { type: 'bearer', token: credentials.jira_pat },
+        ? { kind: 'api-token', email: credentials.jira_email, apiToken: credentials.jira_pat }
+        : { kind: 'pat', token: credentials.jira_pat },
+    ),
     connectionId,
     orgId,
   };

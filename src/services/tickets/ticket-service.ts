@@ -117,7 +117,7 @@ export class TicketService {
   constructor(context: AppContext, options: TicketServiceOptions) {
     this.#context = context;
     this.#store = new TicketStore(context.db.orm);
-    this.#connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
+    this.#connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard, { sharedState: context.sharedState });
     this.#mappings = new MappingService(context.db.orm);
     this.#options = options;
   }
@@ -142,12 +142,12 @@ export class TicketService {
     if (view.provider !== 'jira-cloud' && view.provider !== 'jira-server') {
       throw new AppError('VALIDATION_FAILED', `connection "${view.name}" is a ${view.provider} connection, not Jira`, { field: 'connection_id' });
     }
-    const record = await this.#connections.withSecrets(tenant.orgId, view.id);
+    const record = await this.#connections.withCredentials(tenant.orgId, view.id);
     if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
-    if (!record.secrets.api_token && !record.secrets.pat && !record.secrets.access_token) {
+    if (!record.credential) {
       throw new AppError('NOT_CONNECTED', `connection "${record.name}" holds no credentials (they are sent per request); pass them or connect Jira`);
     }
-    return openJiraSession(this.#context, targetFromConnection(record), {
+    return openJiraSession(this.#context, targetFromConnection(record, this.#connections), {
       connectionId: record.id,
       mappingRows: await this.#mappings.rows(tenant.orgId, record.id),
       ephemeral: false,
@@ -258,7 +258,7 @@ export class TicketService {
     const headers = {
       Accept: 'application/json',
       'Content-Type': 'application/json',
-      Authorization: session.target.auth.type === 'basic' ? 'Basic ***' : 'Bearer ***',
+      Authorization: ['api-token', 'basic'].includes(session.target.credentials.kind) ? 'Basic ***' : 'Bearer ***',
     };
     if (drafts.length === 1) return [{ method: 'POST', url: `${api}/issue`, headers, body: { fields: drafts[0]!.fields } }];
     const previews: RequestPreview[] = [];

@@ -15,6 +15,7 @@ import { type GitHubSimulator, startGitHubSimulator } from '../../simulators/git
 import { capturingLogger, makeClient, outbound, rejection, silentLogger } from './helpers.ts';
 import { createOutboundClient, createOutboundGuard, type OutboundCallEvent } from '../../../src/http-client/index.ts';
 import { createGitHubClient } from '../../../src/providers/github/index.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: GitHubSimulator;
 const web: RepoRef = { owner: 'acme', repo: 'web' };
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 
 function client(token: string, options = {}, logger: Logger = silentLogger) {
-  const made = makeClient({ apiUrl: sim.apiUrl, token }, { logger, options });
+  const made = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token }) }, { logger, options });
   closers.push(() => made.http.close());
   return made.client;
 }
@@ -118,7 +119,7 @@ describe('GitHub client: errors', () => {
       calls.push(event);
     });
     closers.push(() => http.close());
-    const gh = makeClient({ apiUrl: sim.apiUrl, token: sim.token }, { http }).client;
+    const gh = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http }).client;
     const count = (method: string, pattern: RegExp) => calls.filter((c) => c.method === method && pattern.test(c.path)).length;
     sim.admin.faults.configure({ errorRate: 1, errorStatuses: [503] });
     const read = await rejection(gh.getRepo(web), GitHubError);
@@ -156,7 +157,7 @@ describe('GitHub client: errors', () => {
     });
     closers.push(() => http.close());
     // A port nobody listens on.
-    const gh = makeClient({ apiUrl: 'http://127.0.0.1:9/api/v3', token: sim.token }, { http }).client;
+    const gh = makeClient({ apiUrl: 'http://127.0.0.1:9/api/v3', credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http }).client;
     const error = await rejection(gh.addLabels(web, 1, ['x']), GitHubError);
     expect(error.code).toBe(GITHUB_UNREACHABLE);
     expect(error.retryable).toBe(true);
@@ -167,7 +168,7 @@ describe('GitHub client: errors', () => {
   it('refuses an API URL the outbound guard does not allow, without retrying', async () => {
     const http = createOutboundClient({ logger: silentLogger, guard: createOutboundGuard({ allowedHosts: [] }), defaultTimeoutMs: 5_000, maxRetries: 2 });
     closers.push(() => http.close());
-    const gh = createGitHubClient({ apiUrl: sim.apiUrl, token: sim.token }, { http, logger: silentLogger, options: { secondMs: 1000 } });
+    const gh = createGitHubClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http, logger: silentLogger, options: { secondMs: 1000 } });
     const started = Date.now();
     const error = await rejection(gh.getRepo(web), GitHubError);
     expect(error.code).toBe(GITHUB_URL_REFUSED);

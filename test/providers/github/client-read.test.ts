@@ -3,6 +3,7 @@ import type { OutboundClient } from '../../../src/http-client/index.ts';
 import { GITHUB_NOT_FOUND, type GitHubClient, GitHubError } from '../../../src/providers/github/index.ts';
 import { type GitHubSimulator, startGitHubSimulator } from '../../simulators/github/index.ts';
 import { makeClient, rejection } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: GitHubSimulator;
 let gh: GitHubClient;
@@ -11,7 +12,7 @@ const web = { owner: 'acme', repo: 'web' };
 
 beforeAll(async () => {
   sim = await startGitHubSimulator();
-  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, token: sim.token, connectionId: 'gh-test' }));
+  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }), connectionId: 'gh-test' }));
 });
 afterAll(async () => {
   await http.close();

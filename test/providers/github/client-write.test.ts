@@ -12,6 +12,7 @@ import {
 } from '../../../src/providers/github/index.ts';
 import { type GitHubSimulator, startGitHubSimulator } from '../../simulators/github/index.ts';
 import { makeClient, rejection, uniqueName } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: GitHubSimulator;
 let gh: GitHubClient;
@@ -20,7 +21,7 @@ const web: RepoRef = { owner: 'acme', repo: 'web' };
 
 beforeAll(async () => {
   sim = await startGitHubSimulator();
-  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, token: sim.token }));
+  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }));
 });
 afterAll(async () => {
   await http.close();

@@ -4,6 +4,7 @@ import type { GitHubClient, RepoRef, TreeEntry } from '../../../src/providers/gi
 import { type GitHubSimulator, startGitHubSimulator } from '../../simulators/github/index.ts';
 import { buildLargeRepository } from '../../simulators/github/large-repo.ts';
 import { makeClient, outbound, silentLogger } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 const FILES = 25_000;
 let sim: GitHubSimulator;
@@ -40,7 +41,7 @@ const summary = (entries: TreeEntry[]) => entries.map((e) => `${e.type} ${e.path
 beforeAll(async () => {
   sim = await startGitHubSimulator();
   await buildLargeRepository({ simulator: sim, fullName: 'acme/large', files: FILES, historyMb: 1, commits: 2 });
-  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, token: sim.token }));
+  ({ client: gh, http } = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }));
   const head = (await gh.getBranchHead(large, 'main')) as string;
   treeSha = (await gh.getCommit(large, head)).treeSha;
   reference = await gh.listTree(large, treeSha);
@@ -62,7 +63,7 @@ describe('GitHub client: listTree on a large repository', () => {
   it('walks subtrees when GitHub truncates, and the listing is complete and in the same order', async () => {
     const seen: string[] = [];
     const wrapped = truncating(outbound(), 5_000, seen);
-    const { client } = makeClient({ apiUrl: sim.apiUrl, token: sim.token }, { http: wrapped });
+    const { client } = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http: wrapped });
     const listed = await client.listTree(large, treeSha);
     expect(summary(listed)).toEqual(summary(reference));
     // Root recursive (truncated), root level, src recursive (truncated), src level, then each module at once.
@@ -79,7 +80,7 @@ describe('GitHub client: listTree on a large repository', () => {
       maxRetries: 0,
       maxResponseBytes: 1024 * 1024,
     });
-    const { client } = makeClient({ apiUrl: sim.apiUrl, token: sim.token }, { http: small });
+    const { client } = makeClient({ apiUrl: sim.apiUrl, credentials: staticCredentials({ kind: 'pat', token: sim.token }) }, { http: small });
     const listed = await client.listTree(large, treeSha);
     expect(summary(listed)).toEqual(summary(reference));
     await small.close();

@@ -11,6 +11,7 @@ import {
 } from '../../../src/providers/jira/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { adfText, type Harness, makeClient, uniqueLabel } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: JiraCloudSimulator;
 let harness: Harness;
@@ -19,7 +20,7 @@ let target: JiraTarget;
 
 beforeAll(async () => {
   sim = await startJiraCloudSimulator({ searchLagMs: 0 });
-  target = { flavor: 'cloud', baseUrl: sim.url, auth: { type: 'basic', email: sim.credentials.email, apiToken: sim.credentials.apiToken }, connectionId: 'cloud-main' };
+  target = { flavor: 'cloud', baseUrl: sim.url, credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }), connectionId: 'cloud-main' };
   harness = makeClient(target);
   jira = harness.client;
 });
@@ -109,7 +110,7 @@ describe('Jira Cloud client (site URL, Basic)', () => {
       [0, JIRA_FIELD_REJECTED],
       [1, JIRA_PROJECT_NOT_FOUND],
     ]);
-    const { client, http } = makeClient({ ...target, auth: { type: 'basic', email: sim.credentials.email, apiToken: 'wrong' } });
+    const { client, http } = makeClient({ ...target, credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: 'wrong' }) });
     const result = await client.bulkCreate(Array.from({ length: 60 }, () => ({ fields: fields() })));
     expect(result.failed).toHaveLength(60);
     expect(result.failed[0]?.error.code).toBe(JIRA_AUTH_FAILED);
@@ -174,7 +175,7 @@ describe('Jira Cloud client (site URL, Basic)', () => {
   });
 
   it('maps failures to codes with messages a user can act on', async () => {
-    const { client, http } = makeClient({ ...target, connectionId: 'bad', auth: { type: 'basic', email: sim.credentials.email, apiToken: 'not-the-token' } });
+    const { client, http } = makeClient({ ...target, connectionId: 'bad', credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: 'not-the-token' }) });
     const auth = await rejection(client.myself());
     expect(auth.code).toBe(JIRA_AUTH_FAILED);
     expect(auth.upstreamStatus).toBe(401);

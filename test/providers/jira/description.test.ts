@@ -5,6 +5,7 @@ import { validateAdf } from '../../simulators/jira/shared/adf.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { type JiraServerSimulator, startJiraServerSimulator } from '../../simulators/jira/server/index.ts';
 import { type Harness, makeClient } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 const vuln: FindingForJira = {
   kind: 'vulnerability',
@@ -32,8 +33,8 @@ let serverHarness: Harness;
 beforeAll(async () => {
   cloud = await startJiraCloudSimulator({ searchLagMs: 0 });
   server = await startJiraServerSimulator({ contextPath: '/jira' });
-  cloudHarness = makeClient({ flavor: 'cloud', baseUrl: cloud.url, auth: { type: 'basic', email: cloud.credentials.email, apiToken: cloud.credentials.apiToken } });
-  serverHarness = makeClient({ flavor: 'server', baseUrl: server.url, auth: { type: 'bearer', token: server.credentials.pat } });
+  cloudHarness = makeClient({ flavor: 'cloud', baseUrl: cloud.url, credentials: staticCredentials({ kind: 'api-token', email: cloud.credentials.email, apiToken: cloud.credentials.apiToken }) });
+  serverHarness = makeClient({ flavor: 'server', baseUrl: server.url, credentials: staticCredentials({ kind: 'pat', token: server.credentials.pat }) });
 });
 afterAll(async () => {
   await cloudHarness.http.close();

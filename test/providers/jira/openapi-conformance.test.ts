@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSummary, descriptionAdf } from '../../../src/providers/jira/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { type Harness, makeClient } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 const SPEC_PATH = path.resolve(import.meta.dirname, '../../../../shared/corpus/specs/jira/jira-cloud-platform.swagger-v3.v3.json');
 type Schema = Record<string, unknown>;
@@ -66,7 +67,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   sim = await startJiraCloudSimulator({ searchLagMs: 0 });
-  harness = makeClient({ flavor: 'cloud', baseUrl: sim.url, auth: { type: 'basic', email: sim.credentials.email, apiToken: sim.credentials.apiToken }, connectionId: 'spec' });
+  harness = makeClient({ flavor: 'cloud', baseUrl: sim.url, credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }), connectionId: 'spec' });
 });
 afterAll(async () => {
   await harness.http.close();

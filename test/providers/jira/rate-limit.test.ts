@@ -6,6 +6,7 @@ import { createMemorySharedState } from '../../../src/shared-state/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { type JiraServerSimulator, startJiraServerSimulator } from '../../simulators/jira/server/index.ts';
 import { makeClient, outbound } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: JiraCloudSimulator;
 let dc: JiraServerSimulator;
@@ -14,7 +15,7 @@ let cloudTarget: JiraTarget;
 beforeAll(async () => {
   sim = await startJiraCloudSimulator({ searchLagMs: 0 });
   dc = await startJiraServerSimulator();
-  cloudTarget = { flavor: 'cloud', baseUrl: sim.url, auth: { type: 'basic', email: sim.credentials.email, apiToken: sim.credentials.apiToken } };
+  cloudTarget = { flavor: 'cloud', baseUrl: sim.url, credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }) };
 });
 afterAll(async () => {
   await sim.close();
@@ -85,7 +86,7 @@ describe('rate limits', () => {
   it('gives PROVIDER_RATE_LIMITED with retryAfterMs when Jira asks for longer than the wait budget', async () => {
     dc.admin.configureFaults({ rateLimit: { capacity: 1, refillPerSecond: 0.25 } });
     const { client, http } = makeClient(
-      { flavor: 'server', baseUrl: dc.url, auth: { type: 'bearer', token: dc.credentials.pat }, connectionId: 'budget' },
+      { flavor: 'server', baseUrl: dc.url, credentials: staticCredentials({ kind: 'pat', token: dc.credentials.pat }), connectionId: 'budget' },
       { limits: { maxRateLimitWaitMs: 500 } },
     );
     try {

@@ -10,6 +10,7 @@ import {
 } from '../../../src/providers/jira/index.ts';
 import { type JiraServerSimulator, startJiraServerSimulator } from '../../simulators/jira/server/index.ts';
 import { type Harness, makeClient, uniqueLabel } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: JiraServerSimulator;
 let harness: Harness;
@@ -18,7 +19,7 @@ let target: JiraTarget;
 
 beforeAll(async () => {
   sim = await startJiraServerSimulator({ contextPath: '/jira', maxResultsCap: 20 });
-  target = { flavor: 'server', baseUrl: sim.url, auth: { type: 'bearer', token: sim.credentials.pat }, connectionId: 'dc-main' };
+  target = { flavor: 'server', baseUrl: sim.url, credentials: staticCredentials({ kind: 'pat', token: sim.credentials.pat }), connectionId: 'dc-main' };
   harness = makeClient(target);
   jira = harness.client;
 });
@@ -91,7 +92,7 @@ describe('Jira Server/DC client (REST v2, PAT, context path)', () => {
   });
 
   it('maps errors: bad PAT, unknown project, ADF refused, unreachable site', async () => {
-    const bad = makeClient({ ...target, connectionId: 'dc-bad', auth: { type: 'bearer', token: 'wrong-pat' } });
+    const bad = makeClient({ ...target, connectionId: 'dc-bad', credentials: staticCredentials({ kind: 'pat', token: 'wrong-pat' }) });
     const auth = await rejection(bad.client.myself());
     expect(auth.code).toBe(JIRA_AUTH_FAILED);
     expect(auth.message).toMatch(/personal access token/);

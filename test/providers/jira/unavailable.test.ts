@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JIRA_UNAVAILABLE, JiraError, type JiraTarget } from '../../../src/providers/jira/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { adfText, makeClient } from './helpers.ts';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 
 let sim: JiraCloudSimulator;
 let target: JiraTarget;
 
 beforeAll(async () => {
   sim = await startJiraCloudSimulator({ searchLagMs: 0 });
-  target = { flavor: 'cloud', baseUrl: sim.url, auth: { type: 'basic', email: sim.credentials.email, apiToken: sim.credentials.apiToken }, connectionId: 'flaky' };
+  target = { flavor: 'cloud', baseUrl: sim.url, credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }), connectionId: 'flaky' };
 });
 afterAll(() => sim.close());
 

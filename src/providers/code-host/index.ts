@@ -1,0 +1,2 @@
+/** The code-host interface (types only; implementations live in their provider folders). */
+export type * from './types.ts';
