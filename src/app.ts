@@ -12,6 +12,7 @@ import type { AppContext } from './context.ts';
 import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
 import { answerFrameworkError, installErrorHandling } from './http/plugins/errors.ts';
 import { installMetrics } from './http/plugins/metrics.ts';
+import { installWebUi } from './http/plugins/web-ui.ts';
 import { routePlugins } from './http/routes/index.ts';
 
 /** One entry of the app's route table, as registered (HEAD routes Fastify adds for GET included). */
@@ -113,6 +114,7 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   for (const { plugin, prefix } of routePlugins(context)) await app.register(plugin, { prefix });
+  await installWebUi(app, context);
 
   return app;
 }

@@ -3,6 +3,7 @@
  * problem at once, one line per variable, and never echoes a variable's value (it may be a secret).
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crossFieldProblems, environmentSchema, type jwtAlgorithms } from './schema.ts';
 
 export interface Config {
@@ -57,6 +58,12 @@ export interface Config {
   webhooks: { maxBytes: number; secretOverlapSeconds: number; publicBaseUrl: string | null };
   /** Atlassian's hosts (real defaults; simulators in development) and the scopes asked for at consent. */
   atlassian: { authUrl: string; apiUrl: string; scopes: string[] };
+  /** Web UI sessions: idle and absolute lifetimes. */
+  sessions: { idleMinutes: number; maxHours: number };
+  /** The first admin from ADMIN_USERNAME/ADMIN_PASSWORD (created at start when missing). */
+  admin: { username: string; password: string; org: string } | null;
+  /** The built single-page app (index.html and assets) served at /. */
+  webUiDir: string;
 }
 
 /** Seed 004's scopes (Jira and Confluence, classic) plus read:me for the account id. */
@@ -177,5 +184,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
       secretOverlapSeconds: env.WEBHOOK_SECRET_OVERLAP_SECONDS,
       publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
     },
+    sessions: { idleMinutes: env.SESSION_IDLE_MINUTES, maxHours: env.SESSION_MAX_HOURS },
+    admin: env.ADMIN_USERNAME && env.ADMIN_PASSWORD ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD, org: env.ADMIN_ORG } : null,
+    webUiDir: env.WEB_UI_DIR ? path.resolve(cwd, env.WEB_UI_DIR) : fileURLToPath(new URL('../../web/dist', import.meta.url)),
   };
 }

@@ -158,6 +158,17 @@ export const environmentSchema = z
     WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(86_400),
     /** The service's public URL, for the webhook URLs shown to users (default: the request's own scheme and host). */
     PUBLIC_BASE_URL: z.url().optional(),
+    /** Web UI sign-in: a session ends after this long without a request (default 12 h)… */
+    SESSION_IDLE_MINUTES: positiveInt(720),
+    /** …and this long after sign-in whatever happens (default 7 days). */
+    SESSION_MAX_HOURS: positiveInt(168),
+    /** The first admin, created at start when no user has this name (the password is never logged). */
+    ADMIN_USERNAME: z.string().trim().regex(/^[A-Za-z0-9._@-]{1,100}$/, 'letters, digits and . _ @ - only (at most 100)').optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
+    /** The first admin's organization. */
+    ADMIN_ORG: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and - (an organization slug)').default('demo-org'),
+    /** The built single-page app served at / (default web/dist of this checkout). */
+    WEB_UI_DIR: z.string().min(1).optional(),
   });
 
 /**
@@ -192,6 +203,9 @@ export function crossFieldProblems(raw: Record<string, string | undefined>): str
   }
   if (Boolean(raw.TLS_CERT) !== Boolean(raw.TLS_KEY)) {
     problems.push(`${raw.TLS_CERT ? 'TLS_KEY' : 'TLS_CERT'}: TLS_CERT and TLS_KEY are set together (PEM file paths) or not at all`);
+  }
+  if (Boolean(raw.ADMIN_USERNAME) !== Boolean(raw.ADMIN_PASSWORD)) {
+    problems.push(`${raw.ADMIN_USERNAME ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME'}: ADMIN_USERNAME and ADMIN_PASSWORD are set together or not at all`);
   }
   if (production && symmetric && !raw.JWT_SECRET_KEY && !raw.JWT_SECRET) {
     problems.push('JWT_SECRET_KEY: is required when NODE_ENV=production');

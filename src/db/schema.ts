@@ -61,9 +61,36 @@ export const users = pgTable(
     subject: text('subject').notNull(),
     email: text('email'),
     displayName: text('display_name'),
+    /** Local sign-in name (web UI); unique across organizations, null for token-only users. */
+    username: text('username'),
+    /** scrypt hash with its salt and parameters (src/services/users.ts); null: no password sign-in. */
+    passwordHash: text('password_hash'),
+    /** Roles of a local account's sessions (admin, member); token users carry theirs in the token. */
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
-  (table) => [uniqueIndex('users_org_subject_uq').on(table.orgId, table.subject)],
+  (table) => [uniqueIndex('users_org_subject_uq').on(table.orgId, table.subject), uniqueIndex('users_username_uq').on(table.username)],
+);
+
+/**
+ * Web UI sessions. The cookie's value is never stored: `id_hash` is its SHA-256, so reading this
+ * table yields no live session. A session ends at `expires_at` (absolute) or after
+ * SESSION_IDLE_MINUTES without a request (`last_seen_at`).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    orgId: orgId(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('sessions_user_idx').on(table.userId), index('sessions_expires_idx').on(table.expiresAt)],
 );
 
 export const connections = pgTable(

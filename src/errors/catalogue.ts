@@ -9,6 +9,8 @@ export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, description: 'No bearer token, or it is malformed, expired, not yet valid, wrongly signed or for another issuer/audience.' },
   WEBHOOK_SIGNATURE_INVALID: { status: 401, description: 'A webhook delivery without a valid signature (missing header, wrong prefix or length, or not an HMAC of the exact body with the endpoint’s current or, during a rotation’s overlap, previous secret). Only a rejected-delivery record is kept (docs/webhooks.md).' },
   FORBIDDEN: { status: 403, description: 'The token is valid but lacks the role this route needs.' },
+  INVALID_CREDENTIALS: { status: 401, description: 'Web UI sign-in (`POST /api/v1/session`): the username or password is wrong. The same answer for an unknown username; after 10 failures for one username from one address within 15 minutes the answer is RATE_LIMITED.' },
+  CSRF_FAILED: { status: 403, description: 'A state-changing request (POST, PUT, PATCH, DELETE) authenticated by the web UI’s session cookie without the session’s token in `X-CSRF-Token` (`POST`/`GET /api/v1/session` return it). Bearer-token requests need none.' },
   NOT_FOUND: { status: 404, description: 'No such route, or no such resource in the caller’s organization.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not for this method.' },
   CONFLICT: { status: 409, description: 'The change conflicts with the current state (for example a job that is not failed cannot be retried).' },

@@ -92,6 +92,19 @@ const commands: Record<string, CommandSpec> = {
     declare: (c) =>
       c.option('--out-dir <dir>', 'folder for localhost.crt and localhost.key', 'tls').option('--days <n>', 'validity in days', '365').option('--force', 'overwrite existing files'),
   },
+  user: {
+    load: () => import('./commands/user.ts'),
+    description: 'manage web UI accounts (password from standard input or a prompt)',
+    declare: (c) => {
+      c.command('add')
+        .description('create a local account')
+        .argument('<username>', 'sign-in name')
+        .option('--admin', 'an admin (manages connections, mappings and secrets); default: a member')
+        .option('--org <org>', 'organization (default ADMIN_ORG, else demo-org)');
+      c.command('list').description('list local accounts').option('--json', 'print JSON');
+      c.command('passwd').description('set a new password (signs the user out everywhere)').argument('<username>', 'sign-in name');
+    },
+  },
 };
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -111,6 +124,8 @@ function program(io: CliIo, run: (name: string) => void): Command {
     const command = root.command(name).description(spec.description).helpOption('-h, --help', 'show this help');
     spec.declare?.(command);
     command.action(() => run(name));
+    // Subcommands (user add/list/passwd) run their parent's module, which reads its own arguments.
+    for (const sub of command.commands) sub.helpOption('-h, --help', 'show this help').action(() => run(name));
   }
   return root;
 }

@@ -32,6 +32,11 @@ const expectedPublic = [
   'GET /api/jira/callback',
   'GET /api/v1/auth/atlassian/callback',
   'GET /oauth/jira',
+  // Web UI sign-in, session and sign-out read the session cookie themselves (test/ui-server). The
+  // UI's page and build files are served without routes (src/http/plugins/web-ui.ts).
+  'POST /api/v1/session',
+  'GET /api/v1/session',
+  'DELETE /api/v1/session',
 ].flatMap((entry) => (entry.startsWith('GET ') ? [entry, entry.replace('GET', 'HEAD')] : [entry]));
 
 /** A concrete URL for a route pattern: every parameter and wildcard filled in. */

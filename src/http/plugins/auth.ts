@@ -4,14 +4,18 @@
  * OAuth callback routes, which authenticate by signature or `state` instead). A forgotten flag
  * therefore fails closed. Routes may add `config: { roles }`. A verified token becomes
  * `request.principal` and `request.tenant` (org and user rows); every service call below takes the
- * tenant, which is how queries stay inside one organization.
+ * tenant, which is how queries stay inside one organization. A request with the web UI's session
+ * cookie and no Authorization header is authenticated by its session instead (same principal as a
+ * token with the user's sub, org and roles; X-CSRF-Token on state-changing methods).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/jwt-verifier.ts';
 import { AuthenticationError } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { CSRF_HEADER, SessionStore, sessionIdFromCookieHeader } from '../../services/sessions/index.ts';
 import type { Tenant } from '../../services/tenancy.ts';
+import { UserService } from '../../services/users.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,6 +59,8 @@ export function markRoutesPublic(scope: FastifyInstance): void {
 export function installAuth(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('tenant', null);
+  // Web UI sessions (src/services/sessions): a session cookie without a bearer token stands for one.
+  const sessionStore = new SessionStore(context.db.orm, new UserService(context.db.orm, context.tenants), context.config.sessions);
   // onRequest: credentials are checked before the body is read or validated, so an unauthenticated
   // caller can neither make us parse a large body nor probe the schemas.
   app.addHook('onRequest', async (request) => {
@@ -64,7 +70,10 @@ export function installAuth(app: FastifyInstance, context: AppContext): void {
     if (config?.public === true) return;
     let principal: Principal;
     try {
-      principal = await context.verifyJwt(bearerToken(request));
+      const sessionId = request.headers.authorization ? null : sessionIdFromCookieHeader(request.headers.cookie);
+      principal = sessionId
+        ? await sessionStore.principal(sessionId, request.method, request.headers[CSRF_HEADER])
+        : await context.verifyJwt(bearerToken(request));
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new AppError('UNAUTHENTICATED', error.message, {

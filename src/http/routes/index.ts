@@ -11,6 +11,7 @@ import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
 import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
+import { sessionRoutes } from './session.ts';
 import { systemRoutes } from './system.ts';
 import { ticketRoutes } from './tickets.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -18,6 +19,7 @@ import { webhookRoutes } from './webhooks.ts';
 export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZod; prefix: string }[] {
   return [
     { plugin: systemRoutes(context), prefix: '' },
+    { plugin: sessionRoutes(context), prefix: '/api/v1' },
     { plugin: jobRoutes(context), prefix: '/api/v1' },
     { plugin: findingRoutes(context), prefix: '/api/v1' },
     { plugin: importRoutes(context), prefix: '/api/v1' },
