@@ -75,6 +75,8 @@ export interface ServiceNowLimiterOptions {
 /** Which rule window a call was counted in when it started (null: no window known yet). */
 export interface LimiterTicket {
   countedIn: number | null;
+  /** Sent while no window was known: counted when its answer names the window. */
+  uncounted: boolean;
 }
 
 export interface ServiceNowLimiter {
@@ -146,10 +148,13 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
     return limit > 0 && reset * 1000 > now() ? { limit, reset } : null;
   }
 
-  /** Counts one call in a window; when the window is spent, pauses every caller until it resets. */
+  /** Calls of this process in flight that were sent while no window was known (not counted yet). */
+  let uncountedInFlight = 0;
+
+  /** Counts one call in a window (with the uncounted ones in flight); when it is spent, pauses every caller until it resets. */
   async function count(window: { limit: number; reset: number }): Promise<boolean> {
     const left = window.reset * 1000 - now();
-    const used = await options.sharedState.incr(usedKey(window.reset), Math.max(1, left) + 1000);
+    const used = (await options.sharedState.incr(usedKey(window.reset), Math.max(1, left) + 1000)) + uncountedInFlight;
     if (used >= window.limit) await pauseFor(left);
     return used <= window.limit;
   }
@@ -165,6 +170,10 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
     const left = reset * 1000 - now();
     if (left <= 0) return undefined;
     await options.sharedState.set(windowKey, `${limit}:${reset}`, left);
+    if (ticket?.uncounted) {
+      ticket.uncounted = false;
+      uncountedInFlight--;
+    }
     if (ticket?.countedIn !== reset) await count({ limit, reset });
     const paused = await pausedForMs();
     return paused > 0 ? paused : undefined;
@@ -176,18 +185,26 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
     async run(task) {
       const release = await semaphore.acquire();
       try {
-        const ticket: LimiterTicket = { countedIn: null };
+        const ticket: LimiterTicket = { countedIn: null, uncounted: false };
         for (;;) {
           await waitOutPause();
           const window = await currentWindow();
-          if (!window) break;
+          if (!window) {
+            ticket.uncounted = true;
+            uncountedInFlight++;
+            break;
+          }
           // Over the window's limit: count() has set the pause to its reset; wait it out and look again.
           if (await count(window)) {
             ticket.countedIn = window.reset;
             break;
           }
         }
-        return await task(ticket);
+        try {
+          return await task(ticket);
+        } finally {
+          if (ticket.uncounted) uncountedInFlight--;
+        }
       } finally {
         release();
       }

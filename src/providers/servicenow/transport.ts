@@ -11,7 +11,7 @@ import type { OutboundClient, OutboundResponse } from '../../http-client/index.t
 import type { SharedState } from '../../shared-state/index.ts';
 import { authorizationOf, type Credential } from '../credentials/index.ts';
 import { type AuthContext, type CallSubject, errorFromOutbound, errorFromResponse, isHibernationPage, PROVIDER, ServiceNowError } from './errors.ts';
-import { createServiceNowLimiter, type LimiterTicket, RateLimitWaitTooLong, type ServiceNowLimiter, type ServiceNowLimiterRegistry } from './limiter.ts';
+import { createServiceNowLimiter, RateLimitWaitTooLong, type ServiceNowLimiter, type ServiceNowLimiterRegistry } from './limiter.ts';
 import type { ServiceNowLimits, ServiceNowTarget } from './types.ts';
 
 export const DEFAULT_LIMITS: ServiceNowLimits = {
@@ -125,17 +125,18 @@ export function createServiceNowTransport(
     const started = Date.now();
     for (;;) {
       let response: OutboundResponse;
-      let ticket: LimiterTicket | undefined;
+      let pause: number | undefined;
       try {
-        response = await limiter.run((given) => {
-          ticket = given;
-          return once(spec);
+        // Observed inside the slot: the next caller starts only after this answer was counted.
+        response = await limiter.run(async (ticket) => {
+          const answer = await once(spec);
+          pause = await limiter.observe(answer.status, answer.headers, ticket);
+          return answer;
         });
       } catch (error) {
         if (error instanceof RateLimitWaitTooLong) throw rateLimited(error.waitMs);
         throw error;
       }
-      const pause = await limiter.observe(response.status, response.headers, ticket);
       if (response.status === 429) {
         // A 429 is a refusal before anything was done: resending is safe for writes too.
         const waited = Date.now() - started;
