@@ -228,11 +228,16 @@ export const findings = pgTable(
     firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** SLA due date: first_seen_at + the org policy's days for the severity (trigger findings_due_at); null = no SLA. */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    /** When the SLA scan (src/services/sla) found it open past due_at: marked, and commented, once. */
+    breachedAt: timestamp('breached_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (table) => [
     uniqueIndex('findings_org_fingerprint_uq').on(table.orgId, table.fingerprint),
+    index('findings_sla_due_idx').on(table.dueAt).where(sql`${table.breachedAt} is null and ${table.dueAt} is not null`),
     index('findings_org_state_idx').on(table.orgId, table.state),
     index('findings_case_idx').on(table.caseId),
     check('findings_kind_ck', inList('kind', ['vulnerability', 'violation'])),
@@ -534,4 +539,30 @@ export const scanFindingAliases = pgTable(
       .references(() => findings.id, { onDelete: 'cascade' }),
   },
   (table) => [primaryKey({ columns: [table.orgId, table.target, table.aliasKey] }), index('scan_finding_aliases_finding_idx').on(table.findingId)],
+);
+
+/**
+ * An organization's lifecycle policy (src/services/policies): which severities get tickets and fix
+ * PRs by themselves after a complete scan import, on which connection, how PRs are grouped, and the
+ * SLA days per severity (`sla_days`: severity → days, a missing key = no due date). No row = the
+ * defaults (no automatic tickets or PRs; SLA critical 7, high 30, medium 90, low 180, info none).
+ */
+export const orgPolicies = pgTable(
+  'org_policies',
+  {
+    orgId: uuid('org_id')
+      .primaryKey()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    ticketSeverities: text('ticket_severities').array().notNull().default(sql`'{}'::text[]`),
+    ticketConnectionId: uuid('ticket_connection_id').references(() => connections.id, { onDelete: 'set null' }),
+    ticketOptions: jsonb('ticket_options').$type<Record<string, unknown>>().notNull().default({}),
+    prSeverities: text('pr_severities').array().notNull().default(sql`'{}'::text[]`),
+    prConnectionId: uuid('pr_connection_id').references(() => connections.id, { onDelete: 'set null' }),
+    prGrouping: text('pr_grouping').notNull().default('repo_scan'),
+    slaDays: jsonb('sla_days').$type<Record<string, number>>().notNull(),
+    updatedBy: text('updated_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [check('org_policies_pr_grouping_ck', inList('pr_grouping', ['repo_scan', 'package']))],
 );
