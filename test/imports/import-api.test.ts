@@ -190,6 +190,15 @@ describe.each(databaseKinds())('findings import on %s', (kind) => {
     expect((await rowsOf('acme/web')).map((r) => r.state)).toEqual(['backlog', 'backlog']);
   });
 
+  it('refuses a request without a report', async () => {
+    const none = await service.app.inject({ method: 'POST', url: '/api/v1/findings/import?target=x', headers: { authorization: `Bearer ${token}` } });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body' });
+    const empty = await post('target=x', '');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('IMPORT_FORMAT_UNKNOWN');
+  });
+
   it('refuses other content types and reports over IMPORT_MAX_BYTES', async () => {
     const response = await post('target=x', 'a,b', 'text/csv');
     expect(response.statusCode).toBe(415);
@@ -206,12 +215,12 @@ describe.each(databaseKinds())('findings import on %s', (kind) => {
     } finally {
       await small.close();
     }
-  });
+  }, 180_000); // a second service starts here
 
   it('is in the OpenAPI document', async () => {
     const doc = (await service.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const operation = doc.paths['/api/v1/findings/import'].post;
-    expect(Object.keys(operation.requestBody?.content ?? { 'application/json': 1 })).toContain('application/json');
+    expect(Object.keys(operation.requestBody.content)).toEqual(expect.arrayContaining(['application/json', 'application/octet-stream']));
     expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['format', 'target', 'dry_run', 'partial']));
   });
 });

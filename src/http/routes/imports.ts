@@ -62,6 +62,8 @@ export function importRoutes(context: AppContext): FastifyPluginAsyncZod {
             'A malformed report answers 400 IMPORT_MALFORMED naming the JSON path and line, and nothing is written.',
           security: [{ bearerAuth: [] }],
           consumes: ['application/json', 'application/octet-stream'],
+          // Documents the body; it is not validated here: it arrives as a stream (see the parsers above).
+          body: z.unknown().describe('The report exactly as the scanner wrote it (JSON), read as a stream'),
           querystring: z.object({
             format: z.enum(importFormats).optional().describe('Detected from the report when absent'),
             target: safeLine(500).describe('What was scanned (a repository, an image): findings absent from a newer complete scan of it are resolved'),
@@ -73,6 +75,11 @@ export function importRoutes(context: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const { orgId } = tenantOf(request);
+        const body = request.body as AsyncIterable<Uint8Array> | undefined | null;
+        if (body == null || typeof (body as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] !== 'function') {
+          // No body at all (and so no content type for our parsers): there is no report to read.
+          throw new AppError('VALIDATION_FAILED', 'body: the report is required (Content-Type application/json or application/octet-stream)', { field: 'body' });
+        }
         const limit = context.config.importMaxBytes;
         const declared = Number(request.headers['content-length']);
         if (Number.isFinite(declared) && declared > limit) {
@@ -85,7 +92,7 @@ export function importRoutes(context: AppContext): FastifyPluginAsyncZod {
           format: request.query.format ?? null,
           partial: request.query.partial,
           dryRun: request.query.dry_run,
-          source: limited(request.body as AsyncIterable<Uint8Array>, limit),
+          source: limited(body, limit),
           onListenerError: (error) => request.log.error({ err: error }, 'finding lifecycle listener failed'),
         });
         return {
