@@ -52,7 +52,7 @@ export class Browser {
       this.cookie = /Max-Age=0/.test(setCookie) ? null : pair;
     }
     const text = await response.text();
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : null;
     } catch {
