@@ -18,7 +18,10 @@ import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { auditOutboundCall } from './services/audit.ts';
+import { installConnectionRuntime } from './services/connection-runtime.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
+import { registerPolicyActions } from './services/policies/auto-actions.ts';
+import { startSlaScheduler } from './services/sla/index.ts';
 import { TenantDirectory } from './services/tenancy.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -148,6 +151,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       version: VERSION,
       startedAt: Date.now(),
     };
+    // SLA breach scans queued every SLA_SCAN_INTERVAL_SECONDS; policy actions after scan imports.
+    closers.push(startSlaScheduler(context, config.jobs.slaScanIntervalSeconds * 1000));
+    closers.push(registerPolicyActions(context));
+    // Refreshers and configured endpoints for every stored connection's credential source.
+    installConnectionRuntime(context);
     return { context, close };
   } catch (error) {
     await close();

@@ -598,6 +598,24 @@ export class AtlassianOAuthService {
   }
 }
 
+/**
+ * The Atlassian OAuth credential of one connection after a refresh (the credential seam's refresher):
+ * `staleToken` is the access token the caller found expired or refused; it is replaced unless another
+ * caller or process already did. The refresh token is read back from the row the refresh wrote.
+ */
+export async function refreshedAtlassianCredential(
+  context: AppContext,
+  orgId: string,
+  connectionId: string,
+  staleToken: string,
+): Promise<{ kind: 'oauth2'; accessToken: string; refreshToken: string | null; expiresAt: Date; scopes: string[] }> {
+  const service = new AtlassianOAuthService(context);
+  const token = await service.accessToken(orgId, connectionId, staleToken);
+  const [row] = await context.db.orm.select().from(connections).where(and(eq(connections.orgId, orgId), eq(connections.id, connectionId)));
+  const secrets = row?.secretsEncrypted ? (JSON.parse(openSecret(context.keyRing, 'connections', row.id, row.secretsEncrypted)) as OAuthSecrets) : {};
+  return { kind: 'oauth2', accessToken: token.accessToken, refreshToken: secrets.refresh_token ?? null, expiresAt: token.expiresAt, scopes: row?.scopes ?? [] };
+}
+
 /** The Atlassian refresher for the credential seam: a valid token for one connection, refreshing when due. */
 export function refreshAtlassianConnection(context: AppContext, orgId: string, connectionId: string): Promise<{ accessToken: string; expiresAt: Date }> {
   return new AtlassianOAuthService(context).accessToken(orgId, connectionId);

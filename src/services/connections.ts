@@ -148,6 +148,23 @@ export function requestCredentials(credential: Credential): CredentialSource {
   return staticCredentials(credential);
 }
 
+/**
+ * What a runtime plugs into every ConnectionService built on its database (src/runtime.ts registers
+ * it): refreshers per auth kind and the configured endpoint overrides (ATLASSIAN_API_URL, …). Options
+ * given to the constructor win.
+ */
+export interface ConnectionRuntime {
+  refreshers: ReadonlyMap<string, CredentialRefresher>;
+  endpoints: EndpointSettings;
+  sharedState: SharedState;
+}
+
+const runtimes = new WeakMap<object, ConnectionRuntime>();
+
+export function registerConnectionRuntime(orm: Orm, runtime: ConnectionRuntime): void {
+  runtimes.set(orm, runtime);
+}
+
 export class ConnectionService {
   readonly #orm: Orm;
   readonly #ring: KeyRing;
@@ -165,9 +182,10 @@ export class ConnectionService {
     this.#orm = orm;
     this.#ring = ring;
     this.#guard = guard;
-    this.#sharedState = options.sharedState ?? createMemorySharedState();
-    this.#refreshers = options.refreshers ?? new Map();
-    this.#endpoints = options.endpoints ?? {};
+    const runtime = runtimes.get(orm);
+    this.#sharedState = options.sharedState ?? runtime?.sharedState ?? createMemorySharedState();
+    this.#refreshers = options.refreshers ?? runtime?.refreshers ?? new Map();
+    this.#endpoints = options.endpoints ?? runtime?.endpoints ?? {};
   }
 
   async create(orgId: string, input: ConnectionInput): Promise<ConnectionView> {
@@ -319,6 +337,7 @@ export class ConnectionService {
     const refreshBeforeSeconds = mode.kind === 'oauth2' ? mode.refresh.refreshBeforeExpirySeconds : mode.kind === 'app-installation' ? mode.refreshBeforeExpirySeconds : 0;
     return storedCredentials({
       connectionId: record.id,
+      owner: { orgId: record.orgId, connectionId: record.id, provider: record.provider },
       kind: mode.kind,
       hosts: credentialHosts(record, this.#endpoints),
       initial: record.credential,

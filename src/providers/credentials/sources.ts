@@ -31,11 +31,20 @@ export function staticCredentials(credential: Credential): CredentialSource {
  * lock. The OAuth machinery supplies it; without one, credentials are used as they are.
  */
 export interface CredentialRefresher {
-  refresh(stale: Credential): Promise<Credential>;
+  /** `owner`: the stored connection whose credential this is (a refresher shared by providers dispatches on it). */
+  refresh(stale: Credential, owner?: CredentialOwner): Promise<Credential>;
+}
+
+export interface CredentialOwner {
+  orgId: string;
+  connectionId: string;
+  provider: string;
 }
 
 export interface StoredCredentialsOptions {
   connectionId: string;
+  /** Passed to the refresher. */
+  owner?: CredentialOwner;
   kind: Credential['kind'];
   hosts: readonly string[];
   /** Reads the connection's credential from the database (null: it has none any more). */
@@ -92,7 +101,7 @@ export function storedCredentials(options: StoredCredentialsOptions): Credential
         if (alreadyRenewed && !expiresWithin(latest, options.refreshBeforeMs, now())) return latest;
         if (!rejected && !expiresWithin(latest, options.refreshBeforeMs, now())) return latest;
         if (!options.refresher || !refreshable(latest)) return latest;
-        return options.refresher.refresh(latest);
+        return options.refresher.refresh(latest, options.owner);
       })
       .then(use)
       .finally(() => {
