@@ -22,3 +22,15 @@ export class RetryLaterError extends CodedError {
     this.name = 'RetryLaterError';
   }
 }
+
+/**
+ * The connection needs a new consent (OAuth refresh token refused, issue 11): the job cannot succeed
+ * until a person reconnects, so it fails for good at once with that error's message instead of
+ * retrying in a loop. Found anywhere in the cause chain.
+ */
+export function reauthRequiredIn(error: unknown): { message: string } | null {
+  for (let current = error, depth = 0; current && depth < 8; current = (current as { cause?: unknown }).cause, depth += 1) {
+    if ((current as { code?: unknown }).code === 'OAUTH_REAUTH_REQUIRED') return { message: (current as Error).message };
+  }
+  return null;
+}

@@ -13,7 +13,7 @@ import type { CursorPosition } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import { jobRecords } from '../db/schema.ts';
 import type { Logger } from '../logging/logger.ts';
-import { PermanentJobError, RetryLaterError } from './errors.ts';
+import { PermanentJobError, reauthRequiredIn, RetryLaterError } from './errors.ts';
 import { type JobKind, type JobPayload, type JobState, jobKinds, jobPayloads, payloadProblem } from './kinds.ts';
 
 export interface JobPolicy {
@@ -204,6 +204,11 @@ export class JobQueue {
                 const output = { message: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code ?? null };
                 // deadletter = failed for good, skipping the remaining attempts (no dead-letter queue is configured).
                 if (error instanceof PermanentJobError) return { id: job.id, status: 'deadletter', output };
+                const reauth = reauthRequiredIn(error);
+                if (reauth) {
+                  this.#logger.warn({ job_id: job.id, job_kind: kind }, 'job stopped: its connection must be connected again');
+                  return { id: job.id, status: 'deadletter', output: { message: reauth.message, code: 'OAUTH_REAUTH_REQUIRED' } };
+                }
                 if (error instanceof RetryLaterError) await this.#failWithRetryAfter(kind, job, output, error.retryAfterMs);
                 return { id: job.id, status: 'failed', output };
               }

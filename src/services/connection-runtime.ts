@@ -6,11 +6,19 @@
  *
  * - oauth2: Atlassian connections (jira-cloud, confluence) refresh through AtlassianOAuthService
  *   (one refresh per consent across processes, rotation never lost, refusal → reauth_required).
+ *
+ * It also registers the gauge `integration_oauth_refresh_token_limit_connections{limit}`: active
+ * OAuth connections whose refresh token is within 14 days of its idle limit (90 days unused) or
+ * whose consent is within 14 days of its absolute limit (365 days), counted at each scrape; each such
+ * connection is also logged once a day as a warning (the status routes list the same warnings).
  */
+import { and, eq, sql } from 'drizzle-orm';
+import { Gauge } from 'prom-client';
 import type { AppContext } from '../context.ts';
+import { connections } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Credential, CredentialOwner, CredentialRefresher } from '../providers/credentials/index.ts';
-import { refreshedAtlassianCredential } from './atlassian-oauth.ts';
+import { AtlassianOAuthService, refreshedAtlassianCredential } from './atlassian-oauth.ts';
 import { type ConnectionRuntime, registerConnectionRuntime } from './connections.ts';
 
 const ATLASSIAN_PROVIDERS = new Set(['jira-cloud', 'confluence']);
@@ -33,7 +41,61 @@ export function connectionRuntimeOf(context: AppContext): ConnectionRuntime {
   };
 }
 
+const DAY_MS = 86_400_000;
+/** Warn this long before a refresh token's idle or absolute limit (as the status routes do). */
+export const REFRESH_LIMIT_WARN_MS = 14 * DAY_MS;
+
+/**
+ * Active OAuth connections near a refresh-token limit, per limit; logs each once per day and
+ * process. `now` is the OAuth clock (tests move it).
+ */
+export async function refreshTokenLimitWarnings(context: AppContext, logged: Set<string>): Promise<{ idle: number; absolute: number }> {
+  const provider = new AtlassianOAuthService(context).provider;
+  const now = new AtlassianOAuthService(context).now();
+  const counts = { idle: 0, absolute: 0 };
+  const rows = await context.db.orm
+    .select({ id: connections.id, orgId: connections.orgId, issuedAt: connections.refreshTokenIssuedAt, grantStartedAt: connections.grantStartedAt })
+    .from(connections)
+    .where(and(eq(connections.authKind, 'oauth2'), eq(connections.status, 'active'), sql`${connections.secretsEncrypted} is not null`));
+  const day = Math.floor(now / DAY_MS);
+  for (const row of rows) {
+    const limits: { limit: 'idle' | 'absolute'; endsAt: number }[] = [];
+    if (provider.refreshIdleDays && row.issuedAt) limits.push({ limit: 'idle', endsAt: row.issuedAt.getTime() + provider.refreshIdleDays * DAY_MS });
+    if (provider.refreshAbsoluteDays && row.grantStartedAt) limits.push({ limit: 'absolute', endsAt: row.grantStartedAt.getTime() + provider.refreshAbsoluteDays * DAY_MS });
+    for (const { limit, endsAt } of limits) {
+      if (endsAt - now >= REFRESH_LIMIT_WARN_MS) continue;
+      counts[limit] += 1;
+      const key = `${row.id}:${limit}:${day}`;
+      if (logged.has(key)) continue;
+      logged.add(key);
+      context.logger.warn(
+        { connection_id: row.id, org_id: row.orgId, limit, ends_at: new Date(endsAt).toISOString() },
+        limit === 'idle' ? 'OAuth refresh token nears its idle limit: it expires unless used' : 'OAuth consent nears its absolute limit: the user must connect again before it ends',
+      );
+    }
+  }
+  return counts;
+}
+
 /** Called once by the runtime after the context is built. */
 export function installConnectionRuntime(context: AppContext): void {
   registerConnectionRuntime(context.db.orm, connectionRuntimeOf(context));
+  const logged = new Set<string>();
+  if (!context.metrics.getSingleMetric('integration_oauth_refresh_token_limit_connections')) {
+    new Gauge({
+      name: 'integration_oauth_refresh_token_limit_connections',
+      help: 'Active OAuth connections within 14 days of a refresh-token limit (idle: 90 days unused; absolute: 365 days since consent)',
+      labelNames: ['limit'],
+      registers: [context.metrics],
+      async collect() {
+        try {
+          const counts = await refreshTokenLimitWarnings(context, logged);
+          this.set({ limit: 'idle' }, counts.idle);
+          this.set({ limit: 'absolute' }, counts.absolute);
+        } catch (error) {
+          context.logger.warn({ err: error }, 'could not count OAuth connections near a refresh-token limit');
+        }
+      },
+    });
+  }
 }

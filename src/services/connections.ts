@@ -39,6 +39,11 @@ export interface ConnectionView {
   last_error: string | null;
   user_id: string | null;
   created_at: string;
+  /**
+   * Set by resolveFor when this organization connection stands in for the user's own one, which
+   * needs a new consent: which one and why (for the ticket's audit trail).
+   */
+  fallback_from?: { connection_id: string; reason: string };
 }
 
 /** A connection opened for a provider call: its credential (null: none stored). Never returned over HTTP. */
@@ -386,11 +391,29 @@ export class ConnectionService {
       )
       .orderBy(desc(connections.createdAt));
     // Rows without stored secrets stand for credentials sent per request; they cannot be used here.
-    const views = rows.filter((row) => row.secretsEncrypted !== null).map(toView);
+    const usable = rows.filter((row) => row.secretsEncrypted !== null);
+    const views = usable.map(toView);
     const own = subject ? views.filter((view) => view.user_id === subject) : [];
     const shared = views.filter((view) => view.user_id === null);
     const pick = (list: ConnectionView[]) => list.find((view) => view.status === 'active') ?? list[0] ?? null;
-    return pick(own) ?? pick(shared);
+    const mine = pick(own);
+    if (mine?.status === 'reauth_required') {
+      // The user's connection needs a new consent: the organization's one stands in where the org
+      // allows it (the org connection's user_fallback setting, default off).
+      const fallback = shared.find((view) => view.status === 'active' && usable.find((row) => row.id === view.id)?.settings.user_fallback === 'on');
+      if (fallback) return { ...fallback, fallback_from: { connection_id: mine.id, reason: mine.last_error ?? 'the connection must be connected again' } };
+    }
+    return mine ?? pick(shared);
+  }
+
+  /** Whether users whose own connection needs a new consent fall back to this organization-wide one. */
+  async setUserFallback(orgId: string, id: string, enabled: boolean): Promise<void> {
+    const [row] = await this.#orm.select({ settings: connections.settings }).from(connections).where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
+    if (!row) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+    const settings: Record<string, string> = { ...row.settings };
+    if (enabled) settings.user_fallback = 'on';
+    else delete settings.user_fallback;
+    await this.#orm.update(connections).set({ settings, updatedAt: new Date() }).where(and(eq(connections.orgId, orgId), eq(connections.id, id)));
   }
 
   async setStatus(orgId: string, id: string, status: 'active' | 'error' | 'disconnected', lastError: string | null): Promise<void> {

@@ -124,12 +124,49 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
     app.delete(
       '/connections/:id',
       {
-        config: { roles: ['admin'] },
-        schema: { tags: ['connections'], summary: 'Disconnect: erase the secrets, keep the row and its tickets (reconnecting the same site revives it)', ...secured, params: uuidParam, response: { 204: z.null(), 404: errorResponse, ...authErrors } },
+        schema: {
+          tags: ['connections'],
+          summary:
+            'Disconnect: erase the secrets, keep the row and its tickets (reconnecting the same site revives it). A user may disconnect their own connection; admins any',
+          ...secured,
+          params: uuidParam,
+          response: { 204: z.null(), 404: errorResponse, ...authErrors },
+        },
       },
       async (request, reply) => {
-        if (!(await service.remove(tenantOf(request).orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        const tenant = tenantOf(request);
+        const principal = request.principal!;
+        const privileged = isPrivileged(principal.roles);
+        const view = await service.get(tenant.orgId, request.params.id);
+        // Another user's personal connection is not shown to exist.
+        if (!view || !usableBy(view, principal.subject, privileged)) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        if (view.user_id === null && !privileged) throw new AppError('FORBIDDEN', "only admins may disconnect the organization's connection; you may disconnect your own");
+        if (!(await service.remove(tenant.orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
         return reply.status(204).send(null);
+      },
+    );
+
+    app.put(
+      '/connections/:id/user-fallback',
+      {
+        config: { roles: ['admin'] },
+        schema: {
+          tags: ['connections'],
+          summary:
+            "Whether a user whose own connection must be reconnected (OAuth refresh refused) falls back to this organization-wide connection (default off); the ticket's audit trail records each fallback",
+          ...secured,
+          params: uuidParam,
+          body: z.object({ enabled: z.boolean() }),
+          response: { 200: z.object({ id: z.string(), user_fallback: z.boolean() }), 404: errorResponse, 409: errorResponse, ...authErrors },
+        },
+      },
+      async (request) => {
+        const tenant = tenantOf(request);
+        const view = await service.get(tenant.orgId, request.params.id);
+        if (!view) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        if (view.user_id !== null) throw new AppError('CONFLICT', "a user's own connection cannot be a fallback: choose the organization's connection");
+        await service.setUserFallback(tenant.orgId, view.id, request.body.enabled);
+        return { id: view.id, user_fallback: request.body.enabled };
       },
     );
 
