@@ -17,6 +17,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { appInstallationRefresher } from './providers/github/app-installation.ts';
 import { auditOutboundCall } from './services/audit.ts';
 import { installConnectionRuntime } from './services/connection-runtime.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
@@ -155,7 +156,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     closers.push(startSlaScheduler(context, config.jobs.slaScanIntervalSeconds * 1000));
     closers.push(registerPolicyActions(context));
     // Refreshers and configured endpoints for every stored connection's credential source.
-    installConnectionRuntime(context);
+    installConnectionRuntime(context, { appInstallationRefresher });
     return { context, close };
   } catch (error) {
     await close();

@@ -26,8 +26,11 @@ export interface ProviderEntry {
   codeHost?: CodeHostProvider;
 }
 
-/** Auth kinds whose credential comes straight from pasted fields (the others need an exchange first). */
-const PASTED_KINDS: ReadonlySet<AuthKind> = new Set(['api-token', 'pat', 'basic']);
+/**
+ * Auth kinds whose credential comes from pasted fields (OAuth needs a consent first). A GitHub App's
+ * pasted key buys its installation tokens through the app-installation refresher.
+ */
+const PASTED_KINDS: ReadonlySet<AuthKind> = new Set(['api-token', 'pat', 'basic', 'app-installation']);
 
 const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnection; codeHost?: CodeHostProvider }[] = [
   { descriptor: jiraCloudDescriptor, testConnection: jiraConnectionTest('cloud') },

@@ -92,6 +92,11 @@ export function setOAuthClock(context: AppContext, now: () => number): void {
   clockByContext.set(context, now);
 }
 
+/** The credential clock (wall time unless a test moved it): also signs GitHub App JWTs. */
+export function credentialNow(context: AppContext): number {
+  return (clockByContext.get(context) ?? Date.now)();
+}
+
 function troubleshooting(error: OAuthProtocolError): string {
   const description = (error.description ?? '').toLowerCase();
   if (error.error === 'invalid_client' || (error.error === 'access_denied' && error.status === 401) || error.status === 401) {

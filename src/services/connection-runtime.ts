@@ -6,6 +6,9 @@
  *
  * - oauth2: Atlassian connections (jira-cloud, confluence) refresh through AtlassianOAuthService
  *   (one refresh per consent across processes, rotation never lost, refusal → reauth_required).
+ * - app-installation: GitHub App connections buy installation tokens with an app JWT
+ *   (src/providers/github/app-installation.ts); the token is sealed into the row with its expiry, so
+ *   every process uses it until shortly before it expires.
  *
  * It also registers the gauge `integration_oauth_refresh_token_limit_connections{limit}`: active
  * OAuth connections whose refresh token is within 14 days of its idle limit (90 days unused) or
@@ -17,8 +20,10 @@ import { Gauge } from 'prom-client';
 import type { AppContext } from '../context.ts';
 import { connections } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { OutboundClient } from '../http-client/index.ts';
 import type { Credential, CredentialOwner, CredentialRefresher } from '../providers/credentials/index.ts';
-import { AtlassianOAuthService, refreshedAtlassianCredential } from './atlassian-oauth.ts';
+import { AtlassianOAuthService, credentialNow, refreshedAtlassianCredential } from './atlassian-oauth.ts';
+import { openSecret, sealSecret } from './secret-columns.ts';
 import { type ConnectionRuntime, registerConnectionRuntime } from './connections.ts';
 
 const ATLASSIAN_PROVIDERS = new Set(['jira-cloud', 'confluence']);
@@ -33,11 +38,56 @@ export function oauth2Refresher(context: AppContext): CredentialRefresher {
   };
 }
 
-export function connectionRuntimeOf(context: AppContext): ConnectionRuntime {
+/**
+ * Builds the app-installation refresher from its persistence (src/providers/github/app-installation.ts's
+ * appInstallationRefresher, handed in by the runtime: services name no provider).
+ */
+export type AppInstallationRefresherFactory = (options: {
+  http: OutboundClient;
+  apiUrlOf(owner: CredentialOwner): Promise<string>;
+  persist(owner: CredentialOwner, token: { token: string; expiresAt: Date }): Promise<void>;
+  timeoutMs?: number;
+  now?: () => number;
+}) => CredentialRefresher;
+
+export function githubAppRefresher(context: AppContext, appInstallationRefresher: AppInstallationRefresherFactory): CredentialRefresher {
+  const rowOf = async (owner: CredentialOwner) => {
+    const [row] = await context.db.orm
+      .select({ id: connections.id, apiUrl: connections.apiUrl, secretsEncrypted: connections.secretsEncrypted })
+      .from(connections)
+      .where(and(eq(connections.orgId, owner.orgId), eq(connections.id, owner.connectionId)));
+    if (!row?.secretsEncrypted) throw new AppError('NOT_CONNECTED', 'this GitHub App connection has no private key any more; connect it again');
+    return { ...row, secretsEncrypted: row.secretsEncrypted };
+  };
+  return appInstallationRefresher({
+    http: context.outbound,
+    timeoutMs: context.config.outbound.timeoutMs,
+    now: () => credentialNow(context),
+    apiUrlOf: async (owner) => (await rowOf(owner)).apiUrl ?? 'https://api.github.com',
+    async persist(owner, token) {
+      const row = await rowOf(owner);
+      const secrets = JSON.parse(openSecret(context.keyRing, 'connections', row.id, row.secretsEncrypted)) as Record<string, string>;
+      secrets.installation_token = token.token;
+      await context.db.orm
+        .update(connections)
+        .set({ secretsEncrypted: sealSecret(context.keyRing, 'connections', row.id, JSON.stringify(secrets)), expiresAt: token.expiresAt, status: 'active', lastError: null, updatedAt: new Date() })
+        .where(eq(connections.id, row.id));
+    },
+  });
+}
+
+export interface ConnectionPlugins {
+  appInstallationRefresher?: AppInstallationRefresherFactory;
+}
+
+export function connectionRuntimeOf(context: AppContext, plugins: ConnectionPlugins = {}): ConnectionRuntime {
   return {
     sharedState: context.sharedState,
     endpoints: { ATLASSIAN_API_URL: context.config.atlassian.apiUrl, ATLASSIAN_AUTH_URL: context.config.atlassian.authUrl },
-    refreshers: new Map<string, CredentialRefresher>([['oauth2', oauth2Refresher(context)]]),
+    refreshers: new Map<string, CredentialRefresher>([
+      ['oauth2', oauth2Refresher(context)],
+      ...(plugins.appInstallationRefresher ? [['app-installation', githubAppRefresher(context, plugins.appInstallationRefresher)] as const] : []),
+    ]),
   };
 }
 
@@ -78,8 +128,8 @@ export async function refreshTokenLimitWarnings(context: AppContext, logged: Set
 }
 
 /** Called once by the runtime after the context is built. */
-export function installConnectionRuntime(context: AppContext): void {
-  registerConnectionRuntime(context.db.orm, connectionRuntimeOf(context));
+export function installConnectionRuntime(context: AppContext, plugins: ConnectionPlugins = {}): void {
+  registerConnectionRuntime(context.db.orm, connectionRuntimeOf(context, plugins));
   const logged = new Set<string>();
   if (!context.metrics.getSingleMetric('integration_oauth_refresh_token_limit_connections')) {
     new Gauge({
