@@ -25,6 +25,8 @@ export interface Config {
     runHeartbeatSeconds: number;
     /** In-process batch runs (request credentials) one process works at once. */
     inProcessRunsMax: number;
+    /** Seconds between SLA breach scans queued by this process; 0 = never (src/services/sla). */
+    slaScanIntervalSeconds: number;
   };
   jwt: {
     algorithm: (typeof jwtAlgorithms)[number];
@@ -138,6 +140,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
       retryDelayMaxSeconds: env.JOB_RETRY_DELAY_MAX_SECONDS,
       runHeartbeatSeconds: env.RUN_HEARTBEAT_SECONDS,
       inProcessRunsMax: env.RUNS_IN_PROCESS_MAX,
+      slaScanIntervalSeconds: env.SLA_SCAN_INTERVAL_SECONDS,
     },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

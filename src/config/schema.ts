@@ -105,6 +105,8 @@ export const environmentSchema = z
     RUN_HEARTBEAT_SECONDS: positiveInt(10),
     /** Batch runs with request credentials (held in memory, never stored) one process works at once. */
     RUNS_IN_PROCESS_MAX: positiveInt(4),
+    /** How often each process queues the SLA breach scan (one sla_scan job per organization); 0 = never. */
+    SLA_SCAN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     JWT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_ALGORITHM: z.enum(jwtAlgorithms).default('HS256'),

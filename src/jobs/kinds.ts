@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items', 'webhook_delivery'] as const;
+export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items', 'webhook_delivery', 'sla_scan'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
@@ -100,6 +100,8 @@ export const jobPayloads = {
   }),
   /** A verified webhook delivery to apply (its payload is in the deliveries row, not here). */
   webhook_delivery: base.extend({ delivery_id: z.uuid() }),
+  /** Marks the organization's open findings past their SLA due date and comments on their tickets (src/services/sla). */
+  sla_scan: base,
   // Declared kinds without a product handler yet: any payload with its organization.
   update: base.loose(),
   sync: base.loose(),

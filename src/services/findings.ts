@@ -126,6 +126,8 @@ export function previewFinding(orgId: string, input: FindingInput, field: (name:
     firstSeenAt: now,
     lastSeenAt: now,
     resolvedAt: null,
+    dueAt: null,
+    breachedAt: null,
     createdAt: now,
     updatedAt: now,
     ...row,
@@ -219,6 +221,11 @@ const onConflictSet = {
   lastSeenAt: sql`now()`,
   updatedAt: sql`now()`,
 };
+
+/** Open (not done, not won't fix) past its SLA due date, whether or not the SLA scan has marked it yet. */
+export function isSlaBreached(finding: Pick<Finding, 'state' | 'dueAt'>, now: number = Date.now()): boolean {
+  return finding.state !== 'done' && finding.state !== 'wont_fix' && finding.dueAt !== null && finding.dueAt.getTime() <= now;
+}
 
 export function toFinding(row: typeof findings.$inferSelect): Finding {
   return { ...row, cvssScore: row.cvssScore === null ? null : Number(row.cvssScore) };

@@ -9,7 +9,7 @@ import type { AppContext } from '../../context.ts';
 import { internalStates } from '../../domain/states.ts';
 import { parseSeverity, type Severity, severityLevels } from '../../domain/severity.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { type Finding, type FindingInput, getFinding, listFindings, upsertFindings } from '../../services/findings.ts';
+import { type Finding, type FindingInput, getFinding, isSlaBreached, listFindings, upsertFindings } from '../../services/findings.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier, safeLine, safeText } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
@@ -136,6 +136,9 @@ export const findingView = z
     first_seen_at: z.string(),
     last_seen_at: z.string(),
     resolved_at: z.string().nullable(),
+    due_at: z.string().nullable().describe("SLA due date: first seen + the organization policy's days for the severity; null = no SLA"),
+    sla_breached: z.boolean().describe('true while the finding is open past due_at'),
+    sla_breached_at: z.string().nullable().describe('When the SLA scan marked the breach (and commented on the tickets)'),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -174,6 +177,9 @@ export function toFindingView(finding: Finding): z.infer<typeof findingView> {
     first_seen_at: finding.firstSeenAt.toISOString(),
     last_seen_at: finding.lastSeenAt.toISOString(),
     resolved_at: finding.resolvedAt?.toISOString() ?? null,
+    due_at: finding.dueAt?.toISOString() ?? null,
+    sla_breached: isSlaBreached(finding),
+    sla_breached_at: finding.breachedAt?.toISOString() ?? null,
     created_at: finding.createdAt.toISOString(),
     updated_at: finding.updatedAt.toISOString(),
   };

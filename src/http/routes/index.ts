@@ -3,12 +3,14 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
+import { analyticsRoutes } from './analytics.ts';
 import { caseRoutes } from './cases.ts';
 import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
 import { importRoutes } from './imports.ts';
 import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
+import { policyRoutes } from './policies.ts';
 import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { sessionRoutes } from './session.ts';
@@ -23,6 +25,8 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: jobRoutes(context), prefix: '/api/v1' },
     { plugin: findingRoutes(context), prefix: '/api/v1' },
     { plugin: importRoutes(context), prefix: '/api/v1' },
+    { plugin: policyRoutes(context), prefix: '/api/v1' },
+    { plugin: analyticsRoutes(context), prefix: '/api/v1' },
     { plugin: caseRoutes(context), prefix: '/api/v1' },
     { plugin: connectionRoutes(context), prefix: '/api/v1' },
     { plugin: ticketRoutes(context), prefix: '/api/v1' },

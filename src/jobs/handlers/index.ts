@@ -7,6 +7,7 @@ import type { JobHandlers } from '../queue.ts';
 import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
 import { runItemsHandler } from './run-items.ts';
+import { slaScanHandler } from './sla-scan.ts';
 import { webhookDeliveryHandler } from './webhook-delivery.ts';
 
 export function productHandlers(context: AppContext): JobHandlers {
@@ -14,6 +15,7 @@ export function productHandlers(context: AppContext): JobHandlers {
     comment: commentHandler(context),
     create: createHandler(context),
     run_items: runItemsHandler(context),
+    sla_scan: slaScanHandler(context),
     webhook_delivery: webhookDeliveryHandler(context),
   };
 }

@@ -234,6 +234,8 @@ interface ChunkCounts {
   updated: number;
   unchanged: number;
   reopened: string[];
+  /** Ids of the new findings (for the lifecycle listeners: policies open tickets for them). */
+  created: string[];
   skipped: Map<SkipReason, number>;
 }
 
@@ -334,7 +336,10 @@ async function writeChunk(
       touch.push(row.id);
       for (const key of aliases) aliasRows.push({ orgId, target, aliasKey: key, findingId: row.id });
       if (existing?.lastScanId === scanId) continue;
-      if (row.created) counts.new++;
+      if (row.created) {
+        counts.new++;
+        counts.created.push(row.id);
+      }
       else if (row.reopened) counts.reopened.push(row.id);
       else counts.updated++;
     }
@@ -405,14 +410,14 @@ export async function importReport(orm: Orm, options: ImportOptions): Promise<Im
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`import:${options.orgId}:${target}`}))`);
         const [scan] = await tx.insert(scans).values({ orgId: options.orgId, target, format, partial, actor: options.actor }).returning({ id: scans.id });
         const scanId = scan!.id;
-        const counts: ChunkCounts = { new: 0, updated: 0, unchanged: 0, reopened: [], skipped };
+        const counts: ChunkCounts = { new: 0, updated: 0, unchanged: 0, reopened: [], created: [], skipped };
         let done = 0;
         for await (const chunk of spill.chunks(CHUNK)) {
           await writeChunk(tx, { orgId: options.orgId, target, scanId, format, actor: options.actor }, chunk, counts);
           done += chunk.length;
           progress({ phase: 'write', done, findings: total });
         }
-        transitions = await applyScanTransitions(tx, { orgId: options.orgId, target, scanId, partial, reopened: counts.reopened, actor: options.actor });
+        transitions = await applyScanTransitions(tx, { orgId: options.orgId, target, scanId, partial, reopened: counts.reopened, created: counts.created, actor: options.actor });
         const result: ImportSummary = {
           scanId: dryRun ? null : scanId,
           format,
@@ -445,7 +450,9 @@ export async function importReport(orm: Orm, options: ImportOptions): Promise<Im
       if (error instanceof DryRunRollback) return error.summary;
       throw error;
     }
-    if (transitions) await publishTransitions(transitions, options.onListenerError ?? (() => {}));
+    const committed = transitions as FindingTransitions | null;
+    // Listeners read through the database itself: the transaction is over.
+    if (committed) await publishTransitions({ ...committed, orm }, options.onListenerError ?? (() => {}));
     return summary;
   } finally {
     await spill.dispose();

@@ -7,8 +7,9 @@
  * `publishTransitions` hands them to whoever listens once the import's transaction has committed.
  *
  * The hook is where tickets and pull requests follow findings: a listener registered with
- * `onFindingTransitions` gets `{ orgId, target, scanId, resolved, reopened }` (finding ids, in
- * batches of at most 500) after commit, never for a dry run or a rolled-back import. Listeners run
+ * `onFindingTransitions` gets `{ orgId, target, scanId, partial, created, resolved, reopened }`
+ * (finding ids, in batches of at most 500; `orm` is the database written, so a listener of one
+ * runtime ignores another runtime's imports in the same process) after commit, never for a dry run or a rolled-back import. Listeners run
  * one after another; a failing listener is logged and does not fail the import (the findings are
  * already written; a listener that must not lose events should enqueue a job).
  */
@@ -21,6 +22,12 @@ export interface FindingTransitions {
   orgId: string;
   target: string;
   scanId: string;
+  /** The database the import wrote to. */
+  orm: Orm;
+  /** A partial scan resolves nothing (and policies open nothing for it). */
+  partial: boolean;
+  /** Findings this scan reported for the first time (new rows). */
+  created: string[];
   /** Findings this scan resolved (no longer detected). */
   resolved: string[];
   /** Findings this scan reported again after they were resolved (reopened). */
@@ -49,7 +56,7 @@ export function resolvedReason(scanId: string, target: string): string {
  */
 export async function applyScanTransitions(
   tx: Orm,
-  options: { orgId: string; target: string; scanId: string; partial: boolean; reopened: string[]; actor: string },
+  options: { orgId: string; target: string; scanId: string; partial: boolean; reopened: string[]; created?: string[]; actor: string },
 ): Promise<FindingTransitions> {
   const { orgId, target, scanId } = options;
   let resolved: string[] = [];
@@ -80,16 +87,18 @@ export async function applyScanTransitions(
       detail: { target, count: ids.length, findings: ids.slice(0, 100) },
     });
   }
-  return { orgId, target, scanId, resolved, reopened: options.reopened };
+  return { orgId, target, scanId, orm: tx, partial: options.partial, created: options.created ?? [], resolved, reopened: options.reopened };
 }
 
 /** After commit: every listener gets the transitions, in batches of at most 500 ids. */
 export async function publishTransitions(transitions: FindingTransitions, onError: (error: unknown) => void): Promise<void> {
-  if (listeners.size === 0 || (transitions.resolved.length === 0 && transitions.reopened.length === 0)) return;
-  const batches = Math.max(Math.ceil(transitions.resolved.length / BATCH), Math.ceil(transitions.reopened.length / BATCH));
+  const { created, resolved, reopened } = transitions;
+  if (listeners.size === 0 || (created.length === 0 && resolved.length === 0 && reopened.length === 0)) return;
+  const batches = Math.max(Math.ceil(created.length / BATCH), Math.ceil(resolved.length / BATCH), Math.ceil(reopened.length / BATCH));
   for (let i = 0; i < batches; i++) {
     const batch = {
       ...transitions,
+      created: created.slice(i * BATCH, (i + 1) * BATCH),
       resolved: transitions.resolved.slice(i * BATCH, (i + 1) * BATCH),
       reopened: transitions.reopened.slice(i * BATCH, (i + 1) * BATCH),
     };
