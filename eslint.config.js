@@ -28,8 +28,10 @@ import tseslint from 'typescript-eslint';
 const allowed = {
   entry: ['entry', 'http', 'handlers', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
   http: ['http', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
-  handlers: ['handlers', 'services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
-  services: ['services', 'providers', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  // Job handlers and services reach providers only through the registry and the provider-neutral
+  // interfaces (the policy `neutralProviders` below), never a provider's own folder.
+  handlers: ['handlers', 'services', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
+  services: ['services', 'importers', 'updaters', 'infra', 'contracts', 'domain', 'base', 'context'],
   // Not 'providers': a provider never imports another one (its own folder is one element).
   providers: ['infra', 'contracts', 'domain', 'updaters', 'base'],
   updaters: ['base'],
@@ -119,6 +121,14 @@ export default tseslint.config(
               from: { element: { type: 'providers' }, file: { path: 'src/providers/registry.ts' } },
               allow: { to: { element: { type: 'providers' } } },
             },
+            // Services and job handlers name no provider: they use the registry (which finds a
+            // provider's implementation by id) and the provider-neutral kinds (descriptor,
+            // credentials, the code-host and ticketing interfaces); src/providers/jira and the
+            // other provider folders are off limits (issue 10: adding a provider touches no service).
+            ...['services', 'handlers'].map((layer) => ({
+              from: { element: { type: layer } },
+              allow: { to: { file: { path: 'src/providers/{registry.ts,descriptor/**,credentials/**,code-host/**,ticketing/**}' } } },
+            })),
             // The configuration reports a malformed ENCRYPTION_KEYS together with every other
             // problem at start, with crypto's pure parser (these two files import nothing else).
             {

@@ -16,7 +16,10 @@ import { testGitHubConnection } from './github/connection.ts';
 import { githubDescriptor } from './github/descriptor.ts';
 import { jiraConnectionTest } from './jira/connection.ts';
 import { jiraCloudDescriptor, jiraServerDescriptor } from './jira/descriptor.ts';
+import { jiraTicketing } from './jira/ticketing.ts';
 import { servicenowDescriptor } from './servicenow/descriptor.ts';
+import type { TicketingProvider } from './ticketing/types.ts';
+import type { Credential } from './credentials/index.ts';
 
 export interface ProviderEntry {
   descriptor: ProviderDescriptor;
@@ -24,6 +27,8 @@ export interface ProviderEntry {
   testConnection?: TestConnection;
   /** Code hosts: the implementation of src/providers/code-host. */
   codeHost?: CodeHostProvider;
+  /** Ticketing providers: the implementation of src/providers/ticketing. */
+  ticketing?: TicketingProvider;
 }
 
 /**
@@ -32,9 +37,9 @@ export interface ProviderEntry {
  */
 const PASTED_KINDS: ReadonlySet<AuthKind> = new Set(['api-token', 'pat', 'basic', 'app-installation']);
 
-const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnection; codeHost?: CodeHostProvider }[] = [
-  { descriptor: jiraCloudDescriptor, testConnection: jiraConnectionTest('cloud') },
-  { descriptor: jiraServerDescriptor, testConnection: jiraConnectionTest('server') },
+const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnection; codeHost?: CodeHostProvider; ticketing?: TicketingProvider }[] = [
+  { descriptor: jiraCloudDescriptor, testConnection: jiraConnectionTest('cloud'), ticketing: jiraTicketing('cloud') },
+  { descriptor: jiraServerDescriptor, testConnection: jiraConnectionTest('server'), ticketing: jiraTicketing('server') },
   { descriptor: githubDescriptor, testConnection: testGitHubConnection, codeHost: githubCodeHost },
   { descriptor: servicenowDescriptor },
   { descriptor: confluenceDescriptor },
@@ -56,6 +61,7 @@ export function buildRegistry(input: typeof lines): ReadonlyMap<string, Provider
       descriptor: parsed.data,
       ...(line.testConnection ? { testConnection: line.testConnection } : {}),
       ...(line.codeHost ? { codeHost: line.codeHost } : {}),
+      ...(line.ticketing ? { ticketing: line.ticketing } : {}),
     });
   }
   return entries;
@@ -110,6 +116,28 @@ export function codeHostFailureOf(error: unknown): CodeHostFailure | null {
   for (const entry of providerRegistry.values()) {
     const failure = entry.codeHost?.failureOf(error);
     if (failure) return failure;
+  }
+  return null;
+}
+
+/** The ticketing implementation of a provider, or null when it has none (yet). */
+export function ticketingFor(provider: string): TicketingProvider | null {
+  return providerEntry(provider)?.ticketing ?? null;
+}
+
+/** The providers whose tickets the services can file (ticketing kind, implementation registered). */
+export function ticketingProviders(): string[] {
+  return [...providerRegistry.values()].filter((entry) => entry.ticketing).map((entry) => entry.descriptor.id);
+}
+
+/**
+ * Seeds 000/001 send a site URL, an optional account and a token with the request: the first
+ * ticketing provider that claims the site, with the credential it would use; null when none does.
+ */
+export function ticketingForRequest(input: { siteUrl: string; account: string | null; token: string }): { provider: string; credential: Credential } | null {
+  for (const entry of providerRegistry.values()) {
+    const credential = entry.ticketing?.requestCredential?.(input) ?? null;
+    if (credential) return { provider: entry.descriptor.id, credential };
   }
   return null;
 }
@@ -180,4 +208,5 @@ export interface ConnectionInput {
 
 export type { AuthKind, AuthModeDescriptor, FieldDescriptor, ProviderDescriptor } from './descriptor/schema.ts';
 export type * from './code-host/types.ts';
+export type * from './ticketing/types.ts';
 export type { ConnectionTarget, ConnectionTestResult, ProviderDeps, TestConnection } from './descriptor/connection.ts';

@@ -24,6 +24,9 @@ describe('import direction', () => {
     ['the HTTP layer importing the CLI', 'src/http/zz-case.ts', "import { main } from '../main/cli.ts';"],
     ['a base module importing the app context', 'src/lib/zz-case.ts', "import type { AppContext } from '../context.ts';"],
     ['configuration importing crypto beyond its key parser', 'src/config/zz-case.ts', "import { loadOrCreateKeyFile } from '../crypto/key-file.ts';"],
+    ['a service importing a provider folder (Jira)', 'src/services/tickets/zz-case.ts', "import { JiraError } from '../../providers/jira/index.ts';"],
+    ['a service importing a provider file directly', 'src/services/zz-case.ts', "import { createJiraTicketing } from '../providers/jira/ticketing.ts';"],
+    ['a job handler importing a provider folder (GitHub)', 'src/jobs/handlers/zz-case.ts', "import { GitHubError } from '../../providers/github/index.ts';"],
   ])('refuses %s', async (_name, filePath, code) => {
     expect((await problems(filePath, `${code}\nexport const used = [${code.match(/\{ (?:type )?(\w+)/)?.[1]}];\n`)).join('\n')).toMatch(
       /boundaries\/dependencies: There is no policy allowing dependencies from elements of type/,
@@ -45,7 +48,9 @@ describe('import direction', () => {
 
   it.each([
     ['the HTTP layer importing services and storage', 'src/http/zz-case.ts', "import { getFinding } from '../services/findings.ts';\nimport { findings } from '../db/schema.ts';\nexport const used = [getFinding, findings];"],
-    ['a service importing a provider, the updaters and the context type', 'src/services/zz-case.ts', "import type { AppContext } from '../context.ts';\nimport { JiraError } from '../providers/jira/index.ts';\nimport { updaters } from '../updaters/registry.ts';\nexport const used: [AppContext | null, unknown, unknown] = [null, JiraError, updaters];"],
+    ['a service importing the provider registry, the updaters and the context type', 'src/services/zz-case.ts', "import type { AppContext } from '../context.ts';\nimport { ticketingFor } from '../providers/registry.ts';\nimport { updaters } from '../updaters/registry.ts';\nexport const used: [AppContext | null, unknown, unknown] = [null, ticketingFor, updaters];"],
+    ['a service using the ticketing, code-host and credential interfaces', 'src/services/zz-case.ts', "import type { TicketingClient } from '../providers/ticketing/index.ts';\nimport type { CodeHost } from '../providers/code-host/index.ts';\nimport { staticCredentials } from '../providers/credentials/index.ts';\nexport const used: [TicketingClient | null, CodeHost | null, unknown] = [null, null, staticCredentials];"],
+    ['a job handler importing the provider registry', 'src/jobs/handlers/zz-case.ts', "import { ticketingProviders } from '../../providers/registry.ts';\nexport const used = [ticketingProviders];"],
     ['a job handler importing a service', 'src/jobs/handlers/zz-case.ts', "import { getFinding } from '../../services/findings.ts';\nexport const used = [getFinding];"],
     ['a provider importing the outbound client and a file of its own folder', 'src/providers/jira/zz-case.ts', "import { createOutboundClient } from '../../http-client/index.ts';\nimport { JiraError } from './errors.ts';\nexport const used = [createOutboundClient, JiraError];"],
     ['the domain folding ecosystem names with the updater registry', 'src/domain/zz-case.ts', "import { resolveEcosystem } from '../updaters/registry.ts';\nexport const used = [resolveEcosystem];"],

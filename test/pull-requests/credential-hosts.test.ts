@@ -76,6 +76,20 @@ describe('stored credentials stay on their own hosts', () => {
     expect(sawSecret(stranger.admin.requests(), fx.github.token)).toBe(false);
   });
 
+  it('a batch over 100 items on stored connections is refused with 422 before it is accepted (no 202, no run, nothing sent)', async () => {
+    stranger.admin.clearRequests();
+    fx.cloud.admin.requests.clear();
+    const countRuns = async () => (await fx.service.context.db.query<{ n: number }>('select count(*)::int as n from runs'))[0]!.n;
+    const runsBefore = await countRuns();
+    const vulnerabilities = Array.from({ length: 101 }, (_, index) => lodash(`large-stranger-${index}`));
+    const response = await fx.post({ vulnerabilities, jira: { project_key: 'SEC' }, github: { repo_url: `${stranger.url}/acme/web`, base_branch: 'main' } });
+    expect(response.statusCode, response.body).toBe(422);
+    expect(response.json().error).toMatchObject({ code: 'CREDENTIAL_HOST_MISMATCH', field: 'vulnerabilities.0.repo_url' });
+    expect(stranger.admin.requests()).toHaveLength(0);
+    expect(fx.cloud.admin.requests.entries.filter((entry) => entry.method === 'POST' && entry.path.includes('/issue'))).toHaveLength(0);
+    expect(await countRuns()).toBe(runsBefore);
+  });
+
   it('a stored Jira connection is not used for a body jira_url on another site', async () => {
     fx.server.admin.requests.clear();
     const payload = { vulnerabilities: [lodash('jira-elsewhere')], jira: { jira_url: fx.server.url, project_key: 'SEC' } };

@@ -11,9 +11,9 @@ import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
 import { hostOf, OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
 import { startInProcessRun, startQueuedRun, storedItems } from '../../services/internal/batch-runs.ts';
-import { checkJiraInputs, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
+import { checkJiraInputs, checkStoredCredentialHosts, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
 import { RunStore } from '../../services/internal/runs.ts';
-import type { RequestJiraCredentials } from '../../services/tickets/jira-target.ts';
+import type { RequestTicketCredentials as RequestJiraCredentials } from '../../services/tickets/ticket-session.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
 import { ecosystemNames } from '../../updaters/registry.ts';
 import { tenantOf } from '../plugins/auth.ts';
@@ -382,6 +382,9 @@ export function internalRoutes(context: AppContext): FastifyPluginAsyncZod {
         await checkPullRequestInputs(context, request.body, items);
         const run = { context, service, tenant, subject: request.principal?.subject ?? null, dryRun: request.body.dry_run, fieldPrefix };
         if (items.length <= SYNC_LIMIT || run.dryRun) return runCreateIssuesAndPrs(run, items);
+        // A stored credential aimed at another host is refused (422) before the batch is accepted,
+        // as the synchronous path does: a 202 would only report it per chunk, long after.
+        await checkStoredCredentialHosts(run, items);
 
         // Stored connections only: durable child jobs. Request credentials: bounded, in this process.
         const stored = storedItems(items);

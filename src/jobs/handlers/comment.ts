@@ -1,13 +1,14 @@
 /**
- * The `comment` job: posts a comment (ADF on Cloud, wiki markup on Server) on a ticket's issue.
- * Jira refusing the comment (4xx) fails the job for good; rate limits and outages are retried.
+ * The `comment` job: posts a comment on a ticket, in the provider's own format (Jira: ADF on Cloud,
+ * wiki markup on Server). The provider refusing the comment (4xx) fails the job for good; rate limits
+ * and outages are retried.
  */
 import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { tickets } from '../../db/schema.ts';
-import { JiraError } from '../../providers/jira/index.ts';
 import { recordAudit } from '../../services/audit.ts';
 import { ticketServiceFor } from '../../services/tickets/ticket-operations.ts';
+import { isProviderError } from '../../services/tickets/ticket-session.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
 import type { JobPayload } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
@@ -28,14 +29,14 @@ export function commentHandler(context: AppContext): JobHandler<'comment'> {
       throw new PermanentJobError(error instanceof Error ? error.message : String(error));
     }
     const started = performance.now();
-    let comment: { id: string };
+    let comment: { id: string | null };
     try {
-      comment = await session.client.addComment(ticket.externalKey, { text: data.text, ...(data.links ? { links: data.links } : {}) });
+      comment = await session.ticketing.comment(ticket.externalKey, { text: data.text, ...(data.links ? { links: data.links } : {}) });
     } catch (error) {
-      if (error instanceof JiraError) {
-        // Jira may have posted it without our hearing back; posting again could show it twice, so a
-        // comment is delivered at most once and the job says why it stopped.
-        if (error.outcomeUnknown) throw new PermanentJobError(`the comment may have been posted (no answer from Jira); not retried: ${error.message}`, { cause: error });
+      if (isProviderError(error)) {
+        // The provider may have posted it without our hearing back; posting again could show it twice,
+        // so a comment is delivered at most once and the job says why it stopped.
+        if (error.outcomeUnknown) throw new PermanentJobError(`the comment may have been posted (no answer from the provider); not retried: ${error.message}`, { cause: error });
         if (error.retryAfterMs) throw new RetryLaterError(error.message, error.retryAfterMs, { cause: error });
         if (!error.retryable) throw new PermanentJobError(error.message, { cause: error });
       }

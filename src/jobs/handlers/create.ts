@@ -1,14 +1,15 @@
 /**
- * The `create` job: (re)tries opening the Jira issue for one finding on a stored connection. It is
- * queued when a synchronous attempt could not finish (rate limits, outages, an unconfirmed earlier
- * create), and runs the same exactly-once path, so a crash at any point never yields two issues.
+ * The `create` job: (re)tries opening the ticket for one finding on a stored connection, whatever its
+ * ticketing provider. It is queued when a synchronous attempt could not finish (rate limits, outages,
+ * an unconfirmed earlier create), and runs the same use case (fileTickets, exactly once), so a crash
+ * at any point never yields two tickets.
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { getFinding } from '../../services/findings.ts';
 import type { ExactlyOnceOptions } from '../../services/tickets/exactly-once.ts';
 import { subjectOf } from '../../services/tickets/subject.ts';
-import { caseNameOf } from '../../services/tickets/ticket-operations.ts';
+import { caseNameOf, fileTickets } from '../../services/tickets/ticket-operations.ts';
 import { TicketService } from '../../services/tickets/ticket-service.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
 import type { JobPayload } from '../kinds.ts';
@@ -17,7 +18,7 @@ import type { JobHandler } from '../queue.ts';
 export type CreateJobData = JobPayload<'create'>;
 
 export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'] } = {}): JobHandler<'create'> {
-  const service = new TicketService(context, { consistencyWindowMs: context.config.jiraSearchConsistencyMs, ...hooks });
+  const service = new TicketService(context, { ...hooks });
   return async (data, job) => {
     const tenant = { orgId: data.org_id, orgSlug: '', userId: data.requested_by ?? '' };
     const finding = await getFinding(context.db.orm, data.org_id, data.finding_id);
@@ -28,27 +29,26 @@ export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: 
     } catch (error) {
       throw new PermanentJobError(error instanceof Error ? error.message : String(error));
     }
-    const caseName = await caseNameOf(context, tenant, finding);
-    let drafted: Awaited<ReturnType<TicketService['draft']>>;
+    const subject = subjectOf(finding, await caseNameOf(context, tenant, finding));
+    let filed: Awaited<ReturnType<typeof fileTickets>>;
     try {
-      drafted = await service.draft(session, [subjectOf(finding, caseName)], data.options);
+      filed = await fileTickets(service, session, tenant, { items: [{ findingId: finding.id, subject }], options: data.options, dryRun: false, requeue: false });
     } catch (error) {
-      if (error instanceof AppError && error.status < 500) throw new PermanentJobError(error.message);
+      // A problem of the request itself (no project, unknown assignee) will not pass by retrying.
+      if (error instanceof AppError && error.status < 500 && !outageCodes.has(error.code)) throw new PermanentJobError(error.message);
       throw error;
     }
-    const result = drafted.results[0]!;
-    if (!result.ok) {
-      if (result.code === 'PROVIDER_RATE_LIMITED' || result.code === 'PROVIDER_UNAVAILABLE' || result.code === 'PROVIDER_UNREACHABLE') throw new Error(result.message);
-      throw new PermanentJobError(`${result.code}: ${result.message}`);
+    const item = filed.items[0]!;
+    if (item.status !== 'failed' && item.ref) {
+      job.logger.info({ issue_key: item.ref.key, outcome: item.status }, 'ticket ensured');
+      return { issue_key: item.ref.key, outcome: item.status };
     }
-    const [outcome] = await service.create(session, tenant, [result.draft], { requeue: false });
-    if (!outcome) throw new Error('no outcome');
-    if (outcome.kind !== 'failed') {
-      job.logger.info({ issue_key: outcome.issue.key, outcome: outcome.kind }, 'ticket ensured');
-      return { issue_key: outcome.issue.key, outcome: outcome.kind };
-    }
-    if (outcome.retryAfterMs) throw new RetryLaterError(outcome.message, outcome.retryAfterMs);
-    if (outcome.retryable) throw new Error(outcome.message);
-    throw new PermanentJobError(`${outcome.code}: ${outcome.message}`);
+    const error = item.error ?? { code: 'INTERNAL', message: 'no outcome', retryable: true };
+    if (error.retryAfterMs) throw new RetryLaterError(error.message, error.retryAfterMs);
+    if (error.retryable || outageCodes.has(error.code)) throw new Error(error.message);
+    throw new PermanentJobError(`${error.code}: ${error.message}`);
   };
 }
+
+/** Provider failures that pass by themselves: the job is retried with the queue's backoff. */
+const outageCodes = new Set<string>(['PROVIDER_RATE_LIMITED', 'PROVIDER_UNAVAILABLE', 'PROVIDER_UNREACHABLE']);

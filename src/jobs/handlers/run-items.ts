@@ -2,7 +2,7 @@
  * The `run_items` job: one chunk of a queued batch run (POST /internal/create-issues-and-prs on
  * stored connections). It runs the same pipeline as the synchronous endpoint for its items and
  * records their results on the run; the last chunk to settle writes the run's answer. Running a
- * chunk again after a crash duplicates nothing: issues are created exactly once per finding and
+ * chunk again after a crash duplicates nothing: tickets are created exactly once per finding and
  * connection, and a fix PR is opened or updated per branch.
  */
 import type { AppContext } from '../../context.ts';
@@ -14,7 +14,7 @@ import { TicketService } from '../../services/tickets/ticket-service.ts';
 import type { JobHandler } from '../queue.ts';
 
 export function runItemsHandler(context: AppContext, hooks: { afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'] } = {}): JobHandler<'run_items'> {
-  const service = new TicketService(context, { consistencyWindowMs: context.config.jiraSearchConsistencyMs, ...hooks });
+  const service = new TicketService(context, { ...hooks });
   const runs = new RunStore(context.db.orm);
   return async (data, job) => {
     if (!(await runs.chunkPending(data.run_id, data.chunk))) return { skipped: 'the chunk or its run is already settled' };

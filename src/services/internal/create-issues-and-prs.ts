@@ -6,20 +6,22 @@
  * run only: they are held in memory, never stored or logged.
  */
 import type { AppContext } from '../../context.ts';
-import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type ErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
+import { ticketingProviders } from '../../providers/registry.ts';
 import type { Finding, FindingInput } from '../findings.ts';
 import { type GithubPartResult, type PrPlan, type PrWork, type PullRequestPreview, runPullRequests, type StoredGithub, storedTokenRefusal } from '../pull-requests/run-for-items.ts';
 import { findByFingerprints, previewFinding, upsertFindings } from '../findings.ts';
 import { checkUrl, credentialHosts } from '../connections.ts';
 import type { Tenant } from '../tenancy.ts';
-import type { IssueDraft, TicketOutcome } from '../tickets/exactly-once.ts';
-import type { JiraSession } from '../tickets/jira-session.ts';
-import type { RequestJiraCredentials } from '../tickets/jira-target.ts';
 import { subjectOf } from '../tickets/subject.ts';
+import { type FiledTicket, type FileItem, fileTickets } from '../tickets/ticket-operations.ts';
+import type { RequestTicketCredentials, TicketSession } from '../tickets/ticket-session.ts';
 import type { RequestPreview, TicketOptions, TicketService } from '../tickets/ticket-service.ts';
+
+/** Seeds 000/001 name the request's ticketing credentials after Jira. */
+type RequestJiraCredentials = RequestTicketCredentials;
 
 export interface JiraPart {
   status: 'created' | 'existing' | 'planned' | 'failed' | 'skipped';
@@ -68,11 +70,11 @@ function skippedGithub(): GithubPart {
   return { status: 'skipped', pr_number: null, pr_url: null, branch: null, base: null, error: null, error_code: null, note: null, reason_code: null, jira_commented: false };
 }
 
-function jiraFromOutcome(outcome: TicketOutcome): JiraPart {
-  if (outcome.kind === 'failed') {
-    return failedJira(outcome.code, outcome.message);
-  }
-  return { status: outcome.kind, issue_id: outcome.issue.id, issue_key: outcome.issue.key, issue_url: outcome.issue.url, error: null, error_code: null };
+/** The seed routes' per-item ticket part, from the use case's one result shape. */
+function jiraFromFiled(item: FiledTicket): JiraPart {
+  if (item.status === 'failed') return failedJira(item.error?.code ?? 'INTERNAL', item.error?.message ?? 'no outcome for this item');
+  if (item.status === 'planned') return { status: 'planned', issue_id: null, issue_key: null, issue_url: null, error: null, error_code: null };
+  return { status: item.status, issue_id: item.ref?.id ?? null, issue_key: item.ref?.key ?? null, issue_url: item.ref?.url ?? null, error: null, error_code: null };
 }
 
 function failedJira(code: ErrorCode, message: string): JiraPart {
@@ -146,7 +148,7 @@ export async function checkStoredCredentialHosts(run: Pick<RunContext, 'service'
   }
   const siteUrl = items.find((item) => item.jiraTarget && !item.jiraTarget.credentials && item.jiraTarget.siteUrl)?.jiraTarget?.siteUrl;
   if (siteUrl) {
-    const view = await run.service.connections.resolveFor(run.tenant.orgId, ['jira-cloud', 'jira-server'], run.subject);
+    const view = await run.service.connections.resolveFor(run.tenant.orgId, ticketingProviders(), run.subject);
     const stored = view ? credentialHosts(view) : [];
     const wanted = hostOf(siteUrl);
     if (view && (!wanted || !stored.includes(wanted))) {
@@ -173,13 +175,13 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       );
 
   const jira: (JiraPart | undefined)[] = new Array(items.length);
-  // Kept per item for the PR half: the ticket row (PR ↔ ticket link) and the session (comment, remote link).
+  // Kept per item for the PR half: the ticket row (PR ↔ ticket link) and the session (comment, link).
   const ticketIds: (string | null)[] = new Array(items.length).fill(null);
-  const sessions: (JiraSession | null)[] = new Array(items.length).fill(null);
+  const sessions: (TicketSession | null)[] = new Array(items.length).fill(null);
   const requests: RequestPreview[] = [];
   const notes: string[] = [];
 
-  // One Jira session per set of credentials, so items sharing them go out in bulk calls.
+  // One session per set of credentials, so items sharing them go out in bulk calls.
   const groups = new Map<string, number[]>();
   items.forEach((item, index) => {
     const credentials = item.jiraRequest?.credentials ?? item.jiraTarget?.credentials ?? null;
@@ -194,7 +196,7 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
   for (const indexes of groups.values()) {
     const first = items[indexes[0]!]!;
     const credentials = first.jiraRequest?.credentials ?? first.jiraTarget?.credentials ?? null;
-    let session: JiraSession;
+    let session: TicketSession;
     try {
       session = credentials
         ? await service.sessionForRequest(tenant, credentials, { dryRun: run.dryRun })
@@ -207,80 +209,42 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
     }
     for (const index of indexes) sessions[index] = session;
 
-    const drafts: { index: number; draft: IssueDraft }[] = [];
-    if (first.jiraRequest) {
-      for (const index of indexes) {
-        const given = items[index]!.jiraRequest!.fields;
-        const finding = findings[index]!;
-        const labels = Array.isArray(given.labels) ? (given.labels as unknown[]).filter((label): label is string => typeof label === 'string') : [];
-        const project = given.project as { key?: string; id?: string } | undefined;
-        drafts.push({
-          index,
-          draft: {
-            findingId: finding.id,
-            fingerprint: finding.fingerprint,
-            projectKey: project?.key ?? project?.id ?? '',
-            // Sent as given; the fingerprint label is how a retry recognises the issue it created.
-            fields: { ...given, labels: [...new Set([...labels, fingerprintLabel(finding.fingerprint)])] },
-          },
-        });
-      }
-    } else {
-      const options = first.jiraTarget!.options;
-      let drafted: Awaited<ReturnType<typeof service.draft>>;
-      try {
-        drafted = await service.draft(session, indexes.map((index) => subjectOf(findings[index]!)), options);
-      } catch (error) {
-        // Findings are already stored: a problem of this group (no project, unknown assignee) fails
-        // its items, never the whole answer.
-        if (!(error instanceof AppError)) throw error;
-        for (const index of indexes) jira[index] = failedJira(error.code, error.message);
-        continue;
-      }
-      const { results, notes: draftNotes } = drafted;
-      notes.push(...draftNotes);
-      if (!run.dryRun) {
-        // Jira down during the lookups: on a stored connection the creates are queued and healed.
-        await service.queueUnavailable(session, tenant, results.map((result, position) => ({ findingId: findings[indexes[position]!]!.id, result })), options);
-      }
-      results.forEach((result, position) => {
-        const index = indexes[position]!;
-        if (result.ok) drafts.push({ index, draft: result.draft });
-        else jira[index] = failedJira(result.code, result.message);
+    // Seed 001 sends the provider's create payload (sent as given, plus our dedupe key); seed 000
+    // findings are planned by the provider from the mapping and options.
+    const fileItems: FileItem[] = indexes.map((index) => {
+      const finding = findings[index]!;
+      const given = items[index]!.jiraRequest?.fields;
+      return given ? { findingId: finding.id, fingerprint: finding.fingerprint, payload: given } : { findingId: finding.id, subject: subjectOf(finding) };
+    });
+    const failedBefore = jira.filter((part) => part?.status === 'failed').length;
+    let filed: Awaited<ReturnType<typeof fileTickets>>;
+    try {
+      filed = await fileTickets(service, session, tenant, {
+        items: fileItems,
+        options: first.jiraTarget?.options ?? {},
+        dryRun: run.dryRun,
+        // In chunks, so progress of a large run is visible while it works.
+        chunkSize: 250,
+        onProgress: async (count, failedHere) => {
+          await run.onProgress?.(done + count, failedBefore + failedHere);
+        },
       });
+    } catch (error) {
+      // Findings are already stored: a problem of this group (no project, unknown assignee, refused
+      // credentials) fails its items, never the whole answer.
+      if (!(error instanceof AppError)) throw error;
+      for (const index of indexes) jira[index] = failedJira(error.code, error.message);
+      continue;
     }
-
-    if (run.dryRun) {
-      let existing: Awaited<ReturnType<typeof service.existingVerified>>;
-      try {
-        existing = await service.existingVerified(tenant, session, drafts.map((entry) => entry.draft.findingId));
-      } catch (error) {
-        // Wrong credentials are not told which issues exist.
-        if (!(error instanceof AppError)) throw error;
-        for (const entry of drafts) jira[entry.index] = failedJira(error.code, error.message);
-        continue;
-      }
-      const planned = drafts.filter((entry) => !existing.has(entry.draft.findingId));
-      for (const entry of drafts) {
-        const ticket = existing.get(entry.draft.findingId);
-        jira[entry.index] = ticket
-          ? { status: 'existing', issue_id: ticket.externalId, issue_key: ticket.externalKey, issue_url: ticket.url, error: null, error_code: null }
-          : { status: 'planned', issue_id: null, issue_key: null, issue_url: null, error: null, error_code: null };
-      }
-      if (planned.length > 0) requests.push(...service.previewRequests(session, planned.map((entry) => entry.draft)));
-    } else {
-      // In chunks, so progress of a large run is visible while it works.
-      for (let start = 0; start < drafts.length; start += 250) {
-        const chunk = drafts.slice(start, start + 250);
-        const outcomes = await service.create(session, tenant, chunk.map((entry) => entry.draft), first.jiraTarget ? { ticketOptions: first.jiraTarget.options } : {});
-        outcomes.forEach((outcome, position) => {
-          jira[chunk[position]!.index] = jiraFromOutcome(outcome);
-          ticketIds[chunk[position]!.index] = outcome.ticket?.id ?? null;
-        });
-        done += chunk.length;
-        await run.onProgress?.(done, jira.filter((part) => part?.status === 'failed').length);
-      }
-    }
+    notes.push(...filed.notes);
+    requests.push(...filed.requests);
+    // One result per item, in order.
+    filed.items.forEach((item, position) => {
+      const index = indexes[position]!;
+      jira[index] = jiraFromFiled(item);
+      ticketIds[index] = item.ticket?.id ?? null;
+    });
+    done += filed.items.filter((item) => item.status !== 'failed' || item.ticket !== null).length;
   }
 
   // Jira first, so each PR names its ticket; then the PRs; then the PR link on each ticket.
@@ -294,7 +258,7 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       plan: item.pr,
       findingId: run.dryRun ? null : (findings[index]?.id ?? null),
       ticket: issueKey ? { key: issueKey, url: part?.issue_url ?? null, ticketId: ticketIds[index] ?? null } : null,
-      jira: sessions[index]?.client ?? null,
+      ticketing: sessions[index]?.ticketing ?? null,
     });
   });
   const prs = work.length > 0

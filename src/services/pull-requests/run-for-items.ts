@@ -5,16 +5,16 @@
  * another (GitHub's secondary limits punish bursts of writes), then links each ticket to its PR — or
  * says on the ticket why no PR could fix it.
  */
-import type { JiraClient } from '../../providers/jira/index.ts';
 import { isErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
 import type { CredentialSource } from '../../providers/credentials/index.ts';
 import { codeHostFor } from '../../providers/registry.ts';
+import type { TicketingClient } from '../../providers/ticketing/index.ts';
 import { requestCredentials } from '../connections.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
 import { type EngineDeps, openFixPullRequest } from './engine.ts';
 import { describeFailure } from './errors.ts';
-import { explainNotFixable, linkPullRequestOnIssue } from './jira-link.ts';
+import { explainNotFixable, linkPullRequestOnTicket } from './ticket-link.ts';
 import type { Advisory, FileDiff, FixItem, FixOutcome, FixRequest, ItemEdit, Transport } from './types.ts';
 
 export interface PrPlan {
@@ -43,8 +43,8 @@ export interface PrWork {
   plan: PrPlan;
   findingId: string | null;
   ticket: { key: string; url: string | null; ticketId: string | null } | null;
-  /** The Jira client the ticket was created with, for the comment and remote link. */
-  jira: JiraClient | null;
+  /** The ticketing client the ticket was created with, for the comment and the link. */
+  ticketing: TicketingClient | null;
 }
 
 export interface GithubPartResult {
@@ -231,18 +231,18 @@ function itemPart(outcome: FixOutcome, edit: ItemEdit | undefined): GithubPartRe
 }
 
 async function linkTicket(work: PrWork, outcome: FixOutcome, result: GithubPartResult, edit: ItemEdit | undefined): Promise<void> {
-  if (!work.ticket || !work.jira || !work.plan.commentOnTicket) return;
+  if (!work.ticket || !work.ticketing || !work.plan.commentOnTicket) return;
   try {
     if (result.reason_code && result.reason_code !== 'already-satisfied' && edit?.status === 'not_fixable' && edit.reason) {
-      const done = await explainNotFixable(work.jira, work.ticket.key, { repo: outcome.repo, code: result.reason_code, reason: edit.reason });
+      const done = await explainNotFixable(work.ticketing, work.ticket.key, { repo: outcome.repo, code: result.reason_code, reason: edit.reason });
       result.jira_commented = done.commented;
     } else if (result.pr_url && result.pr_number !== null && ['created', 'updated', 'existing'].includes(result.status)) {
-      const done = await linkPullRequestOnIssue(work.jira, work.ticket.key, { url: result.pr_url, number: result.pr_number, title: outcome.title ?? '', repo: repoName(outcome.repo), branch: outcome.branch }, { comment: true });
+      const done = await linkPullRequestOnTicket(work.ticketing, work.ticket.key, { url: result.pr_url, number: result.pr_number, title: outcome.title ?? '', repo: repoName(outcome.repo), branch: outcome.branch }, { comment: true });
       result.jira_commented = done.commented;
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    result.note = `${result.note ? `${result.note}; ` : ''}the Jira issue ${work.ticket.key} could not be linked: ${message}`;
+    result.note = `${result.note ? `${result.note}; ` : ''}the ticket ${work.ticket.key} could not be linked: ${message}`;
   }
 }
 

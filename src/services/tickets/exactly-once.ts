@@ -1,38 +1,33 @@
 /**
- * Exactly-once issue creation: a finding gets at most one issue per connection, whatever fails.
+ * Exactly-once ticket creation: a finding gets at most one ticket per connection, whatever fails,
+ * on any ticketing provider (src/providers/ticketing).
  *
  * 1. A ticket row per (finding, connection) exists before anything is sent (unique in the database).
- * 2. Rows whose earlier create may have reached Jira (intent recorded, no issue key) are looked up in
- *    Jira by the finding's fingerprint label and adopted when found. Jira's search is eventually
- *    consistent, so "not found" is only believed once the intent is older than the consistency
- *    window; before that the attempt is deferred.
+ * 2. Rows whose earlier create may have reached the provider (intent recorded, no key) are looked up
+ *    there by our dedupe key (Jira: the fingerprint label; ServiceNow: correlation_id) and adopted
+ *    when found. A provider's search may lag behind its writes, so "not found" is only believed once
+ *    the intent is older than the consistency window; before that the attempt is deferred.
  * 3. The remaining rows are claimed by compare-and-set on `create_requested_at` (the intent), so two
- *    workers never both create; then created in bulk (50 per call) or singly, and the keys written.
+ *    workers never both create; then created (the provider chunks: Jira bulk 50), and the keys written.
  * A failure that certainly created nothing clears the intent; an unknown outcome keeps it.
  */
 import { CodedError } from '../../errors/coded-error.ts';
 import { type ErrorCode, errorCatalogue } from '../../errors/catalogue.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { fingerprintLabel } from '../../domain/fingerprint.ts';
-import { type JiraClient, JiraError, type JiraIssueRef } from '../../providers/jira/index.ts';
+import type { TicketDraft, TicketingClient, TicketRef } from '../../providers/ticketing/index.ts';
 import type { TicketRow, TicketStore } from './ticket-store.ts';
 
-export interface IssueDraft {
-  findingId: string;
-  fingerprint: string;
-  projectKey: string;
-  /** Complete create fields, including the fingerprint label. */
-  fields: Record<string, unknown>;
-}
+/** A planned create (the provider's payload with our dedupe key). */
+export type IssueDraft = TicketDraft;
 
 export type TicketOutcome =
-  | { kind: 'created' | 'existing'; ticket: TicketRow; issue: JiraIssueRef }
+  | { kind: 'created' | 'existing'; ticket: TicketRow; issue: TicketRef }
   | { kind: 'failed'; ticket: TicketRow | null; code: ErrorCode; message: string; retryable: boolean; retryAfterMs?: number; field?: string; provider?: string };
 
 /**
  * Which rows some request or worker is creating right now (shared across processes through the
  * shared state when REDIS_URL is set). A row with an intent and a live mark is in progress, not
- * unconfirmed: its creator is still waiting for Jira's answer.
+ * unconfirmed: its creator is still waiting for the provider's answer.
  */
 export interface InFlightMarks {
   mark(ids: string[]): Promise<void>;
@@ -44,11 +39,11 @@ export interface InFlightMarks {
 const IN_PROGRESS_RETRY_MS = 2_000;
 
 export interface ExactlyOnceOptions {
-  /** How long Jira's search may lag behind a create (Cloud: seconds; Server: none). */
+  /** How long the provider's search may lag behind a create (Jira Cloud: seconds; Server: none). */
   consistencyWindowMs: number;
   inFlight?: InFlightMarks;
-  /** Test seam: runs after Jira answered a create and before the keys are written. */
-  afterRemoteCreate?: (issues: JiraIssueRef[]) => Promise<void> | void;
+  /** Test seam: runs after the provider answered a create and before the keys are written. */
+  afterRemoteCreate?: (issues: TicketRef[]) => Promise<void> | void;
   now?: () => number;
 }
 
@@ -59,31 +54,8 @@ export interface TicketScope {
   createdBy: string | null;
 }
 
-const LABELS_PER_SEARCH = 50;
-/** Jira's bulk create takes at most 50 issues per call. */
-const BULK_CHUNK = 50;
-
-function quoteJql(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** Finds issues carrying these fingerprint labels, by label. */
-async function findByLabels(client: JiraClient, projectKeys: string[], labels: string[]): Promise<Map<string, JiraIssueRef>> {
-  const found = new Map<string, JiraIssueRef>();
-  const wanted = new Set(labels);
-  for (let start = 0; start < labels.length; start += LABELS_PER_SEARCH) {
-    const chunk = labels.slice(start, start + LABELS_PER_SEARCH);
-    const projects = [...new Set(projectKeys)].map(quoteJql).join(', ');
-    const jql = `project in (${projects}) AND labels in (${chunk.map(quoteJql).join(', ')}) ORDER BY created ASC`;
-    for (const issue of await client.search(jql, { fields: ['labels'] })) {
-      for (const label of issue.labels) {
-        // The oldest issue wins if a label was ever duplicated by hand.
-        if (wanted.has(label) && !found.has(label)) found.set(label, { id: issue.id, key: issue.key, url: issue.url });
-      }
-    }
-  }
-  return found;
-}
+/** Rows claimed at once when the provider has no bulk create (its creates then run one call each). */
+const CLAIM_CHUNK = 50;
 
 function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcome, { kind: 'failed' }> {
   if (error instanceof CodedError) {
@@ -104,7 +76,7 @@ function failure(ticket: TicketRow | null, error: unknown): Extract<TicketOutcom
 
 export async function createIssuesExactlyOnce(
   store: TicketStore,
-  client: JiraClient,
+  ticketing: TicketingClient,
   scope: TicketScope,
   drafts: IssueDraft[],
   options: ExactlyOnceOptions,
@@ -133,12 +105,12 @@ export async function createIssuesExactlyOnce(
     if (busy.size > 0) uncertain.splice(0, uncertain.length, ...uncertain.filter((index) => !busy.has(rows[index]!.id)));
   }
 
-  // Earlier attempts may have reached Jira: adopt what exists before creating anything.
+  // Earlier attempts may have reached the provider: adopt what exists before creating anything.
   if (uncertain.length > 0) {
-    const labelOf = (index: number) => fingerprintLabel(drafts[index]!.fingerprint);
-    let found: Map<string, JiraIssueRef>;
+    const labelOf = (index: number) => drafts[index]!.dedupeKey;
+    let found: Map<string, TicketRef>;
     try {
-      found = await findByLabels(client, uncertain.map((index) => drafts[index]!.projectKey), uncertain.map(labelOf));
+      found = await ticketing.findByDedupeKey(uncertain.map((index) => ({ container: drafts[index]!.container, dedupeKey: labelOf(index) })));
     } catch (error) {
       for (const index of uncertain) outcomes[index] = failure(rows[index]!, error);
       found = new Map();
@@ -155,12 +127,12 @@ export async function createIssuesExactlyOnce(
       }
       const age = now() - (row.createRequestedAt?.getTime() ?? 0);
       if (age < options.consistencyWindowMs) {
-        // Jira may not have indexed it yet; creating now could duplicate it.
+        // The provider may not have indexed it yet; creating now could duplicate it.
         outcomes[index] = {
           kind: 'failed',
           ticket: row,
           code: 'TICKET_CREATE_UNCONFIRMED',
-          message: 'an earlier attempt may have created this issue and Jira search does not show it yet; will check again',
+          message: 'an earlier attempt may have created this issue and the provider\'s search does not show it yet; will check again',
           retryable: true,
           retryAfterMs: options.consistencyWindowMs - age,
         };
@@ -170,11 +142,12 @@ export async function createIssuesExactlyOnce(
     }
   }
 
-  // Claim right before sending, one bulk call's worth at a time: an intent stamped long before its
+  // Claim right before sending, one create call's worth at a time: an intent stamped long before its
   // create (a 5,000-row batch waiting on rate limits) could outlive the consistency window and let
   // another attempt, finding nothing yet, create the same issue.
-  for (let start = 0; start < pendingIndexes.length; start += BULK_CHUNK) {
-    const chunk = pendingIndexes.slice(start, start + BULK_CHUNK);
+  const claimChunk = ticketing.capabilities.maxCreateBatch > 1 ? ticketing.capabilities.maxCreateBatch : CLAIM_CHUNK;
+  for (let start = 0; start < pendingIndexes.length; start += claimChunk) {
+    const chunk = pendingIndexes.slice(start, start + claimChunk);
     const claimed = await store.claim(chunk.map((index) => rows[index]!));
     for (const index of chunk) {
       if (!claimed.has(rows[index]!.id)) outcomes[index] = inProgress(rows[index]!);
@@ -183,7 +156,7 @@ export async function createIssuesExactlyOnce(
     const ids = mine.map((index) => rows[index]!.id);
     await options.inFlight?.mark(ids);
     try {
-      await createClaimed(store, client, drafts, rows, mine, outcomes, options);
+      await createClaimed(store, ticketing, drafts, rows, mine, outcomes, options);
     } finally {
       await options.inFlight?.clear(ids);
     }
@@ -205,7 +178,7 @@ function inProgress(ticket: TicketRow): Extract<TicketOutcome, { kind: 'failed' 
 
 async function createClaimed(
   store: TicketStore,
-  client: JiraClient,
+  ticketing: TicketingClient,
   drafts: IssueDraft[],
   rows: TicketRow[],
   indexes: number[],
@@ -213,27 +186,14 @@ async function createClaimed(
   options: ExactlyOnceOptions,
 ): Promise<void> {
   if (indexes.length === 0) return;
-  const created: { index: number; issue: JiraIssueRef }[] = [];
-  const failed: { index: number; error: JiraError | Error; notCreated: boolean }[] = [];
-  if (indexes.length === 1) {
-    const index = indexes[0]!;
-    try {
-      created.push({ index, issue: await client.createIssue(drafts[index]!.fields) });
-    } catch (error) {
-      const jiraError = error instanceof JiraError ? error : null;
-      failed.push({ index, error: error as Error, notCreated: jiraError !== null && !jiraError.outcomeUnknown && jiraError.upstreamStatus >= 400 && jiraError.upstreamStatus < 500 });
-    }
-  } else {
-    const result = await client.bulkCreate(indexes.map((index) => ({ fields: drafts[index]!.fields })));
-    for (const item of result.created) created.push({ index: indexes[item.index]!, issue: { id: item.id, key: item.key, url: item.url } });
-    for (const item of result.failed) {
-      failed.push({
-        index: indexes[item.index]!,
-        error: item.error,
-        notCreated: !item.attempted || (!item.error.outcomeUnknown && item.status >= 400 && item.status < 500),
-      });
-    }
-  }
+  const created: { index: number; issue: TicketRef }[] = [];
+  const failed: { index: number; error: Error; notCreated: boolean }[] = [];
+  const results = await ticketing.createMany(indexes.map((index) => drafts[index]!));
+  results.forEach((result, position) => {
+    const index = indexes[position]!;
+    if (result.ok) created.push({ index, issue: result.ref });
+    else failed.push({ index, error: result.error, notCreated: result.notCreated });
+  });
   if (options.afterRemoteCreate && created.length > 0) await options.afterRemoteCreate(created.map((entry) => entry.issue));
   const written = await store.markCreatedMany(created.map(({ index, issue }) => ({ id: rows[index]!.id, issue })));
   for (const { index, issue } of created) {

@@ -1,17 +1,150 @@
 /**
- * The ticket operations the HTTP routes offer, over stored findings: one ticket for a finding (seed
- * 002's `POST /api/jira/tickets`), and tickets for many (a case's violations, or a list of ids).
+ * Filing tickets, the one use case behind every "create tickets" entry point: seed 002's and
+ * /api/v1's single and bulk routes (here), the internal create endpoint's batches
+ * (src/services/internal/create-issues-and-prs.ts) and the `create` job all call fileTickets, which
+ * answers one result shape per item; each caller only shapes it into its own response.
  */
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
+import { type ErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
+import type { RequestPreview, TicketDraft, TicketOptions, TicketRef, TicketSubject } from '../../providers/ticketing/index.ts';
 import { getCase, listCaseViolations } from '../cases.ts';
 import { type Finding, getFinding } from '../findings.ts';
 import type { Tenant } from '../tenancy.ts';
 import { outcomeError } from './outcome-errors.ts';
 import { subjectOf } from './subject.ts';
-import { type RequestPreview, type TicketOptions, TicketService } from './ticket-service.ts';
+import type { TicketSession } from './ticket-session.ts';
+import { TicketService } from './ticket-service.ts';
 import type { TicketRow } from './ticket-store.ts';
+
+/** One finding to file: planned by the provider from the finding, or a caller's own create payload (seed 001). */
+export type FileItem = { findingId: string; subject: TicketSubject; payload?: undefined } | { findingId: string; fingerprint: string; payload: Record<string, unknown>; subject?: undefined };
+
+export interface FiledError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  retryAfterMs?: number;
+  retryable: boolean;
+  provider?: string;
+}
+
+/** The one result shape of filing a ticket for a finding. */
+export interface FiledTicket {
+  findingId: string;
+  status: 'created' | 'existing' | 'planned' | 'failed';
+  /** Our ticket row, when one exists. */
+  ticket: TicketRow | null;
+  /** The provider's ticket (created and existing). */
+  ref: TicketRef | null;
+  /** `existing` answered from our own records before anything was planned or sent. */
+  fromRecords: boolean;
+  error: FiledError | null;
+}
+
+export interface FileTicketsResult {
+  items: FiledTicket[];
+  /** Dry runs: exactly the create requests that would be sent. */
+  requests: RequestPreview[];
+  notes: string[];
+}
+
+export interface FileTicketsRequest {
+  items: FileItem[];
+  options: TicketOptions;
+  dryRun: boolean;
+  /** Queue what could not finish now as `create` jobs (stored connections; default true). The job itself says false. */
+  requeue?: boolean;
+  /** Creates are sent (and progress reported) this many items at a time. */
+  chunkSize?: number;
+  onProgress?: (done: number, failed: number) => Promise<void>;
+}
+
+const failedItem = (findingId: string, ticket: TicketRow | null, error: FiledError): FiledTicket => ({ findingId, status: 'failed', ticket, ref: null, fromRecords: false, error });
+
+/**
+ * Files a ticket for each item on one session, exactly once per finding and connection: tickets we
+ * already hold are answered from our records (once the credentials are verified), the rest planned
+ * by the provider, then previewed (dry run) or created. Throws the AppError of a problem of the whole
+ * request (no project, unknown assignee, credentials the provider refuses); per-item failures are results.
+ */
+export async function fileTickets(service: TicketService, session: TicketSession, tenant: Tenant, request: FileTicketsRequest): Promise<FileTicketsResult> {
+  const byFinding = new Map<string, FiledTicket>();
+  const existing = await service.existingVerified(tenant, session, request.items.map((item) => item.findingId));
+  for (const [findingId, ticket] of existing) {
+    const ref = ticket.externalId && ticket.externalKey ? { id: ticket.externalId, key: ticket.externalKey, url: ticket.url ?? '' } : null;
+    byFinding.set(findingId, { findingId, status: 'existing', ticket, ref, fromRecords: true, error: null });
+  }
+  const fresh = request.items.filter((item) => !existing.has(item.findingId));
+  const ready: TicketDraft[] = [];
+  const notes: string[] = [];
+  const planned = fresh.filter((item) => item.subject);
+  if (planned.length > 0) {
+    const drafted = await service.draft(session, planned.map((item) => item.subject!), request.options);
+    notes.push(...drafted.notes);
+    if (!request.dryRun && request.requeue !== false) {
+      // The provider down during the lookups: queued like an outage at create time (stored connections).
+      await service.queueUnavailable(session, tenant, drafted.results.map((result, index) => ({ findingId: planned[index]!.findingId, result })), request.options);
+    }
+    drafted.results.forEach((result, index) => {
+      const findingId = planned[index]!.findingId;
+      if (result.ok) ready.push(result.draft);
+      else {
+        byFinding.set(
+          findingId,
+          failedItem(findingId, null, {
+            code: result.code,
+            message: result.message,
+            retryable: false,
+            ...(result.field ? { field: result.field } : {}),
+            ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+            ...(result.provider ? { provider: result.provider } : {}),
+          }),
+        );
+      }
+    });
+  }
+  for (const item of fresh) {
+    if (item.payload) ready.push(session.ticketing.draftFromPayload({ findingId: item.findingId, fingerprint: item.fingerprint }, item.payload));
+  }
+
+  let requests: RequestPreview[] = [];
+  if (request.dryRun) {
+    if (ready.length > 0) requests = service.previewRequests(session, ready);
+    for (const draft of ready) byFinding.set(draft.findingId, { findingId: draft.findingId, status: 'planned', ticket: null, ref: null, fromRecords: false, error: null });
+  } else {
+    const chunkSize = request.chunkSize ?? Math.max(1, ready.length);
+    let done = 0;
+    for (let start = 0; start < ready.length; start += chunkSize) {
+      const chunk = ready.slice(start, start + chunkSize);
+      const hasOptions = request.items.some((item) => item.subject);
+      const outcomes = await service.create(session, tenant, chunk, { ...(hasOptions ? { ticketOptions: request.options } : {}), ...(request.requeue === false ? { requeue: false } : {}) });
+      outcomes.forEach((outcome, position) => {
+        const findingId = chunk[position]!.findingId;
+        byFinding.set(
+          findingId,
+          outcome.kind === 'failed'
+            ? failedItem(findingId, outcome.ticket, {
+                code: outcome.code,
+                message: outcome.message,
+                retryable: outcome.retryable,
+                ...(outcome.field ? { field: outcome.field } : {}),
+                ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+                ...(outcome.provider ? { provider: outcome.provider } : {}),
+              })
+            : { findingId, status: outcome.kind, ticket: outcome.ticket, ref: outcome.issue, fromRecords: false, error: null },
+        );
+      });
+      done += chunk.length;
+      await request.onProgress?.(done, [...byFinding.values()].filter((item) => item.status === 'failed').length);
+    }
+  }
+  return {
+    items: request.items.map((item) => byFinding.get(item.findingId) ?? failedItem(item.findingId, null, { code: 'INTERNAL', message: 'no outcome for this item', retryable: true })),
+    requests,
+    notes: [...new Set(notes)],
+  };
+}
 
 export interface SingleTicketRequest {
   findingId: string;
@@ -45,7 +178,7 @@ export interface BulkTicketResult {
 }
 
 export function ticketServiceFor(context: AppContext): TicketService {
-  return new TicketService(context, { consistencyWindowMs: context.config.jiraSearchConsistencyMs });
+  return new TicketService(context, {});
 }
 
 /** The audit case's name for a violation's description (null for findings outside a case). */
@@ -58,30 +191,23 @@ export async function createTicketForFinding(context: AppContext, service: Ticke
   const finding = await getFinding(context.db.orm, tenant.orgId, request.findingId);
   if (!finding) throw new AppError('NOT_FOUND', 'no such finding', { field: request.findingField });
   const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
-  const existing = (await service.existingVerified(tenant, session, [finding.id])).get(finding.id);
-  if (existing) return { status: 'existing', ticket: existing };
-  const { results, notes } = await service.draft(session, [subjectOf(finding, await caseNameOf(context, tenant, finding))], request.options);
-  const drafted = results[0]!;
-  if (!drafted.ok) {
-    // Jira down during the lookups: queued like an outage at create time (stored connections).
-    if (!request.dryRun) await service.queueUnavailable(session, tenant, [{ findingId: finding.id, result: drafted }], request.options);
-    throw outcomeError({
-      kind: 'failed',
-      ticket: null,
-      code: drafted.code,
-      message: drafted.message,
-      retryable: false,
-      ...(drafted.field ? { field: drafted.field } : {}),
-      ...(drafted.retryAfterMs !== undefined ? { retryAfterMs: drafted.retryAfterMs } : {}),
-    });
+  const subject = subjectOf(finding, await caseNameOf(context, tenant, finding));
+  const filed = await fileTickets(service, session, tenant, { items: [{ findingId: finding.id, subject }], options: request.options, dryRun: request.dryRun });
+  const item = filed.items[0]!;
+  if (item.status === 'failed') {
+    const error = item.error!;
+    throw outcomeError({ kind: 'failed', ticket: null, ...error });
   }
-  if (request.dryRun) return { status: 'planned', requests: service.previewRequests(session, [drafted.draft]), notes };
-  const [outcome] = await service.create(session, tenant, [drafted.draft], { ticketOptions: request.options });
-  if (!outcome) throw new Error('no outcome for the ticket');
-  if (outcome.kind === 'failed') throw outcomeError(outcome);
+  if (item.status === 'planned') return { status: 'planned', requests: filed.requests, notes: filed.notes };
+  if (item.fromRecords || !item.ticket) return { status: 'existing', ticket: item.ticket! };
   // Seed 002 answers with the issue's status; a fresh issue's status is read back once.
-  const ticket = await service.refresh(session, outcome.ticket, outcome.issue).catch(() => outcome.ticket);
-  return { status: outcome.kind, ticket };
+  const ticket = await service.refresh(session, item.ticket, item.ref ?? undefined).catch(() => item.ticket!);
+  return { status: item.status, ticket };
+}
+
+/** The public form of a filed item's error. */
+function publicError(error: FiledError): BulkItemResult['error'] {
+  return { code: publicCode(error.code), message: error.message, ...(error.field ? { field: error.field } : {}) };
 }
 
 export async function createTicketsForFindings(
@@ -90,45 +216,22 @@ export async function createTicketsForFindings(
   request: { findings: Finding[]; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean; caseName?: string | null },
 ): Promise<BulkTicketResult> {
   const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
-  const existing = await service.existingVerified(tenant, session, request.findings.map((finding) => finding.id));
-  const fresh = request.findings.filter((finding) => !existing.has(finding.id));
-  const { results: drafts, notes } =
-    fresh.length > 0
-      ? await service.draft(session, fresh.map((finding) => subjectOf(finding, request.caseName ?? null)), request.options)
-      : { results: [], notes: [] };
-  const byFinding = new Map<string, BulkItemResult>();
-  for (const [id, ticket] of existing) byFinding.set(id, { finding_id: id, status: 'existing', ticket, error: null });
-  if (!request.dryRun) {
-    await service.queueUnavailable(session, tenant, drafts.map((result, index) => ({ findingId: fresh[index]!.id, result })), request.options);
-  }
-  const ready = drafts.flatMap((draft, index) => {
-    if (draft.ok) return [draft.draft];
-    const findingId = fresh[index]!.id;
-    byFinding.set(findingId, { finding_id: findingId, status: 'failed', ticket: null, error: { code: publicCode(draft.code), message: draft.message, ...(draft.field ? { field: draft.field } : {}) } });
-    return [];
+  const filed = await fileTickets(service, session, tenant, {
+    items: request.findings.map((finding) => ({ findingId: finding.id, subject: subjectOf(finding, request.caseName ?? null) })),
+    options: request.options,
+    dryRun: request.dryRun,
   });
-  let requests: RequestPreview[] | null = null;
-  if (request.dryRun) {
-    requests = ready.length > 0 ? service.previewRequests(session, ready) : [];
-    for (const draft of ready) byFinding.set(draft.findingId, { finding_id: draft.findingId, status: 'planned', ticket: null, error: null });
-  } else if (ready.length > 0) {
-    const outcomes = await service.create(session, tenant, ready, { ticketOptions: request.options });
-    outcomes.forEach((outcome, index) => {
-      const findingId = ready[index]!.findingId;
-      byFinding.set(
-        findingId,
-        outcome.kind === 'failed'
-          ? { finding_id: findingId, status: 'failed', ticket: outcome.ticket, error: { code: publicCode(outcome.code), message: outcome.message, ...(outcome.field ? { field: outcome.field } : {}) } }
-          : { finding_id: findingId, status: outcome.kind, ticket: outcome.ticket, error: null },
-      );
-    });
-  }
-  const results = request.findings.map((finding) => byFinding.get(finding.id)!);
+  const results: BulkItemResult[] = filed.items.map((item) => ({
+    finding_id: item.findingId,
+    status: item.status,
+    ticket: item.ticket,
+    error: item.error ? publicError(item.error) : null,
+  }));
   const count = (status: BulkItemResult['status']) => results.filter((result) => result.status === status).length;
   return {
     results,
-    requests,
-    notes,
+    requests: request.dryRun ? filed.requests : null,
+    notes: filed.notes,
     summary: { total: results.length, created: count('created'), existing: count('existing'), planned: count('planned'), failed: count('failed') },
   };
 }

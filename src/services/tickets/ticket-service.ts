@@ -1,63 +1,38 @@
 /**
- * Tickets: plan the Jira issue for each finding, create it exactly once, read its status back. The
- * routes (seed 002's `/api/jira/tickets…`, `/api/v1/tickets…`, the internal create endpoint) and the
- * jobs all go through here. Nothing in dry-run mode writes to Jira or to our tables.
+ * Tickets: plan the ticket for each finding, create it exactly once, read its status back, on any
+ * ticketing provider (through src/providers/ticketing; no provider is named here). The routes (seed
+ * 002's `/api/jira/tickets…`, `/api/v1/tickets…`, the internal create endpoint) and the jobs all go
+ * through here. Nothing in dry-run mode writes to the provider or to our tables.
  */
 import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { afterCursor, cursorTime, decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import type { AppContext } from '../../context.ts';
 import { findings, tickets } from '../../db/schema.ts';
-import { matchPriority, type MappingRow, priorityFor, projectKeyFor, type Severity, stateFor, issueTypeFor } from '../../domain/mapping.ts';
+import { stateFor } from '../../domain/mapping.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import type { FindingForJira, JiraIssueRef, JiraUserRef } from '../../providers/jira/index.ts';
-import { JiraError } from '../../providers/jira/index.ts';
+import type { ConnectionTarget } from '../../providers/descriptor/connection.ts';
+import { ticketingForRequest, ticketingProviders } from '../../providers/registry.ts';
+import type { DraftResult, RequestPreview, TicketDraft, TicketOptions, TicketRef, TicketSubject } from '../../providers/ticketing/index.ts';
 import { recordAudit } from '../audit.ts';
-import { ConnectionService, usableBy } from '../connections.ts';
+import { ConnectionService, requestCredentials, usableBy } from '../connections.ts';
 import { MappingService } from '../mappings.ts';
 import type { Tenant } from '../tenancy.ts';
 import { providerAppError } from './outcome-errors.ts';
-import { createIssuesExactlyOnce, type ExactlyOnceOptions, type InFlightMarks, type IssueDraft, type TicketOutcome } from './exactly-once.ts';
-import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
-import { type JiraSession, openJiraSession } from './jira-session.ts';
-import { type RequestJiraCredentials, jiraFlavorOf, targetFromConnection, targetFromRequest } from './jira-target.ts';
-import { dueDateFor } from './sla.ts';
+import { createIssuesExactlyOnce, type ExactlyOnceOptions, type InFlightMarks, type TicketOutcome } from './exactly-once.ts';
+import { isProviderError, openTicketSession, type RequestTicketCredentials, type TicketSession } from './ticket-session.ts';
 import { TicketStore, type TicketRow } from './ticket-store.ts';
 
-export interface TicketOptions {
-  projectKey?: string | null;
-  issueType?: string | null;
-  /** A Jira priority name that overrides the severity mapping (seed 002's `priority`). */
-  priority?: string | null;
-  /** An email address, looked up to an accountId (Cloud) or user name (Server). */
-  assignee?: string | null;
-  components?: string[];
-  labels?: string[];
-  customFields?: Record<string, unknown>;
-}
-
-export interface TicketSubject {
-  findingId: string;
-  fingerprint: string;
-  severity: Severity;
-  finding: FindingForJira & { fingerprint: string };
-}
-
-export interface RequestPreview {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-export type DraftResult = { ok: true; draft: IssueDraft } | { ok: false; code: ErrorCode; message: string; field?: string; retryAfterMs?: number; provider?: string };
+export type { DraftResult, RequestPreview, TicketOptions, TicketSubject } from '../../providers/ticketing/index.ts';
+export type { RequestTicketCredentials, TicketSession } from './ticket-session.ts';
 
 export interface TicketServiceOptions {
-  consistencyWindowMs: number;
+  /** Overrides the provider's own search-consistency window (tests; the configured value otherwise). */
+  consistencyWindowMs?: number;
   afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'];
 }
 
-const BULK_CHUNK = 50;
+type RequestConnectionProvider = Parameters<ConnectionService['ensureRequestConnection']>[1];
 
 export interface TicketFilter {
   findingId?: string;
@@ -126,28 +101,30 @@ export class TicketService {
     return this.#connections;
   }
 
-  /** A session on a stored Jira connection: the one named, else the user's own (seed 002), else the org's. */
-  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null, privileged = true): Promise<JiraSession> {
+  /** A session on a stored ticketing connection: the one named, else the user's own (seed 002), else the org's. */
+  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null, privileged = true): Promise<TicketSession> {
+    const providers = ticketingProviders();
     const view = connectionId
       ? await this.#connections.get(tenant.orgId, connectionId)
-      : await this.#connections.resolveFor(tenant.orgId, ['jira-cloud', 'jira-server'], subject);
+      : await this.#connections.resolveFor(tenant.orgId, providers, subject);
     if (!view) {
       if (connectionId) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
-      throw new AppError('NOT_CONNECTED', 'no Jira connection: connect Jira (GET /api/jira/connect, or POST /api/v1/connections) first');
+      throw new AppError('NOT_CONNECTED', 'no ticketing connection: connect Jira (GET /api/jira/connect, or POST /api/v1/connections) first');
     }
     if (!usableBy(view, subject, privileged)) {
       // Another user's personal connection (seed 002) is theirs alone.
       throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
     }
-    if (view.provider !== 'jira-cloud' && view.provider !== 'jira-server') {
-      throw new AppError('VALIDATION_FAILED', `connection "${view.name}" is a ${view.provider} connection, not Jira`, { field: 'connection_id' });
+    if (!providers.includes(view.provider)) {
+      throw new AppError('VALIDATION_FAILED', `connection "${view.name}" is a ${view.provider} connection, not a ticketing one`, { field: 'connection_id' });
     }
     const record = await this.#connections.withCredentials(tenant.orgId, view.id);
     if (!record) throw new AppError('NOT_FOUND', 'no such connection', { field: 'connection_id' });
     if (!record.credential) {
-      throw new AppError('NOT_CONNECTED', `connection "${record.name}" holds no credentials (they are sent per request); pass them or connect Jira`);
+      const what = record.auth_kind === 'oauth2' ? 'an OAuth token; reconnect it' : 'credentials (they are sent per request); pass them or connect it again';
+      throw new AppError('NOT_CONNECTED', `connection "${record.name}" holds no ${what}`);
     }
-    return openJiraSession(this.#context, targetFromConnection(record, this.#connections), {
+    return openTicketSession(this.#context, record.provider, this.#connections.targetOf(record), {
       connectionId: record.id,
       mappingRows: await this.#mappings.rows(tenant.orgId, record.id),
       ephemeral: false,
@@ -155,15 +132,26 @@ export class TicketService {
   }
 
   /** A session on credentials sent with the request (seeds 000/001); they are never stored. */
-  async sessionForRequest(tenant: Tenant, credentials: RequestJiraCredentials, options: { dryRun: boolean }): Promise<JiraSession> {
-    const flavor = jiraFlavorOf(credentials.jira_url, credentials.jira_email);
-    const provider = flavor === 'cloud' ? 'jira-cloud' : 'jira-server';
+  async sessionForRequest(tenant: Tenant, credentials: RequestTicketCredentials, options: { dryRun: boolean }): Promise<TicketSession> {
     const account = credentials.jira_email ?? null;
+    const siteUrl = credentials.jira_url.replace(/\/+$/, '');
+    const resolved = ticketingForRequest({ siteUrl, account, token: credentials.jira_pat });
+    if (!resolved) throw new AppError('VALIDATION_FAILED', 'no ticketing provider serves this site', { field: 'jira_url' });
+    const provider = resolved.provider as RequestConnectionProvider;
     const connection = options.dryRun
       ? await this.#connections.findRequestConnection(tenant.orgId, provider, credentials.jira_url, account)
       : await this.#connections.ensureRequestConnection(tenant.orgId, provider, credentials.jira_url, account);
     const connectionId = connection?.id ?? 'dry-run';
-    return openJiraSession(this.#context, targetFromRequest(credentials, tenant.orgId, connectionId), {
+    const target: ConnectionTarget = {
+      connectionId,
+      orgId: tenant.orgId,
+      siteUrl,
+      apiUrl: null,
+      apiBaseUrl: null,
+      settings: {},
+      credentials: requestCredentials(resolved.credential),
+    };
+    return openTicketSession(this.#context, resolved.provider, target, {
       connectionId,
       mappingRows: connection ? await this.#mappings.rows(tenant.orgId, connection.id) : [],
       ephemeral: true,
@@ -171,106 +159,16 @@ export class TicketService {
   }
 
   /**
-   * Builds each finding's create fields and checks them once against the project's create screen.
-   * Reads from Jira (priorities, screen, user lookup) but writes nothing.
+   * Plans each finding's create (the provider checks it once against what it will accept, e.g. Jira's
+   * create screen). Reads from the provider (priorities, screens, users) but writes nothing.
    */
-  async draft(session: JiraSession, subjects: TicketSubject[], options: TicketOptions): Promise<{ results: DraftResult[]; notes: string[] }> {
-    const rows = session.mappingRows;
-    const projectKey = options.projectKey ?? projectKeyFor(rows);
-    if (!projectKey) {
-      throw new AppError('VALIDATION_FAILED', 'project_key is required (or set a default project mapping on the connection)', { field: 'project_key' });
-    }
-    try {
-      return await this.#draftAll(session, subjects, options, rows, projectKey);
-    } catch (error) {
-      if (error instanceof JiraError) {
-        const message = error.message;
-        return {
-          results: subjects.map(() => ({
-            ok: false,
-            code: error.code,
-            message,
-            ...(error.field ? { field: error.field } : {}),
-            ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-          })),
-          notes: [],
-        };
-      }
-      throw error;
-    }
+  async draft(session: TicketSession, subjects: TicketSubject[], options: TicketOptions): Promise<{ results: DraftResult[]; notes: string[] }> {
+    return session.ticketing.draft(subjects, options, session.mappingRows);
   }
 
-  async #draftAll(session: JiraSession, subjects: TicketSubject[], options: TicketOptions, rows: MappingRow[], projectKey: string) {
-    const notes: string[] = [];
-    const flavor = session.target.flavor;
-    const priorities = await session.priorities();
-    let assignee: JiraUserRef | null = null;
-    if (options.assignee) {
-      assignee = await session.client.findUser(options.assignee);
-      if (!assignee) throw new AppError('VALIDATION_FAILED', `no Jira user with the email ${options.assignee} is visible to this connection`, { field: 'assignee' });
-    }
-    const requested = new Set<string>([
-      ...(options.priority ? ['priority'] : []),
-      ...(options.assignee ? ['assignee'] : []),
-      ...((options.components?.length ?? 0) > 0 ? ['components'] : []),
-      ...Object.keys(options.customFields ?? {}),
-    ]);
-    const results: DraftResult[] = [];
-    const now = new Date();
-    for (const subject of subjects) {
-      const issueType = options.issueType ?? issueTypeFor(rows, subject.finding.kind);
-      const screen = await session.screen(projectKey, issueType);
-      const wanted = options.priority ?? priorityFor(rows, subject.severity);
-      const priority = matchPriority(wanted, priorities);
-      if (!priority) {
-        if (options.priority) {
-          results.push({ ok: false, code: 'VALIDATION_FAILED', message: `Jira has no priority named "${options.priority}"`, field: 'priority' });
-          continue;
-        }
-        notes.push(`Jira has no priority "${wanted}"; left to the project's default`);
-      }
-      const fields = buildIssueFields(subject.finding, {
-        flavor,
-        projectKey,
-        issueType,
-        priority,
-        assignee,
-        dueDate: dueDateFor(subject.severity, now),
-        components: options.components ?? [],
-        labels: options.labels ?? [],
-        customFields: options.customFields ?? {},
-      });
-      const check = checkAgainstScreen(fields, screen, requested);
-      const first = check.problems[0];
-      if (first) {
-        results.push({ ok: false, code: 'PROVIDER_FIELD_REJECTED', message: `${projectKey}/${issueType}: ${first.message}`, field: first.field });
-        continue;
-      }
-      for (const dropped of check.dropped) notes.push(`the create screen of ${projectKey}/${issueType} has no "${dropped}" field; left out`);
-      results.push({ ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, projectKey, fields: withoutFields(fields, check.dropped) } });
-    }
-    return { results, notes: [...new Set(notes)] };
-  }
-
-  /** Exactly the create requests a batch would send: single creates, or bulk calls of 50. */
-  previewRequests(session: JiraSession, drafts: IssueDraft[]): RequestPreview[] {
-    const api = `${session.target.baseUrl}/rest/api/${session.target.flavor === 'cloud' ? '3' : '2'}`;
-    const headers = {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      Authorization: ['api-token', 'basic'].includes(session.target.credentials.kind) ? 'Basic ***' : 'Bearer ***',
-    };
-    if (drafts.length === 1) return [{ method: 'POST', url: `${api}/issue`, headers, body: { fields: drafts[0]!.fields } }];
-    const previews: RequestPreview[] = [];
-    for (let start = 0; start < drafts.length; start += BULK_CHUNK) {
-      previews.push({
-        method: 'POST',
-        url: `${api}/issue/bulk`,
-        headers,
-        body: { issueUpdates: drafts.slice(start, start + BULK_CHUNK).map((draft) => ({ fields: draft.fields })) },
-      });
-    }
-    return previews;
+  /** Exactly the create requests a batch would send (the provider's own chunking). */
+  previewRequests(session: TicketSession, drafts: TicketDraft[]): RequestPreview[] {
+    return session.ticketing.previewRequests(drafts);
   }
 
   /** Tickets that already exist for these findings on this connection (read-only; for dry runs). */
@@ -287,23 +185,23 @@ export class TicketService {
    * Creates the issues exactly once. Items of a bulk call that failed in a way worth retrying are
    * retried once, one by one, at once; what still fails is reported per item.
    */
-  async create(session: JiraSession, tenant: Tenant, drafts: IssueDraft[], options: { requeue?: boolean; ticketOptions?: TicketOptions } = {}): Promise<TicketOutcome[]> {
+  async create(session: TicketSession, tenant: Tenant, drafts: TicketDraft[], options: { requeue?: boolean; ticketOptions?: TicketOptions } = {}): Promise<TicketOutcome[]> {
     const scope = { orgId: tenant.orgId, connectionId: session.connectionId, provider: session.provider, createdBy: tenant.userId || null };
     const logger = this.#context.logger.child({ component: 'tickets', connection_id: session.connectionId });
     const exactly: ExactlyOnceOptions = {
-      consistencyWindowMs: this.#options.consistencyWindowMs,
+      consistencyWindowMs: this.#options.consistencyWindowMs ?? session.ticketing.consistencyWindowMs,
       inFlight: inFlightMarks(this.#context, logger),
       ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}),
     };
     const started = performance.now();
-    const outcomes = await createIssuesExactlyOnce(this.#store, session.client, scope, drafts, exactly, logger);
+    const outcomes = await createIssuesExactlyOnce(this.#store, session.ticketing, scope, drafts, exactly, logger);
     await this.#verifyExisting(session, outcomes);
     if (drafts.length > 1) {
       for (const [index, outcome] of outcomes.entries()) {
         // A whole-connection failure (outage, rate limit, unreachable site) would fail every single
         // retry too; those items go to the queue instead.
         if (outcome.kind !== 'failed' || !outcome.retryable || outcome.code.startsWith('TICKET_') || connectionWide.has(outcome.code)) continue;
-        const [again] = await createIssuesExactlyOnce(this.#store, session.client, scope, [drafts[index]!], exactly, logger);
+        const [again] = await createIssuesExactlyOnce(this.#store, session.ticketing, scope, [drafts[index]!], exactly, logger);
         if (again) outcomes[index] = again;
       }
     }
@@ -312,7 +210,7 @@ export class TicketService {
     if (options.requeue !== false) {
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.kind !== 'failed' || !outcome.retryable) continue;
-        await this.#queueCreate(session, tenant, drafts[index]!.findingId, options.ticketOptions ?? { projectKey: drafts[index]!.projectKey }, outcome.retryAfterMs);
+        await this.#queueCreate(session, tenant, drafts[index]!.findingId, options.ticketOptions ?? { projectKey: drafts[index]!.container }, outcome.retryAfterMs);
       }
     }
     await recordAudit(this.#context.db.orm, {
@@ -334,17 +232,17 @@ export class TicketService {
   }
 
   /**
-   * `existing` answered from our own rows involved no Jira call: it stands only once these
-   * credentials worked in this run (a create succeeded, or one `/myself`); otherwise those items fail
-   * with Jira's answer (JIRA_AUTH_FAILED for wrong credentials) and carry no issue key.
+   * `existing` answered from our own rows involved no provider call: it stands only once these
+   * credentials worked in this run (a create succeeded, or one verify call); otherwise those items
+   * fail with the provider's answer (PROVIDER_AUTH_FAILED for wrong credentials) and carry no key.
    */
-  async #verifyExisting(session: JiraSession, outcomes: TicketOutcome[]): Promise<void> {
-    if (outcomes.some((outcome) => outcome.kind === 'created')) session.markVerified();
+  async #verifyExisting(session: TicketSession, outcomes: TicketOutcome[]): Promise<void> {
+    if (outcomes.some((outcome) => outcome.kind === 'created')) session.ticketing.markVerified();
     if (!outcomes.some((outcome) => outcome.kind === 'existing')) return;
     try {
-      await session.verify();
+      await session.ticketing.verify();
     } catch (error) {
-      if (!(error instanceof JiraError)) throw error;
+      if (!isProviderError(error)) throw error;
       outcomes.forEach((outcome, index) => {
         if (outcome.kind !== 'existing') return;
         outcomes[index] = {
@@ -360,13 +258,13 @@ export class TicketService {
   }
 
   /** Existing tickets, answered only after the session's credentials were verified (see create). */
-  async existingVerified(tenant: Tenant, session: JiraSession, findingIds: string[]): Promise<Map<string, TicketRow>> {
+  async existingVerified(tenant: Tenant, session: TicketSession, findingIds: string[]): Promise<Map<string, TicketRow>> {
     const found = await this.existing(tenant, session.connectionId, findingIds);
     if (found.size > 0) {
       try {
-        await session.verify();
+        await session.ticketing.verify();
       } catch (error) {
-        if (error instanceof JiraError) throw providerAppError(error);
+        if (isProviderError(error)) throw providerAppError(error);
         throw error;
       }
     }
@@ -374,11 +272,11 @@ export class TicketService {
   }
 
   /**
-   * Drafts that failed because Jira is down, rate-limiting or unreachable (the lookups before a
+   * Drafts that failed because the provider is down, rate-limiting or unreachable (the lookups before a
    * create: priorities, create screen, user) are queued as `create` jobs like any outage at create
    * time, on stored connections. Returns the finding ids queued.
    */
-  async queueUnavailable(session: JiraSession, tenant: Tenant, failures: { findingId: string; result: DraftResult }[], ticketOptions: TicketOptions): Promise<Set<string>> {
+  async queueUnavailable(session: TicketSession, tenant: Tenant, failures: { findingId: string; result: DraftResult }[], ticketOptions: TicketOptions): Promise<Set<string>> {
     const queued = new Set<string>();
     for (const { findingId, result } of failures) {
       if (result.ok || !outageCodes.has(result.code)) continue;
@@ -387,7 +285,7 @@ export class TicketService {
     return queued;
   }
 
-  async #queueCreate(session: JiraSession, tenant: Tenant, findingId: string, ticketOptions: TicketOptions, retryAfterMs: number | undefined): Promise<boolean> {
+  async #queueCreate(session: TicketSession, tenant: Tenant, findingId: string, ticketOptions: TicketOptions, retryAfterMs: number | undefined): Promise<boolean> {
     if (session.ephemeral) return false;
     await this.#context.queue.enqueue(
       'create',
@@ -397,16 +295,16 @@ export class TicketService {
     return true;
   }
 
-  /** Reads the issue's status and priority from Jira and maps the status to our internal state. */
-  async refresh(session: JiraSession, ticket: TicketRow, issue?: JiraIssueRef): Promise<TicketRow> {
+  /** Reads the ticket's status and priority from the provider and maps the status to our internal state. */
+  async refresh(session: TicketSession, ticket: TicketRow, issue?: TicketRef): Promise<TicketRow> {
     const key = issue?.key ?? ticket.externalKey ?? ticket.externalId;
-    if (!key) throw new AppError('CONFLICT', 'this ticket has no Jira issue yet; create it first', { field: 'id' });
-    const remote = await session.client.getIssue(key);
-    const state = stateFor(session.mappingRows, remote.status.name, remote.status.categoryKey);
+    if (!key) throw new AppError('CONFLICT', 'this ticket has no issue at the provider yet; create it first', { field: 'id' });
+    const remote = await session.ticketing.get(key);
+    const state = stateFor(session.mappingRows, remote.status.name, remote.status.category);
     const updated =
       ticket.syncState === 'created'
         ? await this.#store.updateStatus(ticket.id, { name: remote.status.name, priority: remote.priority, state })
-        : await this.#store.markCreated(ticket.id, remote, { name: remote.status.name, priority: remote.priority, state });
+        : await this.#store.markCreated(ticket.id, remote.ref, { name: remote.status.name, priority: remote.priority, state });
     return updated ?? ticket;
   }
 
@@ -415,7 +313,7 @@ export class TicketService {
     return row ?? null;
   }
 
-  /** Seed 002's sync: fetch the current status from Jira, update ours. */
+  /** Seed 002's sync: fetch the current status from the provider, update ours. */
   async sync(tenant: Tenant, subject: string | null, id: string): Promise<TicketRow> {
     const ticket = await this.get(tenant, id);
     if (!ticket) throw new AppError('NOT_FOUND', 'no such ticket', { field: 'id' });
@@ -423,7 +321,7 @@ export class TicketService {
     try {
       return await this.refresh(session, ticket);
     } catch (error) {
-      if (error instanceof JiraError) throw providerAppError(error);
+      if (isProviderError(error)) throw providerAppError(error);
       throw error;
     }
   }

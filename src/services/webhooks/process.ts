@@ -177,8 +177,7 @@ async function jiraAccountOf(context: AppContext, orgId: string, connectionId: s
   if (cached !== null) return cached || null;
   try {
     const session = await ticketServiceFor(context).sessionFor({ orgId, orgSlug: '', userId: '' }, null, connectionId);
-    const me = await session.client.myself();
-    const account = me.accountId ?? me.name ?? '';
+    const account = (await session.ticketing.verify()).accountId ?? '';
     await context.sharedState.set(key, account, 3_600_000).catch(() => undefined);
     return account || null;
   } catch (error) {

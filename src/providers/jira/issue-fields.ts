@@ -4,8 +4,8 @@
  * screen does not take is one clear error instead of every issue failing at Jira.
  */
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
-import type { CreateField, JiraFlavor, JiraUserRef } from '../../providers/jira/index.ts';
-import { buildSummary, descriptionFor, type FindingForJira } from '../../providers/jira/index.ts';
+import { buildSummary, descriptionFor, type FindingForJira } from './description.ts';
+import type { CreateField, JiraFlavor, JiraUserRef } from './types.ts';
 
 export interface FieldOptions {
   flavor: JiraFlavor;

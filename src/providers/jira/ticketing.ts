@@ -1,0 +1,307 @@
+/**
+ * The ticketing interface (src/providers/ticketing) for Jira Cloud (REST v3, ADF) and Server/DC
+ * (REST v2, wiki markup), over the Jira client. What is Jira's alone lives here: the create fields
+ * and their check against the project's create screen, the fingerprint label as our dedupe key
+ * (found by JQL, read-after-write reconciled for ids we know), bulk create in calls of 50, the
+ * workflow transition that reaches a mapped status (read from the issue, never a hard-coded id),
+ * comments remembered in an issue property so a re-run does not post them twice, remote links.
+ */
+import { fingerprintLabel } from '../../domain/fingerprint.ts';
+import { type InternalState, issueTypeFor, type MappingRow, matchPriority, priorityFor, projectKeyFor, stateFor } from '../../domain/mapping.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { attributeTo } from '../../errors/coded-error.ts';
+import type { Credential } from '../credentials/index.ts';
+import type { ConnectionTarget } from '../descriptor/connection.ts';
+import type {
+  CreateItemResult,
+  DraftResult,
+  RequestPreview,
+  TicketComment,
+  TicketDraft,
+  TicketFinding,
+  TicketingClient,
+  TicketingDeps,
+  TicketingProvider,
+  TicketOptions,
+  TicketRef,
+  TicketState,
+  TicketSubject,
+} from '../ticketing/types.ts';
+import { createJiraClient } from './client.ts';
+import { jiraTargetOf } from './connection.ts';
+import { descriptionFor } from './description.ts';
+import { JIRA_ISSUE_NOT_FOUND, JIRA_TRANSITION_NOT_AVAILABLE, JiraError } from './errors.ts';
+import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
+import { processLimiters } from './limiter.ts';
+import { createJiraTransport, DEFAULT_LIMITS } from './transport.ts';
+import type { CreateField, JiraFlavor, JiraUserRef } from './types.ts';
+
+/** Jira's bulk create takes at most 50 issues per call. */
+export const JIRA_BULK_CHUNK = 50;
+const LABELS_PER_SEARCH = 50;
+/** Cloud's search index lags behind writes by seconds; Server/DC indexes synchronously. */
+const DEFAULT_CONSISTENCY_MS: Record<JiraFlavor, number> = { cloud: 30_000, server: 0 };
+/** The issue property that remembers which once-only comments were posted (capped by Jira at 32 KB). */
+const COMMENTED_PROPERTY = 'integration-service.fix-pr';
+
+function quoteJql(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Jira Cloud sites live under atlassian.net (or jira.com); anything else is Server/DC. */
+export function jiraFlavorOf(siteUrl: string, email: string | null | undefined): JiraFlavor {
+  const host = new URL(siteUrl).hostname;
+  if (host.endsWith('.atlassian.net') || host.endsWith('.jira.com')) return 'cloud';
+  // Seed 001: an email means Cloud API-token auth; without one the token is a Server/DC PAT.
+  return email ? 'cloud' : 'server';
+}
+
+export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTarget, deps: TicketingDeps): TicketingClient {
+  const provider = flavor === 'cloud' ? 'jira-cloud' : 'jira-server';
+  const target = jiraTargetOf(flavor, connection);
+  const logger = deps.logger.child({ component: 'jira', connection_id: connection.connectionId });
+  const clientDeps = { http: deps.http, sharedState: deps.sharedState, logger, limits: { timeoutMs: deps.timeoutMs } };
+  const client = createJiraClient(target, clientDeps);
+  // The same budget as the client's (limiters are per connection key), for the calls it lacks.
+  const transport = createJiraTransport(target, { ...clientDeps, limiters: processLimiters, limits: { ...DEFAULT_LIMITS, timeoutMs: deps.timeoutMs } });
+  const api = `${target.baseUrl.replace(/\/+$/, '')}/rest/api/${flavor === 'cloud' ? '3' : '2'}`;
+  const issuePath = (idOrKey: string) => `/issue/${encodeURIComponent(idOrKey)}`;
+
+  let verified: Promise<{ accountId: string | null }> | null = null;
+  let priorities: Promise<{ id: string; name: string }[]> | null = null;
+  const screens = new Map<string, Promise<CreateField[]>>();
+  const screen = (projectKey: string, issueType: string) => {
+    const key = `${projectKey}\u0000${issueType}`;
+    let found = screens.get(key);
+    if (!found) {
+      found = client.createFields(projectKey, issueType);
+      screens.set(key, found);
+    }
+    return found;
+  };
+
+  async function draftAll(subjects: TicketSubject[], options: TicketOptions, rows: MappingRow[], projectKey: string) {
+    const notes: string[] = [];
+    priorities ??= client.priorities();
+    const available = await priorities;
+    let assignee: JiraUserRef | null = null;
+    if (options.assignee) {
+      assignee = await client.findUser(options.assignee);
+      if (!assignee) throw new AppError('VALIDATION_FAILED', `no Jira user with the email ${options.assignee} is visible to this connection`, { field: 'assignee' });
+    }
+    const requested = new Set<string>([
+      ...(options.priority ? ['priority'] : []),
+      ...(options.assignee ? ['assignee'] : []),
+      ...((options.components?.length ?? 0) > 0 ? ['components'] : []),
+      ...Object.keys(options.customFields ?? {}),
+    ]);
+    const results: DraftResult[] = [];
+    for (const subject of subjects) {
+      const issueType = options.issueType ?? issueTypeFor(rows, subject.finding.kind);
+      const createScreen = await screen(projectKey, issueType);
+      const wanted = options.priority ?? priorityFor(rows, subject.severity);
+      const priority = matchPriority(wanted, available);
+      if (!priority) {
+        if (options.priority) {
+          results.push({ ok: false, code: 'VALIDATION_FAILED', message: `Jira has no priority named "${options.priority}"`, field: 'priority' });
+          continue;
+        }
+        notes.push(`Jira has no priority "${wanted}"; left to the project's default`);
+      }
+      const fields = buildIssueFields(subject.finding, {
+        flavor,
+        projectKey,
+        issueType,
+        priority,
+        assignee,
+        dueDate: subject.dueDate ?? null,
+        components: options.components ?? [],
+        labels: options.labels ?? [],
+        customFields: options.customFields ?? {},
+      });
+      const check = checkAgainstScreen(fields, createScreen, requested);
+      const first = check.problems[0];
+      if (first) {
+        results.push({ ok: false, code: 'PROVIDER_FIELD_REJECTED', message: `${projectKey}/${issueType}: ${first.message}`, field: first.field, provider });
+        continue;
+      }
+      for (const dropped of check.dropped) notes.push(`the create screen of ${projectKey}/${issueType} has no "${dropped}" field; left out`);
+      results.push({
+        ok: true,
+        draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey: fingerprintLabel(subject.fingerprint), container: projectKey, fields: withoutFields(fields, check.dropped) },
+      });
+    }
+    return { results, notes: [...new Set(notes)] };
+  }
+
+  async function commentedMarkers(idOrKey: string): Promise<string[]> {
+    const value = (await client.getIssueProperty(idOrKey, COMMENTED_PROPERTY).catch(() => null)) as { commented?: unknown } | null;
+    return Array.isArray(value?.commented) ? value.commented.filter((entry): entry is string => typeof entry === 'string') : [];
+  }
+
+  function notCreatedBy(error: unknown): boolean {
+    return error instanceof JiraError && !error.outcomeUnknown && error.upstreamStatus >= 400 && error.upstreamStatus < 500;
+  }
+
+  const ticketing: TicketingClient = {
+    provider,
+    capabilities: { maxCreateBatch: JIRA_BULK_CHUNK, searchLags: flavor === 'cloud', remoteLinks: true, descriptionFormat: flavor === 'cloud' ? 'adf' : 'wiki' },
+    consistencyWindowMs: deps.searchConsistencyMs ?? DEFAULT_CONSISTENCY_MS[flavor],
+
+    verify() {
+      verified ??= client.myself().then((me) => ({ accountId: me.accountId ?? me.name }));
+      return verified;
+    },
+    markVerified() {
+      verified ??= Promise.resolve({ accountId: null });
+    },
+
+    async draft(subjects, options, rows) {
+      const projectKey = options.projectKey ?? projectKeyFor(rows);
+      if (!projectKey) throw new AppError('VALIDATION_FAILED', 'project_key is required (or set a default project mapping on the connection)', { field: 'project_key' });
+      try {
+        return await draftAll(subjects, options, rows, projectKey);
+      } catch (error) {
+        if (!(error instanceof JiraError)) throw error;
+        // Jira refused or failed a lookup (priorities, screen, user): every item fails with its answer.
+        const failure: DraftResult = {
+          ok: false,
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+          provider: error.provider ?? provider,
+        };
+        return { results: subjects.map(() => failure), notes: [] };
+      }
+    },
+
+    draftFromPayload(subject, payload) {
+      const label = fingerprintLabel(subject.fingerprint);
+      const labels = Array.isArray(payload.labels) ? (payload.labels as unknown[]).filter((entry): entry is string => typeof entry === 'string') : [];
+      const project = payload.project as { key?: string; id?: string } | undefined;
+      // Sent as given; the fingerprint label is how a retry recognises the issue it created.
+      return { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey: label, container: project?.key ?? project?.id ?? '', fields: { ...payload, labels: [...new Set([...labels, label])] } };
+    },
+
+    renderDescription(finding: TicketFinding) {
+      return descriptionFor(flavor, finding);
+    },
+
+    async createMany(drafts) {
+      const results: CreateItemResult[] = new Array(drafts.length);
+      if (drafts.length === 0) return results;
+      if (drafts.length === 1) {
+        try {
+          const ref = await client.createIssue(drafts[0]!.fields);
+          results[0] = { ok: true, ref };
+        } catch (error) {
+          results[0] = { ok: false, error: error as Error, notCreated: notCreatedBy(error) };
+        }
+        return results;
+      }
+      // The client sends chunks of 50 and maps per-item failures to input indexes.
+      const answer = await client.bulkCreate(drafts.map((draft) => ({ fields: draft.fields })));
+      for (const item of answer.created) results[item.index] = { ok: true, ref: { id: item.id, key: item.key, url: item.url } };
+      for (const item of answer.failed) {
+        results[item.index] = { ok: false, error: item.error, notCreated: !item.attempted || (!item.error.outcomeUnknown && item.status >= 400 && item.status < 500) };
+      }
+      return results;
+    },
+
+    async findByDedupeKey(keys, options = {}) {
+      const found = new Map<string, TicketRef>();
+      const wanted = new Set(keys.map((key) => key.dedupeKey));
+      const labels = [...wanted];
+      const projects = [...new Set(keys.map((key) => key.container).filter(Boolean))];
+      const reconcile = (options.knownIds ?? []).map(Number).filter((id) => Number.isSafeInteger(id));
+      for (let start = 0; start < labels.length; start += LABELS_PER_SEARCH) {
+        const chunk = labels.slice(start, start + LABELS_PER_SEARCH);
+        const scope = projects.length > 0 ? `project in (${projects.map(quoteJql).join(', ')}) AND ` : '';
+        const jql = `${scope}labels in (${chunk.map(quoteJql).join(', ')}) ORDER BY created ASC`;
+        for (const issue of await client.search(jql, { fields: ['labels'], ...(reconcile.length > 0 ? { reconcileIssues: reconcile } : {}) })) {
+          for (const label of issue.labels) {
+            // The oldest issue wins if a label was ever duplicated by hand.
+            if (wanted.has(label) && !found.has(label)) found.set(label, { id: issue.id, key: issue.key, url: issue.url });
+          }
+        }
+      }
+      return found;
+    },
+
+    async get(idOrKey): Promise<TicketState> {
+      const issue = await client.getIssue(idOrKey);
+      return { ref: { id: issue.id, key: issue.key, url: issue.url }, status: { name: issue.status.name, category: issue.status.categoryKey || null }, priority: issue.priority, updated: issue.updated || null };
+    },
+
+    async updateFields(idOrKey, fields) {
+      try {
+        await transport.call({
+          method: 'PUT',
+          path: issuePath(idOrKey),
+          body: { fields },
+          subject: { action: `update ${idOrKey}`, issueKey: idOrKey, notFound: JIRA_ISSUE_NOT_FOUND },
+          // Setting the same values again gives the same issue.
+          idempotent: true,
+        });
+      } catch (error) {
+        throw attributeTo(error, provider);
+      }
+    },
+
+    async transition(idOrKey, to: InternalState, rows: MappingRow[]) {
+      const issue = await client.getIssue(idOrKey, { fields: ['status'] });
+      if (stateFor(rows, issue.status.name, issue.status.categoryKey) === to) return { changed: false, status: issue.status.name };
+      const transitions = await client.listTransitions(idOrKey);
+      // A status the mapping (or the known names) gives for `to` first; for done, the done category.
+      const reaching = transitions.filter((candidate) => stateFor(rows, candidate.to.name, candidate.to.categoryKey) === to);
+      const chosen = reaching.find((candidate) => rows.some((row) => row.kind === 'status' && row.target === to && row.source.trim().toLowerCase() === candidate.to.name.trim().toLowerCase())) ?? reaching[0];
+      if (!chosen) {
+        const offered = transitions.map((candidate) => `${candidate.name} → ${candidate.to.name}`).join(', ') || 'none';
+        throw new JiraError(JIRA_TRANSITION_NOT_AVAILABLE, `no transition of ${issue.key} (now ${issue.status.name}) reaches a status mapped to ${to}; offered: ${offered}`, { status: 409, provider });
+      }
+      await client.transition(idOrKey, chosen.id);
+      return { changed: true, status: chosen.to.name };
+    },
+
+    async comment(idOrKey, body: TicketComment, options = {}) {
+      if (!options.onceKey) {
+        const posted = await client.addComment(idOrKey, body);
+        return { posted: true, id: posted.id || null };
+      }
+      const done = await commentedMarkers(idOrKey);
+      if (done.includes(options.onceKey)) return { posted: false, id: null };
+      const posted = await client.addComment(idOrKey, body);
+      // Keep the list short: the property is capped at 32,768 characters by Jira.
+      await client.setIssueProperty(idOrKey, COMMENTED_PROPERTY, { commented: [...done, options.onceKey].slice(-50) }).catch(() => undefined);
+      return { posted: true, id: posted.id || null };
+    },
+
+    async linkUrl(idOrKey, link) {
+      await client.addRemoteLink(idOrKey, { globalId: link.url, url: link.url, title: link.title.slice(0, 255), ...(link.summary ? { summary: link.summary } : {}) });
+    },
+
+    previewRequests(drafts: TicketDraft[]): RequestPreview[] {
+      const basic = target.credentials.kind === 'api-token' || target.credentials.kind === 'basic';
+      const headers = { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: basic ? 'Basic ***' : 'Bearer ***' };
+      if (drafts.length === 1) return [{ method: 'POST', url: `${api}/issue`, headers, body: { fields: drafts[0]!.fields } }];
+      const previews: RequestPreview[] = [];
+      for (let start = 0; start < drafts.length; start += JIRA_BULK_CHUNK) {
+        previews.push({ method: 'POST', url: `${api}/issue/bulk`, headers, body: { issueUpdates: drafts.slice(start, start + JIRA_BULK_CHUNK).map((draft) => ({ fields: draft.fields })) } });
+      }
+      return previews;
+    },
+  };
+  return ticketing;
+}
+
+/** The registry's `ticketing` slot for one flavour. */
+export function jiraTicketing(flavor: JiraFlavor): TicketingProvider {
+  return {
+    create: (target, deps) => createJiraTicketing(flavor, target, deps),
+    requestCredential({ siteUrl, account, token }): Credential | null {
+      if (jiraFlavorOf(siteUrl, account) !== flavor) return null;
+      return flavor === 'cloud' && account ? { kind: 'api-token', email: account, apiToken: token } : { kind: 'pat', token };
+    },
+  };
+}

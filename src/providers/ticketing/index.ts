@@ -1,0 +1,2 @@
+/** The ticketing interface (types only; implementations live in their provider folders). */
+export type * from './types.ts';

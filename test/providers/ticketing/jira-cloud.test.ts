@@ -1,0 +1,44 @@
+/** The ticketing contract against Jira Cloud (REST v3, ADF, lagging search), on the Jira Cloud simulator, built through the registry. */
+import { pino } from 'pino';
+import { staticCredentials } from '../../../src/providers/credentials/index.ts';
+import { ticketingFor } from '../../../src/providers/registry.ts';
+import { createMemorySharedState } from '../../../src/shared-state/index.ts';
+import { startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
+import { outbound } from '../jira/helpers.ts';
+import { runTicketingContract } from './contract.case.ts';
+
+runTicketingContract('jira-cloud', async () => {
+  const sim = await startJiraCloudSimulator({ searchLagMs: 0 });
+  const http = outbound();
+  const ticketing = ticketingFor('jira-cloud')!.create(
+    {
+      connectionId: 'contract-cloud',
+      orgId: null,
+      siteUrl: sim.url,
+      apiUrl: null,
+      apiBaseUrl: null,
+      settings: {},
+      credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }),
+    },
+    { http, sharedState: createMemorySharedState(), logger: pino({ level: 'silent' }), timeoutMs: 10_000, searchConsistencyMs: 5_000 },
+  );
+  return {
+    ticketing,
+    provider: 'jira-cloud',
+    options: { projectKey: 'SEC', issueType: 'Task' },
+    mapping: [],
+    refusedPayload: () => ({ project: { key: 'SEC' }, issuetype: { name: 'Task' }, summary: 'refused', customfield_99999: 'not on the screen' }),
+    setSearchLag: (ms) => sim.admin.setSearchLag(ms),
+    update: { fields: { priority: { name: 'Low' } }, priority: 'Low' },
+    walk: ['in_progress', 'in_review', 'done'],
+    unreachable: 'done',
+    comments: async (key) => sim.admin.comments(key).map((comment) => JSON.stringify(comment.body)),
+    links: async (key) => sim.admin.remoteLinks(key).map((link) => String(link.object.url)),
+    requests: () => sim.admin.requests.entries.map((entry) => ({ method: entry.method, path: entry.path, body: entry.body })),
+    clearRequests: () => sim.admin.requests.clear(),
+    close: async () => {
+      await http.close();
+      await sim.close();
+    },
+  };
+});
