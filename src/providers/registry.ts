@@ -18,6 +18,7 @@ import { jiraConnectionTest } from './jira/connection.ts';
 import { jiraCloudDescriptor, jiraServerDescriptor } from './jira/descriptor.ts';
 import { jiraTicketing } from './jira/ticketing.ts';
 import { servicenowDescriptor } from './servicenow/descriptor.ts';
+import { servicenowTicketing } from './servicenow/ticketing.ts';
 import type { TicketingProvider } from './ticketing/types.ts';
 import type { Credential } from './credentials/index.ts';
 
@@ -41,7 +42,7 @@ const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnect
   { descriptor: jiraCloudDescriptor, testConnection: jiraConnectionTest('cloud'), ticketing: jiraTicketing('cloud') },
   { descriptor: jiraServerDescriptor, testConnection: jiraConnectionTest('server'), ticketing: jiraTicketing('server') },
   { descriptor: githubDescriptor, testConnection: testGitHubConnection, codeHost: githubCodeHost },
-  { descriptor: servicenowDescriptor },
+  { descriptor: servicenowDescriptor, ticketing: servicenowTicketing },
   { descriptor: confluenceDescriptor },
 ];
 

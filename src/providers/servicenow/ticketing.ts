@@ -1,0 +1,185 @@
+/**
+ * The ticketing interface (src/providers/ticketing) for ServiceNow's Table API, over the ServiceNow
+ * client: records in the connection's table (default `incident`), `correlation_id` as our dedupe key
+ * (the fingerprint label; the Table API reads its own writes, so no consistency window), no bulk
+ * create (createMany runs the creates concurrently; the client's limiter keeps them within the
+ * rate limit), impact/urgency from severity (ServiceNow computes priority), states by code through the
+ * mapping rows, work notes as comments (a once-key is remembered as a marker in the note and looked
+ * up in sys_journal_field), and a URL "link" as a work note, since records have no remote links.
+ */
+import { createHash } from 'node:crypto';
+import { fingerprintLabel } from '../../domain/fingerprint.ts';
+import { type InternalState, type MappingRow, stateFor } from '../../domain/mapping.ts';
+import type { ConnectionTarget } from '../descriptor/connection.ts';
+import type { CreateItemResult, DraftResult, RequestPreview, TicketDraft, TicketingClient, TicketingDeps, TicketingProvider, TicketRef, TicketState } from '../ticketing/types.ts';
+import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './client.ts';
+import { servicenowTargetOf } from './connection.ts';
+import { ServiceNowError } from './errors.ts';
+import { impactUrgencyFor } from './priority.ts';
+import { descriptionFor, shortDescriptionFor } from './render.ts';
+import { stateChangeFor } from './states.ts';
+import type { ServiceNowRecord } from './types.ts';
+
+const PROVIDER = 'servicenow';
+const SYS_ID = /^[0-9a-f]{32}$/;
+
+/** A marker for a once-only note: a hash, so any once-key is safe inside an encoded query. */
+function markerOf(onceKey: string): string {
+  return `[isc:${createHash('sha256').update(onceKey).digest('hex').slice(0, 20)}]`;
+}
+
+export function createServiceNowTicketing(connection: ConnectionTarget, deps: TicketingDeps): TicketingClient {
+  const target = servicenowTargetOf(connection);
+  const table = target.table;
+  const client = createServiceNowClient(target, {
+    http: deps.http,
+    sharedState: deps.sharedState,
+    logger: deps.logger.child({ component: 'servicenow', connection_id: connection.connectionId }),
+    limits: { timeoutMs: deps.timeoutMs },
+  });
+  let verified: Promise<{ accountId: string | null }> | null = null;
+
+  const refOf = (record: ServiceNowRecord): TicketRef => ({ id: record.sysId, key: record.number || record.sysId, url: record.url });
+
+  /** A record by sys_id or number. */
+  async function find(idOrKey: string): Promise<ServiceNowRecord> {
+    if (SYS_ID.test(idOrKey)) return client.get(table, idOrKey, { displayValue: 'all' });
+    const [record] = await client.list(table, { query: `number=${encodeQueryValue(idOrKey)}`, pageSize: 1, maxRecords: 1, displayValue: 'all' });
+    if (!record) throw new ServiceNowError('TICKET_NOT_FOUND', `no ${table} record ${idOrKey} is visible to this connection`, { status: 404 });
+    return record;
+  }
+
+  async function noted(sysId: string, marker: string): Promise<boolean> {
+    const found = await client.list('sys_journal_field', { query: `element_id=${sysId}^valueLIKE${encodeQueryValue(marker)}`, pageSize: 1, maxRecords: 1, fields: ['sys_id'] });
+    return found.length > 0;
+  }
+
+  async function noteOnce(idOrKey: string, text: string, onceKey: string | undefined): Promise<boolean> {
+    const record = await find(idOrKey);
+    if (!onceKey) {
+      await client.addWorkNote(table, record.sysId, text);
+      return true;
+    }
+    const marker = markerOf(onceKey);
+    if (await noted(record.sysId, marker)) return false;
+    await client.addWorkNote(table, record.sysId, `${text}\n${marker}`);
+    return true;
+  }
+
+  return {
+    provider: PROVIDER,
+    capabilities: { maxCreateBatch: 1, searchLags: false, remoteLinks: false, descriptionFormat: 'text' },
+    consistencyWindowMs: 0,
+
+    verify() {
+      // One read of the table proves the instance is awake and the credentials may use it.
+      verified ??= client.list(table, { pageSize: 1, maxRecords: 1, fields: ['sys_id'] }).then(async () => {
+        const credential = await target.credentials.current();
+        return { accountId: credential.kind === 'basic' ? credential.username : target.credentials.key };
+      });
+      return verified;
+    },
+    markVerified() {
+      verified ??= Promise.resolve({ accountId: null });
+    },
+
+    async draft(subjects, options, rows: MappingRow[]) {
+      const results: DraftResult[] = subjects.map((subject) => {
+        const pair = impactUrgencyFor(rows, subject.severity);
+        const dedupeKey = fingerprintLabel(subject.fingerprint);
+        const fields: Record<string, unknown> = {
+          short_description: shortDescriptionFor(subject.finding),
+          description: descriptionFor(subject.finding).text,
+          impact: pair.impact,
+          urgency: pair.urgency,
+          correlation_id: dedupeKey,
+          ...(options.customFields ?? {}),
+        };
+        return { ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey, container: table, fields } };
+      });
+      return { results, notes: [] };
+    },
+
+    draftFromPayload(subject, payload) {
+      const dedupeKey = fingerprintLabel(subject.fingerprint);
+      return { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey, container: table, fields: { ...payload, correlation_id: dedupeKey } };
+    },
+
+    renderDescription(finding) {
+      return descriptionFor(finding).text;
+    },
+
+    async createMany(drafts: TicketDraft[]) {
+      // No bulk create in the Table API: concurrent creates, bounded by the client's limiter.
+      return Promise.all(
+        drafts.map(async (draft): Promise<CreateItemResult> => {
+          try {
+            return { ok: true, ref: refOf(await client.create(draft.container || table, draft.fields)) };
+          } catch (error) {
+            const known = error instanceof ServiceNowError;
+            return { ok: false, error: error as Error, notCreated: known && !error.outcomeUnknown && error.upstreamStatus >= 400 && error.upstreamStatus < 500 };
+          }
+        }),
+      );
+    },
+
+    async findByDedupeKey(keys) {
+      const found = new Map<string, TicketRef>();
+      for (const key of keys) {
+        if (found.has(key.dedupeKey)) continue;
+        const [oldest] = await client.findByCorrelationId(key.container || table, key.dedupeKey, { fields: ['sys_id', 'number'] });
+        if (oldest) found.set(key.dedupeKey, refOf(oldest));
+      }
+      return found;
+    },
+
+    async get(idOrKey): Promise<TicketState> {
+      const record = await find(idOrKey);
+      const state = record.fields.state;
+      return {
+        ref: refOf(record),
+        status: { name: displayOf(state) || valueOf(state), category: valueOf(state) || null },
+        priority: displayOf(record.fields.priority) || valueOf(record.fields.priority) || null,
+        updated: valueOf(record.fields.sys_updated_on) || null,
+      };
+    },
+
+    async updateFields(idOrKey, fields) {
+      const record = await find(idOrKey);
+      await client.update(table, record.sysId, fields);
+    },
+
+    async transition(idOrKey, to: InternalState, rows: MappingRow[]) {
+      const record = await find(idOrKey);
+      const state = record.fields.state;
+      const name = displayOf(state) || valueOf(state);
+      if (stateFor(rows, name, valueOf(state)) === to) return { changed: false, status: name };
+      // ServiceNow sets any state directly (no workflow transitions); closing writes the close fields.
+      const change = stateChangeFor(rows, to, { table });
+      await client.update(table, record.sysId, change.fields, { fields: ['sys_id'] });
+      const after = (await client.get(table, record.sysId, { displayValue: 'all', fields: ['state'] })).fields.state;
+      return { changed: true, status: displayOf(after) || valueOf(after) };
+    },
+
+    async comment(idOrKey, body, options = {}) {
+      const links = (body.links ?? []).map((link) => `${link.text}: ${link.url}`);
+      const posted = await noteOnce(idOrKey, [body.text, ...links].join('\n'), options.onceKey);
+      return { posted, id: null };
+    },
+
+    async linkUrl(idOrKey, link) {
+      await noteOnce(idOrKey, `${link.title}: ${link.url}${link.summary ? `\n${link.summary}` : ''}`, `link:${link.url}`);
+    },
+
+    previewRequests(drafts): RequestPreview[] {
+      const authorization = target.credentials.kind === 'basic' ? 'Basic ***' : 'Bearer ***';
+      const headers = { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: authorization };
+      return drafts.map((draft) => ({ method: 'POST', url: `${target.instanceUrl.replace(/\/+$/, '')}/api/now/table/${draft.container || table}`, headers, body: draft.fields }));
+    },
+  };
+}
+
+export const servicenowTicketing: TicketingProvider = {
+  create: (target, deps) => createServiceNowTicketing(target, deps),
+};
+
