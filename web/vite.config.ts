@@ -18,8 +18,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
-    // The charts (recharts) are only needed by the analytics page, which is loaded lazily.
-    chunkSizeWarningLimit: 700,
+    // The charts (recharts) are only needed by the analytics page, which is loaded lazily; the main
+    // chunk (React, Mantine, TanStack Query, router) is ~650 kB, ~195 kB gzipped.
+    chunkSizeWarningLimit: 1000,
   },
   server: {
     proxy: Object.fromEntries(['/api', '/oauth', '/openapi.json', '/docs'].map((path) => [path, { target: api, changeOrigin: false }])),

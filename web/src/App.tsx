@@ -81,7 +81,7 @@ export function App() {
         <ScrollArea>
           <nav aria-label="Pages">
             {navigation.map((item) => (
-              <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={location.pathname.startsWith(item.to)} onClick={close} />
+              <NavLink key={item.to} component={Link} to={item.to} label={item.label} variant="filled" active={location.pathname.startsWith(item.to)} onClick={close} />
             ))}
             <NavLink component="a" href="/docs" label="API reference" />
           </nav>

@@ -1,5 +1,5 @@
 /** A secret shown masked, with reveal and copy buttons (copying works without revealing). */
-import { ActionIcon, Button, CopyButton, Group, Text, Tooltip } from '@mantine/core';
+import { Button, CopyButton, Group, Text, Tooltip } from '@mantine/core';
 import { useState } from 'react';
 
 export function Secret({ value, label }: { value: string; label: string }) {
@@ -9,7 +9,7 @@ export function Secret({ value, label }: { value: string; label: string }) {
       <Text className="mono" aria-label={revealed ? label : `${label} (hidden)`} style={{ minWidth: 0, flex: 1 }}>
         {revealed ? value : '•'.repeat(Math.min(24, Math.max(8, value.length)))}
       </Text>
-      <Button size="compact-xs" variant="default" onClick={() => setRevealed((shown) => !shown)} aria-pressed={revealed}>
+      <Button size="compact-xs" variant="default" onClick={() => setRevealed((shown) => !shown)} aria-pressed={revealed} style={{ flexShrink: 0 }}>
         {revealed ? 'Hide' : 'Reveal'}
       </Button>
       <CopyText value={value} label={label} />
@@ -22,11 +22,9 @@ export function CopyText({ value, label }: { value: string; label: string }) {
     <CopyButton value={value} timeout={2000}>
       {({ copied, copy }) => (
         <Tooltip label={copied ? 'Copied' : `Copy ${label}`} withArrow>
-          <ActionIcon variant="default" size="sm" onClick={copy} aria-label={`Copy ${label}`}>
-            <span aria-hidden style={{ fontSize: 11 }}>
-              {copied ? '✓' : '⧉'}
-            </span>
-          </ActionIcon>
+          <Button size="compact-xs" variant="default" onClick={copy} aria-label={`Copy ${label}`} style={{ flexShrink: 0 }}>
+            {copied ? 'Copied' : 'Copy'}
+          </Button>
         </Tooltip>
       )}
     </CopyButton>

@@ -74,7 +74,8 @@ export function IntegrationsPage() {
 
 function ProviderCard({ provider, connections, webhook, summaryError, oauth, isAdmin }: { provider: ProviderInfo; connections: Connection[]; webhook: SummaryEntry | null; summaryError: unknown; oauth: OAuthStatus | null; isAdmin: boolean }) {
   const [formOpen, { toggle }] = useDisclosure(false);
-  const oauthRelevant = oauth && (provider.key === 'jira-cloud' || oauth.scopes.some((scope) => scope.includes('confluence')) || oauth.connected);
+  // The OAuth block shows a connection that exists (or must be renewed); the button below makes one.
+  const oauthRelevant = oauth && (oauth.connected || oauth.status === 'reauth_required') && (provider.key === 'jira-cloud' || oauth.scopes.some((scope) => scope.includes('confluence')));
   const connected = connections.some((row) => row.status === 'connected' || row.status === 'active') || (provider.oauth === 'atlassian' && oauth?.connected === true);
   const reauth = oauth?.status === 'reauth_required' && provider.oauth === 'atlassian';
   const titleId = `card-${provider.key}`;
@@ -92,15 +93,15 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
             </Text>
           </div>
           {reauth ? (
-            <Badge color="orange" variant="light">
+            <Badge color="orange" variant="light" style={{ flexShrink: 0 }}>
               Reauth needed
             </Badge>
           ) : connected ? (
-            <Badge color="green" variant="light">
+            <Badge color="green" variant="light" style={{ flexShrink: 0 }}>
               Connected
             </Badge>
           ) : (
-            <Badge color="gray" variant="light">
+            <Badge color="gray" variant="light" style={{ flexShrink: 0 }}>
               Not connected
             </Badge>
           )}

@@ -151,7 +151,7 @@ function TicketsTab() {
                     <Table.Td>
                       <Text size="xs">{formatDateTime(ticket.last_synced_at)}</Text>
                       {ticket.last_error && (
-                        <Text size="xs" c="red.8">
+                        <Text size="xs" c="red.9">
                           {ticket.last_error}
                         </Text>
                       )}

@@ -13,7 +13,11 @@ export function ConnectForm({ provider, label, onDone }: { provider: TokenProvid
   const queryClient = useQueryClient();
   const [values, setValues] = useState<Record<string, string>>({ name: label });
   const [serverAuth, setServerAuth] = useState<'pat' | 'basic'>('pat');
-  const set = (field: string) => (event: React.ChangeEvent<HTMLInputElement>) => setValues((current) => ({ ...current, [field]: event.currentTarget.value }));
+  const set = (field: string) => (event: React.ChangeEvent<HTMLInputElement>) => {
+    // Read now: React clears currentTarget once the handler returns, before the updater runs.
+    const value = event.currentTarget.value;
+    setValues((current) => ({ ...current, [field]: value }));
+  };
   const connect = useMutation({
     mutationFn: (body: Record<string, string>) => api<Connection>('/api/v1/connections', { method: 'POST', body }),
     onSuccess: async () => {
