@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # Integration Service image. The service is TypeScript run directly by Node 24 (type stripping), so
-# there is no build step: the image holds src/, bin/, the production node_modules and git (the fix-PR
-# engine runs git). Build: `docker build -t integration-service .`
+# there is no build step for it: the image holds src/, bin/, the production node_modules, git (the
+# fix-PR engine runs git) and the web UI built in its own stage (web/dist). Build: `docker build -t integration-service .`
 # Optional check stage (typecheck + lint with the dev dependencies): `docker build --target check .`
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -21,6 +21,12 @@ COPY test ./test
 COPY bench ./bench
 COPY scripts ./scripts
 RUN npx tsc --noEmit -p . && npx eslint .
+
+# --- the web UI, built with the dev dependencies (Vite, React, Mantine); only web/dist is kept ----
+FROM deps AS web
+COPY web ./web
+COPY scripts/build-web.ts ./scripts/build-web.ts
+RUN node scripts/build-web.ts
 
 # --- production dependencies only --------------------------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
@@ -48,6 +54,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY src ./src
+COPY --from=web /app/web/dist ./web/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node
