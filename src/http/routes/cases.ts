@@ -8,6 +8,9 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type AuditCase, createCase, getCase, listCases, upsertCaseViolations } from '../../services/cases.ts';
 import { listFindings } from '../../services/findings.ts';
+import { createConfluenceClient } from '../../providers/confluence/client.ts';
+import { publishCaseReport } from '../../services/case-report.ts';
+import { ConnectionService } from '../../services/connections.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier, safeLine, safeText } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
@@ -165,6 +168,49 @@ export function caseRoutes(context: AppContext): FastifyPluginAsyncZod {
         const { limit, cursor } = request.query;
         const page = await listFindings(context.db.orm, orgId, { kind: 'violation', caseId: request.params.id, limit, ...(cursor ? { cursor } : {}) });
         return { violations: page.findings.map(toFindingView), next_cursor: page.nextCursor };
+      },
+    );
+
+    // Issue 11: the remediation report as a Confluence page, updated in place on the next publish.
+    const connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard, { sharedState: context.sharedState });
+    app.post(
+      '/cases/:id/report',
+      {
+        schema: {
+          tags: ['cases'],
+          summary:
+            "Publish the case's remediation report (violations, tickets, status, SLA) as a Confluence page (storage format) through the caller's or the organization's Confluence access; the next publish updates the same page (version + 1, one retry after a concurrent edit)",
+          security: [{ bearerAuth: [] }],
+          params: uuidParam,
+          body: z.object({ space_key: identifier(255), title: safeLine(255).optional(), connection_id: z.uuid().optional() }),
+          response: {
+            200: z.object({
+              case_id: z.string(),
+              page_id: z.string(),
+              title: z.string(),
+              version: z.number().int(),
+              created: z.boolean(),
+              url: z.string().nullable(),
+              space_key: z.string(),
+              connection_id: z.string(),
+              violations: z.number().int(),
+              tickets: z.number().int(),
+            }),
+            400: errorResponse,
+            404: errorResponse,
+            409: errorResponse,
+            502: errorResponse,
+            ...authErrors,
+          },
+        },
+      },
+      async (request) => {
+        const { orgId } = tenantOf(request);
+        const principal = request.principal;
+        const privileged = principal?.roles.some((role) => role === 'admin' || role === 'service') ?? false;
+        return publishCaseReport(context, connections, { orgId, subject: principal?.subject ?? null, privileged }, request.params.id, request.body, (target) =>
+          createConfluenceClient(target, { http: context.outbound, timeoutMs: context.config.outbound.timeoutMs }),
+        );
       },
     );
   };
