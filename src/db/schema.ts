@@ -564,5 +564,5 @@ export const orgPolicies = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [check('org_policies_pr_grouping_ck', inList('pr_grouping', ['repo_scan', 'package']))],
+  (_table) => [check('org_policies_pr_grouping_ck', inList('pr_grouping', ['repo_scan', 'package']))],
 );
