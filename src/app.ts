@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
 import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
@@ -14,6 +14,7 @@ import { answerFrameworkError, installErrorHandling } from './http/plugins/error
 import { installMetrics } from './http/plugins/metrics.ts';
 import { installWebUi } from './http/plugins/web-ui.ts';
 import { routePlugins } from './http/routes/index.ts';
+import { AccessLogController } from './logging/access.ts';
 
 /** One entry of the app's route table, as registered (HEAD routes Fastify adds for GET included). */
 export interface RegisteredRoute {
@@ -43,7 +44,8 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // One access line per request (src/logging/access.ts), not Fastify's incoming + completed pair.
+    logController: new AccessLogController({ requestIdLogLabel: 'request_id' }),
     trustProxy: context.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -68,8 +70,9 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   installErrorHandling(app);

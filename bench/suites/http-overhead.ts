@@ -6,7 +6,7 @@
  *
  * - `bare`: a Fastify route with no logger returning a small JSON object (the ceiling);
  * - `health_info` / `health_silent`: the real app's GET /health with LOG_LEVEL=info (the default:
- *   two JSON lines per request, written to a file) and with logs off (one app, its level switched
+ *   one access line per request, written to a file) and with logs off (one app, its level switched
  *   between targets: the metrics registry allows one app per runtime);
  * - `list_info` / `list_silent`: an authenticated GET /api/v1/findings (50 of 200 findings, JWT
  *   verified, tenant resolved, one query on the embedded database) with and without logs.

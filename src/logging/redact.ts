@@ -41,9 +41,17 @@ const allowedKeys = new Set([
   'ticket_key',
 ]);
 
+/** Verdicts on the keys seen so far: log lines use the same few dozen keys over and over. */
+const keyVerdicts = new Map<string, boolean>();
+const MAX_KEY_VERDICTS = 2000;
+
 export function isSensitiveKey(key: string): boolean {
-  if (allowedKeys.has(key)) return false;
-  return sensitiveKey.test(key) || sensitiveKeySuffix.test(key);
+  const known = keyVerdicts.get(key);
+  if (known !== undefined) return known;
+  const verdict = !allowedKeys.has(key) && (sensitiveKey.test(key) || sensitiveKeySuffix.test(key));
+  // Bounded: keys can come from data (a provider's field names), so past the cap they are judged afresh.
+  if (keyVerdicts.size < MAX_KEY_VERDICTS && key.length <= 64) keyVerdicts.set(key, verdict);
+  return verdict;
 }
 
 function isSensitiveParam(rawName: string, inUrl: boolean): boolean {

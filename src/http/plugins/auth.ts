@@ -8,7 +8,7 @@
  * cookie and no Authorization header is authenticated by its session instead (same principal as a
  * token with the user's sub, org and roles; X-CSRF-Token on state-changing methods).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Principal } from '../../auth/jwt-verifier.ts';
 import { AuthenticationError } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
@@ -53,8 +53,13 @@ export function tenantOf(request: FastifyRequest): Tenant {
 export function markRoutesPublic(scope: FastifyInstance): void {
   scope.addHook('onRoute', (route) => {
     route.config = { ...route.config, public: true };
+    // installAuth's root onRoute hook ran first and attached the check: take it off again.
+    if (route.onRequest) route.onRequest = [route.onRequest].flat().filter((hook) => !authHooks.has(hook));
   });
 }
+
+/** The authentication hooks installAuth attaches to routes (markRoutesPublic takes them off). */
+const authHooks = new WeakSet<object>();
 
 export function installAuth(app: FastifyInstance, context: AppContext): void {
   app.decorateRequest('principal', null);
@@ -62,10 +67,10 @@ export function installAuth(app: FastifyInstance, context: AppContext): void {
   // Web UI sessions (src/services/sessions): a session cookie without a bearer token stands for one.
   const sessionStore = new SessionStore(context.db.orm, new UserService(context.db.orm, context.tenants), context.config.sessions);
   // onRequest: credentials are checked before the body is read or validated, so an unauthenticated
-  // caller can neither make us parse a large body nor probe the schemas.
-  app.addHook('onRequest', async (request) => {
-    // Unknown routes keep answering 404 (the not-found handler is no route of ours to protect).
-    if (request.is404) return;
+  // caller can neither make us parse a large body nor probe the schemas. Attached to each non-public
+  // route when it is registered (first among its own onRequest hooks), so public routes and unknown
+  // paths (the not-found handler keeps answering 404) pay nothing per request.
+  const authenticate: onRequestAsyncHookHandler = async function authenticate(request) {
     const config = request.routeOptions.config;
     if (config?.public === true) return;
     let principal: Principal;
@@ -89,5 +94,10 @@ export function installAuth(app: FastifyInstance, context: AppContext): void {
     request.principal = principal;
     request.tenant = await context.tenants.resolve(principal.orgSlug, principal.subject);
     request.log = request.log.child({ org: principal.orgSlug, sub: principal.subject });
+  };
+  authHooks.add(authenticate);
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public === true) return;
+    route.onRequest = [authenticate, ...[route.onRequest ?? []].flat()];
   });
 }

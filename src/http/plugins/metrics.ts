@@ -3,7 +3,7 @@
  * registry (one per app, so tests do not share counters). Route labels use the route pattern,
  * never the raw URL, to keep cardinality bounded.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AppContext } from '../../context.ts';
 
@@ -47,9 +47,51 @@ export function installMetrics(app: FastifyInstance, context: AppContext): void 
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  // Each route gets its own recorder when it is registered (its label set's children are made on
+  // first use and kept), so a request costs two map lookups and no label objects; requests that
+  // match no route (404s, or answered by a hook before routing) are recorded under `unmatched`.
+  const recorders = new Map<string, Recorder>();
+  const recorderFor = (route: string): Recorder => {
+    let recorder = recorders.get(route);
+    if (!recorder) {
+      recorder = labelledRecorder(requests, duration, route);
+      recorders.set(route, recorder);
+    }
+    return recorder;
+  };
+  const unmatched = recorderFor('unmatched');
+  app.addHook('onRoute', (route) => {
+    const recorder = recorderFor(route.url);
+    const record: onResponseHookHandler = function recordRequest(request, reply, done) {
+      recorder(request.method, reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    // A new array: Fastify copies a GET route's options for its HEAD route before these hooks run.
+    route.onResponse = [...[route.onResponse ?? []].flat(), record];
   });
+  app.addHook('onResponse', function recordUnmatched(request, reply, done) {
+    if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime);
+    done();
+  });
+}
+
+/** Records one answered request of a route: method, status code, elapsed milliseconds. */
+type Recorder = (method: string, statusCode: number, elapsedMs: number) => void;
+
+function labelledRecorder(requests: Counter, duration: Histogram, route: string): Recorder {
+  const byMethod = new Map<string, { observe: (seconds: number) => void; byStatus: Map<number, { inc: () => void }> }>();
+  return (method, statusCode, elapsedMs) => {
+    let perMethod = byMethod.get(method);
+    if (!perMethod) {
+      perMethod = { observe: duration.labels({ method, route }).observe, byStatus: new Map() };
+      byMethod.set(method, perMethod);
+    }
+    let counter = perMethod.byStatus.get(statusCode);
+    if (!counter) {
+      counter = requests.labels({ method, route, status: String(statusCode) });
+      perMethod.byStatus.set(statusCode, counter);
+    }
+    counter.inc();
+    perMethod.observe(elapsedMs / 1000);
+  };
 }
