@@ -107,8 +107,26 @@ export interface Finding {
   first_seen_at: string;
   last_seen_at: string;
   resolved_at: string | null;
+  /** SLA due date from the organization's policy (absent on services before the policies API). */
+  due_at?: string | null;
+  sla_breached?: boolean;
   created_at: string;
   updated_at: string;
+}
+
+type BySeverity = Record<Severity, number>;
+
+/** GET /api/v1/analytics (src/contracts/analytics.ts). */
+export interface AnalyticsView {
+  from: string;
+  to: string;
+  bucket: 'day' | 'week';
+  target: string | null;
+  buckets: { start: string; opened: BySeverity; resolved: BySeverity }[];
+  states: { state: FindingState; by_severity: BySeverity; total: number }[];
+  time_to_resolve: { severity: Severity; resolved: number; mean_seconds: number | null; p90_seconds: number | null }[];
+  open_breaches: BySeverity;
+  targets: { target: string; open: number; opened: number; resolved: number; open_breaches: number }[];
 }
 
 export interface AuditCase {

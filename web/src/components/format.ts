@@ -25,13 +25,22 @@ export function timeAgo(value: string | null | undefined, now = Date.now()): str
 
 /**
  * Days to remediate per severity: the service's default policy (src/services/tickets/sla.ts,
- * defaultSlaDays). The API does not send due dates yet, so the UI computes them from it.
+ * defaultSlaDays), used only when the service does not send `due_at` (before the policies API).
  */
 export const slaDays: Record<Severity, number | null> = { critical: 7, high: 30, medium: 90, low: 180, info: null };
 
 export interface SlaStatus {
   due: Date | null;
   breached: boolean;
+}
+
+/** The finding's SLA: the service's due date and breach when it sends them, else the default policy. */
+export function findingSla(finding: { severity: Severity; first_seen_at: string; resolved_at: string | null; due_at?: string | null; sla_breached?: boolean }): SlaStatus {
+  if (finding.due_at !== undefined) {
+    const due = finding.due_at ? new Date(finding.due_at) : null;
+    return { due, breached: finding.sla_breached ?? false };
+  }
+  return slaStatus(finding.severity, finding.first_seen_at, finding.resolved_at);
 }
 
 /** Due from first sight; breached when still open past the due date, or resolved after it. */

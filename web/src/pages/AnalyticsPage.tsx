@@ -2,11 +2,10 @@
 import { AreaChart, BarChart } from '@mantine/charts';
 import { Alert, Card, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
-import { api } from '../api/client.ts';
-import type { Finding } from '../api/types.ts';
+import { api, ApiError } from '../api/client.ts';
+import type { AnalyticsView, Finding } from '../api/types.ts';
 import { EmptyState, ErrorState, LoadingState } from '../components/states.tsx';
-import { computeMetrics } from './analytics.ts';
+import { computeMetrics, fromView, type Metrics } from './analytics.ts';
 
 const MAX_PAGES = 10;
 const PAGE = 200;
@@ -24,29 +23,49 @@ async function loadFindings(signal: AbortSignal): Promise<{ findings: Finding[];
   return { findings, truncated: true };
 }
 
+interface Loaded {
+  metrics: Metrics;
+  /** Findings counted; null when the service computed the metrics. */
+  sample: { count: number; truncated: boolean } | null;
+  empty: boolean;
+}
+
+/** GET /api/v1/analytics (last 30 days by day); a service without it: computed from the findings list. */
+async function loadMetrics(signal: AbortSignal): Promise<Loaded> {
+  try {
+    const view = await api<AnalyticsView>('/api/v1/analytics', { query: { bucket: 'day' }, signal });
+    const total = view.states.reduce((sum, row) => sum + row.total, 0);
+    return { metrics: fromView(view), sample: null, empty: total === 0 };
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  const { findings, truncated } = await loadFindings(signal);
+  return { metrics: computeMetrics(findings), sample: { count: findings.length, truncated }, empty: findings.length === 0 };
+}
+
 export function AnalyticsPage() {
-  const data = useQuery({ queryKey: ['analytics', 'findings'], queryFn: ({ signal }) => loadFindings(signal), staleTime: 60_000 });
-  const metrics = useMemo(() => (data.data ? computeMetrics(data.data.findings) : null), [data.data]);
+  const data = useQuery({ queryKey: ['analytics'], queryFn: ({ signal }) => loadMetrics(signal), staleTime: 60_000 });
+  const metrics = data.data?.metrics ?? null;
 
   return (
     <Stack>
       <div>
         <Title order={2}>Analytics</Title>
         <Text c="dimmed" size="sm">
-          Resolution metrics over the last 30 days, from the findings and their resolution dates. SLA due dates follow the default policy (critical 7 days, high 30, medium 90, low 180).
+          Findings opened and resolved over the last 30 days, time to resolve, and open findings past their SLA due date (the organization's policy).
         </Text>
       </div>
       {data.isPending ? (
         <LoadingState label="Computing metrics…" />
       ) : data.isError ? (
         <ErrorState error={data.error} onRetry={() => data.refetch()} />
-      ) : !metrics || data.data.findings.length === 0 ? (
+      ) : !metrics || data.data.empty ? (
         <EmptyState title="Nothing to measure yet">Charts appear once findings have been imported.</EmptyState>
       ) : (
         <>
-          {data.data.truncated && (
+          {data.data.sample?.truncated && (
             <Alert variant="light">
-              Based on the {data.data.findings.length} most recent findings.
+              Based on the {data.data.sample.count} most recent findings.
             </Alert>
           )}
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
@@ -57,29 +76,29 @@ export function AnalyticsPage() {
                 dataKey="date"
                 series={[
                   { name: 'open', label: 'Open', color: 'orange.7' },
-                  { name: 'resolved', label: 'Resolved', color: 'teal.7' },
+                  { name: 'resolved', label: 'Resolved (in range)', color: 'teal.7' },
                 ]}
-                curveType="monotone"
+                curveType="linear"
                 withLegend
                 tickLine="y"
                 xAxisProps={{ tickFormatter: (value: string) => value.slice(5) }}
               />
             </ChartCard>
-            <ChartCard title="Median days to resolve, by severity" testId="chart-time-to-resolve">
-              <BarChart h={260} data={metrics.timeToResolve} dataKey="severity" series={[{ name: 'median', label: 'Median days', color: 'indigo.7' }]} withLegend valueFormatter={(value) => `${value} d`} />
-            </ChartCard>
-            <ChartCard title="SLA breaches, by severity" testId="chart-sla">
+            <ChartCard title="Days to resolve, by severity" testId="chart-time-to-resolve">
               <BarChart
                 h={260}
-                data={metrics.breaches}
+                data={metrics.timeToResolve}
                 dataKey="severity"
-                type="stacked"
                 series={[
-                  { name: 'open', label: 'Open past due', color: 'red.8' },
-                  { name: 'resolvedLate', label: 'Resolved late', color: 'yellow.7' },
+                  { name: 'mean', label: 'Mean', color: 'indigo.7' },
+                  { name: 'p90', label: '90th percentile', color: 'violet.4' },
                 ]}
                 withLegend
+                valueFormatter={(value) => `${value} d`}
               />
+            </ChartCard>
+            <ChartCard title="Open SLA breaches, by severity" testId="chart-sla">
+              <BarChart h={260} data={metrics.breaches} dataKey="severity" series={[{ name: 'open', label: 'Open past due', color: 'red.8' }]} withLegend />
             </ChartCard>
             <ChartCard title="Per target" testId="chart-per-target">
               <Table.ScrollContainer minWidth={360}>
@@ -89,7 +108,7 @@ export function AnalyticsPage() {
                       <Table.Th scope="col">Target</Table.Th>
                       <Table.Th scope="col">Open</Table.Th>
                       <Table.Th scope="col">Resolved</Table.Th>
-                      <Table.Th scope="col">SLA breached</Table.Th>
+                      <Table.Th scope="col">Open past due</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>

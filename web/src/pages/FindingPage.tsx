@@ -5,7 +5,7 @@ import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import type { Finding, Ticket } from '../api/types.ts';
 import { SeverityBadge, StateBadge } from '../components/badges.tsx';
-import { formatDate, formatDateTime, humanize, slaStatus } from '../components/format.ts';
+import { formatDate, formatDateTime, humanize, findingSla } from '../components/format.ts';
 import { EmptyState, ErrorState, LoadingState } from '../components/states.tsx';
 
 export function FindingPage() {
@@ -16,7 +16,7 @@ export function FindingPage() {
   if (finding.isPending) return <LoadingState label="Loading finding…" />;
   if (finding.isError) return <ErrorState error={finding.error} onRetry={() => finding.refetch()} />;
   const f = finding.data;
-  const sla = slaStatus(f.severity, f.first_seen_at, f.resolved_at);
+  const sla = findingSla(f);
 
   const events: { at: string; title: string; detail?: string }[] = [
     { at: f.first_seen_at, title: 'First seen', detail: f.source ?? undefined },
@@ -40,7 +40,7 @@ export function FindingPage() {
       </Group>
       {sla.breached && (
         <Alert color="red" variant="light" title="SLA breached">
-          Due {formatDate(sla.due?.toISOString())} ({f.severity} findings: the default policy)
+          Was due {formatDate(sla.due?.toISOString())} ({f.severity})
         </Alert>
       )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>

@@ -12,7 +12,7 @@ import { keys, useConnections } from '../api/queries.ts';
 import type { BulkTicketsResult, Finding, Job, Ticket } from '../api/types.ts';
 import { SeverityBadge, StateBadge } from '../components/badges.tsx';
 import { LoadMore, useCursorList } from '../components/cursor.tsx';
-import { formatDate, formatDateTime, severityOrder, slaStatus } from '../components/format.ts';
+import { formatDate, formatDateTime, severityOrder, findingSla } from '../components/format.ts';
 import { describeError, EmptyState, ErrorState, LoadingState } from '../components/states.tsx';
 
 export function TicketingPage() {
@@ -68,7 +68,7 @@ function TicketsTab() {
   const rows = list.items.filter((ticket) => {
     const finding = byId.get(ticket.finding_id);
     if (severity && finding?.severity !== severity) return false;
-    if (breachedOnly && !(finding && slaStatus(finding.severity, finding.first_seen_at, finding.resolved_at).breached)) return false;
+    if (breachedOnly && !(finding && findingSla(finding).breached)) return false;
     if (!needle) return true;
     return [ticket.external_key, ticket.external_status, ticket.provider, finding?.title, finding?.package_name].some((value) => value?.toLowerCase().includes(needle));
   });
@@ -111,7 +111,7 @@ function TicketsTab() {
             <Table.Tbody>
               {rows.map((ticket) => {
                 const finding = byId.get(ticket.finding_id);
-                const sla = finding ? slaStatus(finding.severity, finding.first_seen_at, finding.resolved_at) : null;
+                const sla = finding ? findingSla(finding) : null;
                 return (
                   <Table.Tr key={ticket.id}>
                     <Table.Td>
@@ -275,7 +275,7 @@ function CreateTicketsTab() {
             </Table.Thead>
             <Table.Tbody>
               {open.map((finding) => {
-                const sla = slaStatus(finding.severity, finding.first_seen_at, finding.resolved_at);
+                const sla = findingSla(finding);
                 return (
                   <Table.Tr key={finding.id}>
                     <Table.Td>
