@@ -77,6 +77,8 @@ describe('reauth_required Atlassian connections', () => {
     expect(state.state).toBe('failed');
     expect(state.error).toMatch(/must be connected again/);
     expect(oauth.admin.tokenCalls()).toMatchObject({ refresh_token: 1 });
+    const view = await service.context.queue.get(await service.context.tenants.orgId('demo-org'), queued.json().job_id);
+    expect(view?.attempts).toBe(1);
     const job = await service.app.inject({ method: 'GET', url: `/api/v1/jobs/${queued.json().job_id}`, headers: bearer(admin) });
     expect(JSON.stringify(job.json())).toMatch(/OAUTH_REAUTH_REQUIRED|must be connected again/);
 
