@@ -23,6 +23,8 @@ import { installConnectionRuntime } from './services/connection-runtime.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
 import { registerPolicyActions } from './services/policies/auto-actions.ts';
 import { startSlaScheduler } from './services/sla/index.ts';
+import { startTicketSyncScheduler } from './services/sync/index.ts';
+import { registerTicketReopens } from './services/webhooks/closed-loop.ts';
 import { TenantDirectory } from './services/tenancy.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -155,6 +157,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // SLA breach scans queued every SLA_SCAN_INTERVAL_SECONDS; policy actions after scan imports.
     closers.push(startSlaScheduler(context, config.jobs.slaScanIntervalSeconds * 1000));
     closers.push(registerPolicyActions(context));
+    // Periodic ticket sync (one sync job per ticketing connection); reopened findings reopen their tickets.
+    closers.push(startTicketSyncScheduler(context, config.jobs.ticketSyncIntervalSeconds * 1000));
+    closers.push(registerTicketReopens(context));
     // Refreshers and configured endpoints for every stored connection's credential source.
     installConnectionRuntime(context, { appInstallationRefresher });
     return { context, close };

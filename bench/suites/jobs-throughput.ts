@@ -1,5 +1,5 @@
 /**
- * `jobs-throughput`: jobs per second through the service's JobQueue (pg-boss) with a no-op `sync`
+ * `jobs-throughput`: jobs per second through the service's JobQueue (pg-boss) with a no-op `update`
  * handler, on the embedded database (PGlite in a temp dir) and on PostgreSQL (a scratch database,
  * when a server answers). Two phases per database:
  *  - backlog: enqueue N jobs with no worker running (enqueue rate), then start the worker and time
@@ -44,7 +44,7 @@ const policy: JobPolicy = { timeoutSeconds: 300, maxAttempts: 1, retryDelaySecon
 const logger = createLogger({ level: 'silent', timezone: 'Asia/Kolkata' });
 
 async function completedSyncJobs(queue: JobQueue): Promise<number> {
-  return (await queue.counts())['sync:completed'] ?? 0;
+  return (await queue.counts())['update:completed'] ?? 0;
 }
 
 /**
@@ -82,7 +82,7 @@ async function measureQueue(db: Database, parameters: Parameters): Promise<Queue
   try {
     const enqueue = (offset: number) =>
       runBounded(parameters.jobs, parameters.enqueue_concurrency, (index) =>
-        queue.enqueue('sync', { org_id: 'bench', n: offset + index }),
+        queue.enqueue('update', { org_id: 'bench', n: offset + index }),
       );
 
     // Backlog: everything queued first, then one worker drains it.
@@ -93,7 +93,7 @@ async function measureQueue(db: Database, parameters: Parameters): Promise<Queue
     startedAt = performance.now();
     await queue.work(
       {
-        sync: async () => {
+        update: async () => {
           handled++;
         },
       },
@@ -105,7 +105,7 @@ async function measureQueue(db: Database, parameters: Parameters): Promise<Queue
     // A backlog left over from a slow drain would blur the next phase: drop what is still queued
     // (jobs already active then may still land in the next count: at most worker_concurrency).
     if (!drain.finished) {
-      await queue.boss.deleteQueuedJobs('sync');
+      await queue.boss.deleteQueuedJobs('update');
       await sleep(200);
     }
 
@@ -195,7 +195,7 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
     };
   };
   return {
-    parameters: { ...parameters, job_kind: 'sync', handler: 'no-op' },
+    parameters: { ...parameters, job_kind: 'update', handler: 'no-op' },
     results,
     summary: {
       embedded: { open_ms: results.embedded.open_ms, ...headline(results.embedded) },

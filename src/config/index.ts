@@ -27,6 +27,7 @@ export interface Config {
     inProcessRunsMax: number;
     /** Seconds between SLA breach scans queued by this process; 0 = never (src/services/sla). */
     slaScanIntervalSeconds: number;
+    ticketSyncIntervalSeconds: number;
   };
   jwt: {
     algorithm: (typeof jwtAlgorithms)[number];
@@ -141,6 +142,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, cwd: stri
       runHeartbeatSeconds: env.RUN_HEARTBEAT_SECONDS,
       inProcessRunsMax: env.RUNS_IN_PROCESS_MAX,
       slaScanIntervalSeconds: env.SLA_SCAN_INTERVAL_SECONDS,
+      ticketSyncIntervalSeconds: env.TICKET_SYNC_INTERVAL_SECONDS,
     },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

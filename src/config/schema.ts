@@ -107,6 +107,8 @@ export const environmentSchema = z
     RUNS_IN_PROCESS_MAX: positiveInt(4),
     /** How often each process queues the SLA breach scan (one sla_scan job per organization); 0 = never. */
     SLA_SCAN_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    /** How often each process queues the periodic ticket sync (one sync job per ticketing connection); 0 = never. */
+    TICKET_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
     JWT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HMAC').optional(),
     JWT_ALGORITHM: z.enum(jwtAlgorithms).default('HS256'),

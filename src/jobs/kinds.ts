@@ -102,11 +102,19 @@ export const jobPayloads = {
   webhook_delivery: base.extend({ delivery_id: z.uuid() }),
   /** Marks the organization's open findings past their SLA due date and comments on their tickets (src/services/sla). */
   sla_scan: base,
+  /** Moves one ticket to an internal state at the provider (the closed loop: PR merged → done, finding back → reopened). */
+  transition: base.extend({
+    ticket_id: z.uuid(),
+    to: z.enum(['backlog', 'todo', 'in_progress', 'in_review', 'done', 'wont_fix']),
+    reason: z.string().min(1).max(2_000),
+    comment: z.object({ text: z.string().min(1).max(30_000), links: z.array(z.object({ text: z.string().max(500), url: z.string().max(2048) })).max(20).optional() }).optional(),
+    once_key: z.string().max(200).optional(),
+  }),
+  /** The periodic sync of one ticketing connection: changed-since query, statuses applied like webhooks. */
+  sync: base.extend({ connection_id: z.uuid(), limit: z.number().int().min(1).max(1_000).optional() }),
   // Declared kinds without a product handler yet: any payload with its organization.
   update: base.loose(),
-  sync: base.loose(),
   open_pr: base.loose(),
-  transition: base.loose(),
 } satisfies Record<JobKind, z.ZodType<{ org_id: string }>>;
 
 export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;

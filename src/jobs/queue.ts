@@ -66,7 +66,7 @@ export class InvalidJobPayloadError extends Error {
 
 const SCHEMA = 'pgboss';
 /** Kinds enqueued with a singleton key (one per ticket or PR), so duplicates collapse. */
-const singletonKinds = new Set<JobKind>(['create', 'sla_scan']);
+const singletonKinds = new Set<JobKind>(['create', 'sla_scan', 'sync']);
 
 export class JobQueue {
   readonly boss: PgBoss;

@@ -19,7 +19,7 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
     orgB = await service.context.tenants.orgId('org-b');
     await service.context.queue.work(
       {
-        sync: async (data, job) => {
+        update: async (data, job) => {
           attempts.set(job.id, job.attempt);
           if (data.behaviour === 'flaky' && job.attempt < 2) throw new Error('temporary upstream failure');
           if (data.behaviour === 'permanent') throw new PermanentJobError('project SEC does not exist');
@@ -56,27 +56,27 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it('runs a job to completion', async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'ok' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'ok' });
     const job = await settled(orgA, id!, 'completed');
     expect(job.attempts).toBe(1);
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'flaky' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'flaky' });
     const job = await settled(orgA, id!, 'completed');
     expect(attempts.get(id!)).toBe(2);
     expect(job.attempts).toBe(2);
   });
 
   it('never retries a permanent failure, and keeps it visible with its error', async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'permanent' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'permanent' });
     const job = await settled(orgA, id!, 'failed');
     expect(job.attempts).toBe(1);
     expect(job.last_error).toContain('project SEC does not exist');
   });
 
   it("waits at least the provider's Retry-After before the next attempt", async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'rate-limited' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'rate-limited' });
     const retrying = await waitFor(async () => {
       const job = await jobOf(orgA, id!);
       return job?.state === 'retry' ? job : null;
@@ -87,14 +87,14 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it('goes back to exponential backoff after a Retry-After wait', async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'rate-limited-then-broken' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'rate-limited-then-broken' });
     await waitFor(async () => ((await jobOf(orgA, id!))?.attempts ?? 0) >= 2 && (await jobOf(orgA, id!))?.state !== 'active');
     const [row] = await service.context.db.query<{ retry_backoff: boolean }>('select retry_backoff from pgboss.job where id = $1', [id]);
     expect(row?.retry_backoff).toBe(true);
   });
 
   it('stops after the attempt cap and lists the failed job; POST retry puts it back in line', async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'always' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'always' });
     const failed = await settled(orgA, id!, 'failed');
     expect(failed.attempts).toBe(3);
     const token = await service.token({ org: 'org-a', roles: ['admin'] });
@@ -127,7 +127,7 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it("keeps organizations apart: org B cannot list, read, retry or infer org A's jobs", async () => {
-    const id = await service.context.queue.enqueue('sync', { org_id: orgA, behaviour: 'permanent' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'permanent' });
     await settled(orgA, id!, 'failed');
     const tokenB = await service.token({ org: 'org-b', roles: ['admin'] });
     const auth = { authorization: `Bearer ${tokenB}` };

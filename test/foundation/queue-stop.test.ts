@@ -13,8 +13,8 @@ describe.each(databaseKinds())('queue shutdown on %s', (kind) => {
     try {
       const queue = service.context.queue;
       const orgId = await service.context.tenants.orgId('demo-org');
-      await queue.work({ sync: () => new Promise((resolve) => setTimeout(resolve, 8_000)) }, 1);
-      const id = (await queue.enqueue('sync', { org_id: orgId }))!;
+      await queue.work({ update: () => new Promise((resolve) => setTimeout(resolve, 8_000)) }, 1);
+      const id = (await queue.enqueue('update', { org_id: orgId }))!;
       await waitFor(async () => (await queue.get(orgId, id))?.state === 'active');
       await queue.stop(2_000);
       const job = await queue.get(orgId, id);

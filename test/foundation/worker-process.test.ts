@@ -77,7 +77,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
       const peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}/ping`;
       const { jobId, orgId } = await withRuntime(env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
-        const jobId = await context.queue.enqueue('sync', { org_id: orgId, ms: 1500, url: peerUrl });
+        const jobId = await context.queue.enqueue('update', { org_id: orgId, ms: 1500, url: peerUrl });
         return { jobId: jobId!, orgId };
       });
       const worker = startWorker({ ...env, WORKER_CONCURRENCY: '1' });
@@ -87,7 +87,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
         if (kind !== 'postgres') return null;
         // On PostgreSQL a second job can be queued while the worker runs; it must not be taken after SIGTERM.
         return withRuntime({ ...env, MIGRATE_ON_START: 'false' }, async ({ context }) =>
-          context.queue.enqueue('sync', { org_id: orgId, ms: 0 }, { startAfterSeconds: 1 }),
+          context.queue.enqueue('update', { org_id: orgId, ms: 0 }, { startAfterSeconds: 1 }),
         );
       })();
       worker.kill('SIGTERM');
@@ -109,7 +109,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
     try {
       const { jobId, orgId } = await withRuntime(env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
-        const jobId = await context.queue.enqueue('sync', { org_id: orgId, ms: 60_000 });
+        const jobId = await context.queue.enqueue('update', { org_id: orgId, ms: 60_000 });
         return { jobId: jobId!, orgId };
       });
       const first = startWorker(env);

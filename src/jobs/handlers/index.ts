@@ -8,6 +8,8 @@ import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
 import { runItemsHandler } from './run-items.ts';
 import { slaScanHandler } from './sla-scan.ts';
+import { syncHandler } from './sync.ts';
+import { transitionHandler } from './transition.ts';
 import { webhookDeliveryHandler } from './webhook-delivery.ts';
 
 export function productHandlers(context: AppContext): JobHandlers {
@@ -16,6 +18,8 @@ export function productHandlers(context: AppContext): JobHandlers {
     create: createHandler(context),
     run_items: runItemsHandler(context),
     sla_scan: slaScanHandler(context),
+    sync: syncHandler(context),
+    transition: transitionHandler(context),
     webhook_delivery: webhookDeliveryHandler(context),
   };
 }

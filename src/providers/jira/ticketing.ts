@@ -34,7 +34,7 @@ import { JIRA_ISSUE_NOT_FOUND, JIRA_TRANSITION_NOT_AVAILABLE, JiraError } from '
 import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
 import { processLimiters } from './limiter.ts';
 import { createJiraTransport, DEFAULT_LIMITS } from './transport.ts';
-import type { CreateField, JiraFlavor, JiraUserRef } from './types.ts';
+import type { CreateField, JiraFlavor, JiraTransition, JiraUserRef } from './types.ts';
 
 /** Jira's bulk create takes at most 50 issues per call. */
 export const JIRA_BULK_CHUNK = 50;
@@ -43,6 +43,26 @@ const LABELS_PER_SEARCH = 50;
 const DEFAULT_CONSISTENCY_MS: Record<JiraFlavor, number> = { cloud: 30_000, server: 0 };
 /** The issue property that remembers which once-only comments were posted (capped by Jira at 32 KB). */
 const COMMENTED_PROPERTY = 'integration-service.fix-pr';
+
+/** How many workflow transitions transition() takes at most to reach a status (To Do → … → Done). */
+export const JIRA_WORKFLOW_STEPS = 5;
+const CATEGORY_RANK: Record<string, number> = { new: 0, indeterminate: 1, done: 2 };
+
+/**
+ * One step forward towards done: a transition to a status not yet visited, never back in category
+ * (new → indeterminate → done) and never to a done-category status mapped elsewhere (e.g. Won't Do,
+ * a closed end that is not a fix); a higher category first.
+ */
+function forwardStep(transitions: JiraTransition[], currentCategory: string, visited: Set<string>, rows: MappingRow[]): JiraTransition | undefined {
+  const rank = CATEGORY_RANK[currentCategory] ?? 0;
+  const candidates = transitions.filter((candidate) => {
+    const target = CATEGORY_RANK[candidate.to.categoryKey] ?? 0;
+    if (visited.has(candidate.to.name.trim().toLowerCase()) || target < rank) return false;
+    if (candidate.to.categoryKey === 'done') return false;
+    return stateFor(rows, candidate.to.name, candidate.to.categoryKey) !== 'wont_fix';
+  });
+  return candidates.sort((a, b) => (CATEGORY_RANK[b.to.categoryKey] ?? 0) - (CATEGORY_RANK[a.to.categoryKey] ?? 0))[0];
+}
 
 function quoteJql(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -234,6 +254,16 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
       return { ref: { id: issue.id, key: issue.key, url: issue.url }, status: { name: issue.status.name, category: issue.status.categoryKey || null }, priority: issue.priority, updated: issue.updated || null };
     },
 
+    async listChangedSince(since, limit) {
+      // JQL dates are minutes in the user's time zone; the connection's account is assumed UTC-aligned
+      // enough that a minute-truncated cursor re-reads, never skips, the edge. Our issues carry a
+      // fingerprint label; the sync matches the rest against the tickets we hold.
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const stamp = `${since.getUTCFullYear()}/${pad(since.getUTCMonth() + 1)}/${pad(since.getUTCDate())} ${pad(since.getUTCHours())}:${pad(since.getUTCMinutes())}`;
+      const issues = await client.search(`updated >= "${stamp}" AND labels is not EMPTY ORDER BY updated ASC`, { maxResults: limit, pageSize: Math.min(limit, 100) });
+      return issues.map((issue) => ({ ref: { id: issue.id, key: issue.key, url: issue.url }, status: { name: issue.status.name, category: issue.status.categoryKey || null }, priority: issue.priority, updated: issue.updated || null }));
+    },
+
     async updateFields(idOrKey, fields) {
       try {
         await transport.call({
@@ -250,18 +280,37 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
     },
 
     async transition(idOrKey, to: InternalState, rows: MappingRow[]) {
-      const issue = await client.getIssue(idOrKey, { fields: ['status'] });
+      let issue = await client.getIssue(idOrKey, { fields: ['status'] });
       if (stateFor(rows, issue.status.name, issue.status.categoryKey) === to) return { changed: false, status: issue.status.name };
-      const transitions = await client.listTransitions(idOrKey);
-      // A status the mapping (or the known names) gives for `to` first; for done, the done category.
-      const reaching = transitions.filter((candidate) => stateFor(rows, candidate.to.name, candidate.to.categoryKey) === to);
-      const chosen = reaching.find((candidate) => rows.some((row) => row.kind === 'status' && row.target === to && row.source.trim().toLowerCase() === candidate.to.name.trim().toLowerCase())) ?? reaching[0];
-      if (!chosen) {
-        const offered = transitions.map((candidate) => `${candidate.name} → ${candidate.to.name}`).join(', ') || 'none';
-        throw new JiraError(JIRA_TRANSITION_NOT_AVAILABLE, `no transition of ${issue.key} (now ${issue.status.name}) reaches a status mapped to ${to}; offered: ${offered}`, { status: 409, provider });
+      // Workflows often need several steps (To Do → In Progress → In Review → Done): walk forward,
+      // re-reading the issue's own transitions each step, at most JIRA_WORKFLOW_STEPS of them.
+      const visited = new Set<string>([issue.status.name.trim().toLowerCase()]);
+      const path: string[] = [];
+      for (let step = 0; step < JIRA_WORKFLOW_STEPS; step += 1) {
+        const transitions = await client.listTransitions(idOrKey);
+        // A status the mapping (or the known names) gives for `to` first; for done, the done category.
+        const reaching = transitions.filter((candidate) => stateFor(rows, candidate.to.name, candidate.to.categoryKey) === to);
+        const chosen =
+          reaching.find((candidate) => rows.some((row) => row.kind === 'status' && row.target === to && row.source.trim().toLowerCase() === candidate.to.name.trim().toLowerCase())) ??
+          reaching[0];
+        if (chosen) {
+          await client.transition(idOrKey, chosen.id);
+          return { changed: true, status: chosen.to.name };
+        }
+        const next = to === 'done' ? forwardStep(transitions, issue.status.categoryKey, visited, rows) : undefined;
+        if (!next) {
+          const offered = transitions.map((candidate) => `${candidate.name} → ${candidate.to.name}`).join(', ') || 'none';
+          const walked = path.length > 0 ? ` after ${path.join(' → ')}` : '';
+          throw new JiraError(JIRA_TRANSITION_NOT_AVAILABLE, `no transition of ${issue.key} (now ${issue.status.name}${walked}) reaches a status mapped to ${to}; offered: ${offered}`, { status: 409, provider });
+        }
+        await client.transition(idOrKey, next.id);
+        path.push(next.to.name);
+        visited.add(next.to.name.trim().toLowerCase());
+        issue = await client.getIssue(idOrKey, { fields: ['status'] });
+        if (stateFor(rows, issue.status.name, issue.status.categoryKey) === to) return { changed: true, status: issue.status.name };
+        visited.add(issue.status.name.trim().toLowerCase());
       }
-      await client.transition(idOrKey, chosen.id);
-      return { changed: true, status: chosen.to.name };
+      throw new JiraError(JIRA_TRANSITION_NOT_AVAILABLE, `${issue.key} did not reach a status mapped to ${to} within ${JIRA_WORKFLOW_STEPS} workflow steps (${path.join(' → ')})`, { status: 409, provider });
     },
 
     async comment(idOrKey, body: TicketComment, options = {}) {

@@ -40,6 +40,15 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
   let verified: Promise<{ accountId: string | null }> | null = null;
 
   const refOf = (record: ServiceNowRecord): TicketRef => ({ id: record.sysId, key: record.number || record.sysId, url: record.url });
+  const stateOf = (record: ServiceNowRecord): TicketState => {
+    const state = record.fields.state;
+    return {
+      ref: refOf(record),
+      status: { name: displayOf(state) || valueOf(state), category: valueOf(state) || null },
+      priority: displayOf(record.fields.priority) || valueOf(record.fields.priority) || null,
+      updated: valueOf(record.fields.sys_updated_on) || null,
+    };
+  };
 
   /** A record by sys_id or number. */
   async function find(idOrKey: string): Promise<ServiceNowRecord> {
@@ -134,14 +143,19 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     },
 
     async get(idOrKey): Promise<TicketState> {
-      const record = await find(idOrKey);
-      const state = record.fields.state;
-      return {
-        ref: refOf(record),
-        status: { name: displayOf(state) || valueOf(state), category: valueOf(state) || null },
-        priority: displayOf(record.fields.priority) || valueOf(record.fields.priority) || null,
-        updated: valueOf(record.fields.sys_updated_on) || null,
-      };
+      return stateOf(await find(idOrKey));
+    },
+
+    async listChangedSince(since, limit) {
+      // sys_updated_on is UTC "yyyy-MM-dd HH:mm:ss" in the Table API's encoded queries.
+      const stamp = since.toISOString().slice(0, 19).replace('T', ' ');
+      const records = await client.list(table, {
+        query: `sys_updated_on>=${stamp}^correlation_idISNOTEMPTY^ORDERBYsys_updated_on`,
+        pageSize: Math.min(limit, 100),
+        maxRecords: limit,
+        displayValue: 'all',
+      });
+      return records.map(stateOf);
     },
 
     async updateFields(idOrKey, fields) {

@@ -152,6 +152,12 @@ export interface TicketingClient {
    */
   findByDedupeKey(keys: { container: string; dedupeKey: string }[], options?: { knownIds?: string[] }): Promise<Map<string, TicketRef>>;
   get(idOrKey: string): Promise<TicketState>;
+  /**
+   * Our tickets (Jira: issues carrying a fingerprint label; ServiceNow: records with a correlation_id)
+   * the provider changed at or after `since`, oldest change first, at most `limit` (the periodic sync
+   * keeps the last `updated` as its cursor). Minute precision on Jira, so a cursor re-reads the edge.
+   */
+  listChangedSince(since: Date, limit: number): Promise<TicketState[]>;
   /** Sets fields (provider field ids → values). */
   updateFields(idOrKey: string, fields: Record<string, unknown>): Promise<void>;
   /**

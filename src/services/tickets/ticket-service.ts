@@ -21,6 +21,7 @@ import type { Tenant } from '../tenancy.ts';
 import { providerAppError } from './outcome-errors.ts';
 import { createIssuesExactlyOnce, type ExactlyOnceOptions, type InFlightMarks, type TicketOutcome } from './exactly-once.ts';
 import { isProviderError, openTicketSession, type RequestTicketCredentials, type TicketSession } from './ticket-session.ts';
+import { applyTicketChange, changeFromRemote } from '../webhooks/process.ts';
 import { TicketStore, type TicketRow } from './ticket-store.ts';
 
 export type { DraftResult, RequestPreview, TicketOptions, TicketSubject } from '../../providers/ticketing/index.ts';
@@ -319,7 +320,12 @@ export class TicketService {
     if (!ticket) throw new AppError('NOT_FOUND', 'no such ticket', { field: 'id' });
     const session = await this.sessionFor(tenant, subject, ticket.connectionId);
     try {
-      return await this.refresh(session, ticket);
+      const key = ticket.externalKey ?? ticket.externalId;
+      if (ticket.syncState !== 'created' || !key) return await this.refresh(session, ticket);
+      // The same apply as webhook deliveries and the periodic sync: ticket, finding, loop guard.
+      const remote = await session.ticketing.get(key);
+      await applyTicketChange(this.#context, tenant.orgId, [ticket], changeFromRemote(session.ticketing.provider, remote));
+      return (await this.get(tenant, id)) ?? ticket;
     } catch (error) {
       if (isProviderError(error)) throw providerAppError(error);
       throw error;

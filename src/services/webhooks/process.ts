@@ -18,11 +18,13 @@ import type { AppContext } from '../../context.ts';
 import { connections, deliveries, pullRequests, tickets } from '../../db/schema.ts';
 import { type MappingRow, stateFor } from '../../domain/mapping.ts';
 import { isInternalState, type InternalState } from '../../domain/states.ts';
+import type { TicketState } from '../../providers/ticketing/types.ts';
 import { MappingService } from '../mappings.ts';
 import { ticketServiceFor } from '../tickets/ticket-operations.ts';
 import { serviceNowRecord } from './delivery-id.ts';
 import { moveFindingWithTicket } from './finding-state.ts';
 import { ownChangeReason, type ReportedChange } from './loop-guard.ts';
+import { queuePullRequestOutcome } from './closed-loop.ts';
 import type { WebhookProvider } from './signatures.ts';
 
 export interface ProcessOutcome {
@@ -85,13 +87,50 @@ export async function processDelivery(context: AppContext, delivery: ClaimedDeli
   }
 }
 
-interface TicketChange extends ReportedChange {
+export interface TicketChange extends ReportedChange {
   /** The state mapped for a given connection's rows. */
   stateFor(rows: MappingRow[]): InternalState;
   label: string;
 }
 
-async function applyToTickets(context: AppContext, delivery: ClaimedDelivery, found: TicketRow[], change: TicketChange, ownAccounts: (ticket: TicketRow) => Promise<(string | null)[]>): Promise<ProcessOutcome> {
+/**
+ * The internal state a provider status maps to: ServiceNow by a status row for the state code, else
+ * its label; Jira (and others) by name with the status category as the fallback hint.
+ */
+export function mappedState(provider: string, rows: MappingRow[], statusName: string | null, hint: string | null): InternalState {
+  if (provider === 'servicenow') {
+    const byCode = hint ? rows.find((row) => row.kind === 'status' && row.source.trim() === hint)?.target : undefined;
+    if (byCode && isInternalState(byCode)) return byCode;
+    return stateFor(rows, statusName ?? 'default');
+  }
+  return stateFor(rows, statusName ?? 'default', hint);
+}
+
+/** A ticket's state as read from the provider (the periodic sync, a forced sync), as a change to apply. */
+export function changeFromRemote(provider: string, remote: TicketState): TicketChange {
+  return {
+    actor: null,
+    status: remote.status.name || null,
+    priority: remote.priority,
+    label: `${provider.startsWith('jira') ? 'Jira issue' : provider === 'servicenow' ? 'ServiceNow record' : 'ticket'} ${remote.ref.key || remote.ref.id}`,
+    stateFor: (rows) => mappedState(provider, rows, remote.status.name || null, remote.status.category),
+  };
+}
+
+/**
+ * The one code path that applies a provider's status to our tickets and their findings: webhook
+ * deliveries, the periodic sync and the forced single-ticket sync all come here. Our own changes
+ * (loop guard) move nothing; a finding follows its ticket (./finding-state.ts).
+ */
+export async function applyTicketChange(
+  context: AppContext,
+  orgId: string,
+  found: TicketRow[],
+  change: TicketChange,
+  ownAccounts: (ticket: TicketRow) => Promise<(string | null)[]> = async () => [],
+  options: { onlyChanges?: boolean } = {},
+): Promise<ProcessOutcome> {
+  const delivery = { orgId };
   if (found.length === 0) return { outcome: 'ignored', detail: `no ticket of ours for ${change.label}` };
   if (change.status === null && change.priority === null) return { outcome: 'ignored', detail: `${change.label}: no status or priority in the delivery` };
   const mappings = new MappingService(context.db.orm);
@@ -105,6 +144,11 @@ async function applyToTickets(context: AppContext, delivery: ClaimedDelivery, fo
     }
     const rows = await mappings.rows(delivery.orgId, ticket.connectionId);
     const state = change.status === null ? (ticket.state as InternalState) : change.stateFor(rows);
+    // A sync re-reads tickets it already applied (the cursor's edge): nothing new, nothing to do.
+    if (options.onlyChanges && state === ticket.state && (change.status ?? ticket.externalStatus) === ticket.externalStatus && (change.priority ?? ticket.externalPriority) === ticket.externalPriority) {
+      notes.push(`ticket ${ticket.id}: unchanged`);
+      continue;
+    }
     await context.db.orm
       .update(tickets)
       .set({
@@ -163,7 +207,7 @@ async function processJira(context: AppContext, delivery: ClaimedDelivery): Prom
     label: `Jira issue ${issueKey ?? issueId}`,
     stateFor: (rows) => stateFor(rows, statusName ?? 'default', category),
   };
-  return applyToTickets(context, delivery, found, change, async (ticket) => (actor ? [await jiraAccountOf(context, delivery.orgId, ticket.connectionId)] : []));
+  return applyTicketChange(context, delivery.orgId, found, change, async (ticket) => (actor ? [await jiraAccountOf(context, delivery.orgId, ticket.connectionId)] : []));
 }
 
 /**
@@ -213,13 +257,9 @@ async function processServiceNow(context: AppContext, delivery: ClaimedDelivery)
     status: label,
     priority,
     label: `ServiceNow record ${number ?? sysId}`,
-    stateFor: (rows) => {
-      const byCode = code ? rows.find((row) => row.kind === 'status' && row.source.trim() === code)?.target : undefined;
-      if (byCode && isInternalState(byCode)) return byCode;
-      return stateFor(rows, label ?? 'default');
-    },
+    stateFor: (rows) => mappedState('servicenow', rows, label, code),
   };
-  return applyToTickets(context, delivery, found, change, async (ticket) => {
+  return applyTicketChange(context, delivery.orgId, found, change, async (ticket) => {
     const [row] = await context.db.orm.select({ account: connections.accountEmail }).from(connections).where(eq(connections.id, ticket.connectionId));
     return [row?.account ?? null];
   });
@@ -238,7 +278,7 @@ async function processGitHub(context: AppContext, delivery: ClaimedDelivery): Pr
   const repoUrl = text(object(body.repository)?.html_url);
   if (!url && (number === null || !repoUrl)) return { outcome: 'ignored', detail: 'the pull request has neither html_url nor number and repository' };
   const matches = await context.db.orm
-    .select({ id: pullRequests.id, state: pullRequests.state })
+    .select({ id: pullRequests.id, state: pullRequests.state, url: pullRequests.url })
     .from(pullRequests)
     .where(
       and(
@@ -254,12 +294,17 @@ async function processGitHub(context: AppContext, delivery: ClaimedDelivery): Pr
   const merged = pull.merged === true;
   const mergedAt = merged ? (text(pull.merged_at) ?? new Date().toISOString()) : null;
   const headSha = text(object(pull.head)?.sha);
+  const mergeSha = merged ? text(pull.merge_commit_sha) : null;
+  let queued = 0;
   for (const match of matches) {
     if (match.state === 'merged') continue;
     await context.db.orm
       .update(pullRequests)
       .set({ state: merged ? 'merged' : 'closed', mergedAt: mergedAt ? new Date(mergedAt) : null, ...(headSha ? { headSha } : {}), updatedAt: new Date() })
       .where(eq(pullRequests.id, match.id));
+    // The closed loop: each ticket linked to the PR is moved to done (merged) or told (closed unmerged).
+    queued += await queuePullRequestOutcome(context, delivery.orgId, { id: match.id, url: url ?? match.url ?? `${repoUrl}/pull/${number}`, merged, mergeSha });
   }
-  return { outcome: 'processed', detail: `pull request ${url ?? number} ${merged ? `merged at ${mergedAt}` : 'closed without merge'}` };
+  const tickets = queued > 0 ? `; ${queued} ticket job(s) queued` : '';
+  return { outcome: 'processed', detail: `pull request ${url ?? number} ${merged ? `merged at ${mergedAt}` : 'closed without merge'}${tickets}` };
 }
