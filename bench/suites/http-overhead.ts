@@ -16,6 +16,19 @@
  * target's ratio to `bare` (issue 9's target: /health with info logs at ≥ 0.70 of bare). On a busy
  * shared machine req/s swings with the neighbours; CPU per request hardly does, so both ratios are
  * given: `*_to_bare` from req/s, `*_to_bare_by_cpu` = bare's CPU per request / the target's.
+ *
+ * Measured 2026-12-02 on the shared 2-core machine (load 10-15), four runs with the defaults, after
+ * one access line per request, the buffer-mode log destination, per-route auth and metrics hooks:
+ * bare 36-49 µs CPU per request, health_silent 56-64 µs, health_info 70-81 µs, so /health with info
+ * logs at 0.50-0.61 of bare by CPU (0.56-0.69 by req/s); before these changes, the same machine
+ * gave 0.55 (one run) and a colleague's runs 0.40-0.53. Issue 9's 0.70 is not reached. Where the
+ * rest goes (CPU profile of /health under autocannon, logs silent, in order): the zod response
+ * check and serialization, @fastify/cors's per-request hook (it also runs without an Origin
+ * header), the pino child logger Fastify makes per request (its request_id binding is redacted),
+ * genReqId's randomUUID, the metrics recorder (prom-client hashes labels on every call), the web UI
+ * plugin's onRequest hook (when web/dist is built); with info logs, pino's line assembly and the
+ * asynchronous file write. The findings list costs milliseconds per request on the embedded
+ * database, so its ratio is about the query, not the HTTP layer.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
