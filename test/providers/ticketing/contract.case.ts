@@ -214,6 +214,21 @@ export function runTicketingContract(name: string, start: () => Promise<Ticketin
       expect(again.changed).toBe(false);
     });
 
+    it('lists our tickets changed since a time (the periodic sync), with their current status, bounded by the limit', async () => {
+      const since = new Date(Date.now() - 60_000);
+      const { ref } = await oneTicket('changed');
+      const moved = await fx.ticketing.transition(ref.key, fx.walk[0]!, fx.mapping);
+      const changed = await fx.ticketing.listChangedSince(since, 500);
+      const mine = changed.find((state) => state.ref.id === ref.id);
+      expect(mine?.ref).toEqual(ref);
+      expect(mine?.status.name).toBe(moved.status);
+      expect(mine?.updated).toBeTruthy();
+      expect((await fx.ticketing.listChangedSince(since, 1)).length).toBe(1);
+      expect(changed.every((state) => state.updated !== null)).toBe(true);
+      // Nothing changed in the future.
+      expect(await fx.ticketing.listChangedSince(new Date(Date.now() + 3_600_000), 10)).toEqual([]);
+    });
+
     it('comments; with a once-key a comment is posted once however often it is asked', async () => {
       const { ref } = await oneTicket('comment');
       const plain = await fx.ticketing.comment(ref.key, { text: 'A plain comment' });
