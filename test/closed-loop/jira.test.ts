@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productHandlers } from '../../src/jobs/handlers/index.ts';
+import { queueTicketSyncs, syncConnection } from '../../src/services/sync/index.ts';
 import { queueTicketReopens } from '../../src/services/webhooks/closed-loop.ts';
 import { type JiraFixture, seedCase, startJiraFixture } from '../helpers/jira.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -87,11 +88,12 @@ describe('closed loop on Jira', () => {
     fixture.jira.admin.transitionIssueDirectly(key, 'Done', human);
     expect((await row(ticketId)).finding_state).toBe('backlog');
 
-    const { syncConnection } = await import('../../src/services/sync/index.ts');
-    const result = await syncConnection(fixture.service.context, orgId, fixture.connectionId);
-    expect(result.changed).toBeGreaterThanOrEqual(1);
-    expect(result.applied).toBeGreaterThanOrEqual(1);
-    const healed = await row(ticketId);
+    // The scheduler's tick: one `sync` job per ticketing connection, run by the worker.
+    expect(await queueTicketSyncs(fixture.service.context)).toBe(1);
+    const healed = await waitFor(async () => {
+      const current = await row(ticketId);
+      return current.finding_state === 'done' ? current : null;
+    });
     expect(healed).toMatchObject({ external_status: 'Done', state: 'done', finding_state: 'done' });
     expect(healed.resolved_at).not.toBeNull();
     // The cursor moved to the newest change seen: a second run reads only the minute's edge again.
