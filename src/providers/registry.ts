@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { identifier, secret } from '../contracts/index.ts';
+import { testConfluenceConnection } from './confluence/connection.ts';
 import { confluenceDescriptor } from './confluence/descriptor.ts';
 import type { TestConnection } from './descriptor/connection.ts';
 import { type AuthKind, type AuthModeDescriptor, type FieldDescriptor, type ProviderDescriptor, type ProviderDescriptorInput, providerDescriptorSchema } from './descriptor/schema.ts';
@@ -43,7 +44,7 @@ const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnect
   { descriptor: jiraServerDescriptor, testConnection: jiraConnectionTest('server'), ticketing: jiraTicketing('server') },
   { descriptor: githubDescriptor, testConnection: testGitHubConnection, codeHost: githubCodeHost },
   { descriptor: servicenowDescriptor, ticketing: servicenowTicketing },
-  { descriptor: confluenceDescriptor },
+  { descriptor: confluenceDescriptor, testConnection: testConfluenceConnection },
 ];
 
 /** Validates every line; throws naming the provider and the path of each problem. */

@@ -111,6 +111,24 @@ describe('case remediation report on Confluence', () => {
     expect(reportPages()[0]!.versions.at(-1)!.body.value).toContain('MFA not enforced for admins');
   });
 
+  it("through a user's own Confluence API-token connection (preferred over the org's OAuth one), tested first", async () => {
+    const added = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: bearer(alice),
+      payload: { provider: 'confluence', name: 'My Confluence', user_id: 'alice', site_url: confluence.url, email: confluence.credentials.email, api_token: confluence.credentials.apiToken },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const tested = await service.app.inject({ method: 'POST', url: `/api/v1/connections/${added.json().id}/test`, headers: bearer(alice) });
+    expect(tested.json(), tested.body).toMatchObject({ ok: true });
+    const before = confluence.admin.received({ method: 'PUT', path: /^\/wiki\/api\/v2\/pages\// }).length;
+    const response = await publish();
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ created: false, connection_id: added.json().id });
+    expect(confluence.admin.received({ method: 'PUT', path: /^\/wiki\/api\/v2\/pages\// }).length).toBe(before + 1);
+    expect(reportPages()).toHaveLength(1);
+  });
+
   it('without any Confluence access: a clear 409', async () => {
     const other = await service.token({ subject: 'nobody', org: 'other-org', roles: ['admin'] });
     const created = await service.app.inject({ method: 'POST', url: '/api/v1/cases', headers: bearer(other), payload: { name: 'Empty', framework: 'SOC2' } });

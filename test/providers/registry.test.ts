@@ -13,8 +13,8 @@ describe('provider registry', () => {
     expect([...providerRegistry.keys()]).toEqual(['jira-cloud', 'jira-server', 'github', 'servicenow', 'confluence']);
     expect(providerRegistry.get('servicenow')!.descriptor.kind).toBe('ticketing');
     expect(providerRegistry.get('confluence')!.descriptor.kind).toBe('wiki');
-    // Described, not built yet: no connection can be created for them.
-    expect(creatableProviders().map((entry) => entry.descriptor.id)).toEqual(['jira-cloud', 'jira-server', 'github']);
+    // ServiceNow is described, not wired for pasted connections yet; Confluence has its connection test.
+    expect(creatableProviders().map((entry) => entry.descriptor.id)).toEqual(['jira-cloud', 'jira-server', 'github', 'confluence']);
   });
 
   it('refuses a malformed descriptor at start, naming the provider and the path', () => {

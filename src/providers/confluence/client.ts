@@ -136,6 +136,12 @@ export function createConfluenceClient(target: ConfluenceTarget, deps: { http: O
   return {
     spaceId,
     getPage,
+    /** One authenticated read (the first space): throws the mapped error when the access does not work. */
+    async ping(): Promise<{ spaces: number }> {
+      const response = await call('GET', '/spaces?limit=1');
+      if (response.status !== 200) throw failure(response.status, response.body, 'listing spaces');
+      return { spaces: (response.json<{ results?: unknown[] }>().results ?? []).length };
+    },
     /**
      * Creates the page, or updates the one published before (by id, else the page of that title in
      * the space: titles are unique per space) to version n+1; one re-read and retry after a 409.
