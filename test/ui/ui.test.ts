@@ -1,19 +1,21 @@
 /**
  * The web UI in a real browser (Debian's Chromium through playwright-core) against a real service on
- * the embedded database and the Jira Cloud simulator: sign in, connect Jira with a token, edit a
+ * the embedded database and the Jira Cloud and Atlassian OAuth simulators: sign in, connect Jira with
+ * a token and with OAuth, edit a
  * mapping (the default row cannot be removed), watch a signed webhook's last delivery time update,
  * create tickets for a selection after a dry-run preview, analytics charts with data, and an axe-core
  * scan of every page (no serious or critical violation). Screenshots of every page at 1280 px and
  * 390 px go to test-artifacts/ui (gitignored).
  */
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, isStale } from '../../scripts/build-web.ts';
 import { startTestService, type TestService } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { type AtlassianOAuthSimulator, startAtlassianOAuthSimulator } from '../simulators/atlassian-oauth/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../simulators/jira/cloud/index.ts';
 import { axeViolations, DESKTOP, type LaunchedBrowser, launchChromium, newContext, PHONE, screenshot, serious } from './browser.ts';
 
@@ -22,6 +24,7 @@ const ADMIN = { username: 'ui-admin', password: 'correct horse battery staple 1'
 describe('web UI in Chromium', () => {
   let service: TestService;
   let jira: JiraCloudSimulator;
+  let oauth: AtlassianOAuthSimulator | null = null;
   let chromium: LaunchedBrowser;
   let context: BrowserContext;
   let page: Page;
@@ -56,11 +59,29 @@ describe('web UI in Chromium', () => {
 
   beforeAll(async () => {
     if (isStale()) await buildWeb();
-    jira = await startJiraCloudSimulator({ searchLagMs: 0 });
-    service = await startTestService('embedded', { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
+    // The service's port is chosen first: the OAuth simulator must know the callback URL.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    base = `http://127.0.0.1:${port}`;
+    const redirect = `${base}/api/v1/auth/atlassian/callback`;
+    jira = await startJiraCloudSimulator({ searchLagMs: 0, validateBearer: (token) => (oauth ? oauth.validateAccessToken(token) : { ok: false, reason: 'unknown' }) } as Parameters<typeof startJiraCloudSimulator>[0]);
+    oauth = await startAtlassianOAuthSimulator({ redirectUris: [redirect], sites: [{ cloudId: jira.cloudId, url: 'https://sim-site.atlassian.net', name: 'sim-site' }], products: { jira: jira.url } });
+    oauth.admin.setConsent({ cloudIds: [jira.cloudId] });
+    service = await startTestService('embedded', {
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      ATLASSIAN_AUTH_URL: oauth.url,
+      ATLASSIAN_API_URL: oauth.apiUrl,
+      JIRA_CLIENT_ID: oauth.clientId,
+      JIRA_CLIENT_SECRET: oauth.clientSecret,
+      JIRA_REDIRECT_URI: redirect,
+    });
     await service.context.queue.work((await import('../../src/jobs/handlers/index.ts')).productHandlers(service.context), 2);
-    await service.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+    await service.app.listen({ host: '127.0.0.1', port });
     bearer = { authorization: `Bearer ${await service.token({ subject: 'seeder', roles: ['admin'] })}` };
     // The session API is another change (issue 15, sign-in); without it there is no way to sign in.
     sessionsAvailable = (await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status !== 404;
@@ -108,6 +129,7 @@ describe('web UI in Chromium', () => {
     await context?.close();
     await chromium?.close();
     await service?.close();
+    await oauth?.close();
     await jira?.close();
   });
 
@@ -147,9 +169,25 @@ describe('web UI in Chromium', () => {
     expect(await page.content()).not.toContain(jira.credentials.apiToken);
   }, 60_000);
 
-  it('edits a mapping; the default row is shown, locked and cannot be removed', async (test) => {
+  it('connects Jira Cloud with OAuth through the Atlassian simulator (consent, callback, status on the card)', async (test) => {
     test.skip(!sessionsAvailable, 'needs sign-in (session API missing)');
     const card = page.getByTestId('provider-jira-cloud');
+    await card.getByRole('link', { name: 'Connect with Atlassian' }).click();
+    // The simulator consents at once and sends the browser back to our callback.
+    await page.waitForURL(/\/api\/v1\/auth\/atlassian\/callback/);
+    expect(await page.textContent('body')).toContain('connected');
+    await page.goto('/settings/integrations');
+    const status = card.getByLabel('Atlassian OAuth connection');
+    await status.waitFor();
+    expect(await status.textContent()).toContain('sim-site');
+    expect(await status.textContent()).toMatch(/Scopes: .*write:jira-work/);
+    expect(await status.textContent()).toContain('expires');
+  }, 60_000);
+
+  it('edits a mapping; the default row is shown, locked and cannot be removed', async (test) => {
+    test.skip(!sessionsAvailable, 'needs sign-in (session API missing)');
+    // The token connection made above (the OAuth one has its own block and mappings).
+    const card = page.getByTestId('provider-jira-cloud').locator('[data-testid^="connection-"]').filter({ hasText: 'Sim Jira' });
     await card.getByRole('button', { name: 'Mappings' }).click();
     const defaultRow = card.getByTestId('mapping-status-default');
     await defaultRow.waitFor();
@@ -163,7 +201,7 @@ describe('web UI in Chromium', () => {
     const added = card.getByTestId('mapping-status-In Progress');
     await added.waitFor();
     expect(await added.textContent()).toContain('in_progress');
-    const connectionId = (await api('GET', '/api/v1/connections')).body.connections[0].id as string;
+    const connectionId = ((await api('GET', '/api/v1/connections')).body.connections as { id: string; name: string }[]).find((row) => row.name === 'Sim Jira')!.id;
     const rows = (await api('GET', `/api/v1/connections/${connectionId}/mappings`)).body.mappings as { kind: string; source: string; target: string }[];
     expect(rows).toContainEqual(expect.objectContaining({ kind: 'status', source: 'In Progress', target: 'in_progress' }));
 
