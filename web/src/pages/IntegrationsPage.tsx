@@ -30,9 +30,9 @@ interface ProviderInfo {
 const providers: ProviderInfo[] = [
   { key: 'jira-cloud', label: 'Jira Cloud', description: 'Issues for findings, status kept in sync.', connectionProvider: 'jira-cloud', tokenForm: 'jira-cloud', oauth: 'atlassian', webhook: 'JIRA' },
   { key: 'jira-server', label: 'Jira Server / Data Center', description: 'Self-hosted Jira with a personal access token or a user.', connectionProvider: 'jira-server', tokenForm: 'jira-server', oauth: null, webhook: 'JIRA' },
-  { key: 'servicenow', label: 'ServiceNow', description: 'Incidents and tasks; state changes come back by signed Business Rule calls.', connectionProvider: 'servicenow', tokenForm: null, oauth: 'servicenow', webhook: 'SERVICENOW' },
+  { key: 'servicenow', label: 'ServiceNow', description: 'Incidents and tasks; state changes come back by signed Business Rule calls.', connectionProvider: 'servicenow', tokenForm: 'servicenow', oauth: 'servicenow', webhook: 'SERVICENOW' },
   { key: 'github', label: 'GitHub', description: 'Fix pull requests for vulnerable dependencies.', connectionProvider: 'github', tokenForm: 'github', oauth: null, webhook: 'GITHUB' },
-  { key: 'confluence', label: 'Confluence', description: 'Through the Atlassian OAuth connection (same consent as Jira Cloud).', connectionProvider: null, tokenForm: null, oauth: 'atlassian', webhook: null },
+  { key: 'confluence', label: 'Confluence', description: 'Audit case reports as pages: an API token, or the Atlassian OAuth connection (same consent as Jira Cloud).', connectionProvider: 'confluence', tokenForm: 'confluence', oauth: 'atlassian', webhook: null },
 ];
 
 export function IntegrationsPage() {
@@ -122,14 +122,14 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
             )}
             {provider.tokenForm && (
               <Button variant="default" onClick={toggle} aria-expanded={formOpen} aria-controls={`form-${provider.key}`}>
-                {formOpen ? 'Cancel' : 'Connect with a token'}
+                {formOpen ? 'Cancel' : provider.key === 'servicenow' ? 'Connect with a user' : 'Connect with a token'}
               </Button>
             )}
           </Group>
         )}
         {provider.oauth === 'servicenow' && (
           <Text size="xs" c="dimmed">
-            This version of the service has no ServiceNow connect API: only the signed webhook below is received.
+            ServiceNow connects with its integration user (basic authentication); the service has no ServiceNow OAuth connect flow yet.
           </Text>
         )}
         {provider.tokenForm && (
@@ -197,7 +197,7 @@ function ConnectionBlock({ connection, isAdmin }: { connection: Connection; isAd
       await Promise.all([queryClient.invalidateQueries({ queryKey: keys.connections }), queryClient.invalidateQueries({ queryKey: keys.summary })]);
     },
   });
-  const supportsMappings = connection.provider !== 'github';
+  const supportsMappings = connection.provider !== 'github' && connection.provider !== 'confluence';
 
   return (
     <Card withBorder padding="sm" radius="sm" bg="var(--mantine-color-gray-0)" data-testid={`connection-${connection.id}`}>

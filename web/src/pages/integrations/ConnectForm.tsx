@@ -7,7 +7,7 @@ import { keys } from '../../api/queries.ts';
 import type { Connection } from '../../api/types.ts';
 import { describeError } from '../../components/states.tsx';
 
-export type TokenProvider = 'jira-cloud' | 'jira-server' | 'github';
+export type TokenProvider = 'jira-cloud' | 'jira-server' | 'github' | 'confluence' | 'servicenow';
 
 export function ConnectForm({ provider, label, onDone }: { provider: TokenProvider; label: string; onDone?: () => void }) {
   const queryClient = useQueryClient();
@@ -29,12 +29,13 @@ export function ConnectForm({ provider, label, onDone }: { provider: TokenProvid
   function submit(event: FormEvent) {
     event.preventDefault();
     const body: Record<string, string> = { provider, name: values.name?.trim() || label };
-    if (provider === 'jira-cloud') Object.assign(body, { auth_kind: 'api-token', site_url: values.site_url, email: values.email, api_token: values.api_token });
+    if (provider === 'jira-cloud' || provider === 'confluence') Object.assign(body, { auth_kind: 'api-token', site_url: values.site_url, email: values.email, api_token: values.api_token });
     if (provider === 'jira-server') {
       Object.assign(body, { auth_kind: serverAuth, site_url: values.site_url });
       if (serverAuth === 'pat') body.pat = values.pat ?? '';
       else Object.assign(body, { username: values.username, password: values.password });
     }
+    if (provider === 'servicenow') Object.assign(body, { auth_kind: 'basic', instance_url: values.instance_url, username: values.username, password: values.password });
     if (provider === 'github') {
       body.auth_kind = 'pat';
       body.token = values.token ?? '';
@@ -48,8 +49,15 @@ export function ConnectForm({ provider, label, onDone }: { provider: TokenProvid
     <form onSubmit={submit} aria-label={`Connect ${label} with a token`}>
       <Stack gap="xs">
         <TextInput label="Name" required {...field('name')} />
-        {provider !== 'github' && <TextInput label="Site URL" placeholder={provider === 'jira-cloud' ? 'https://your-site.atlassian.net' : 'https://jira.example.com'} required type="url" {...field('site_url')} />}
-        {provider === 'jira-cloud' && (
+        {provider === 'servicenow' && (
+          <>
+            <TextInput label="Instance URL" placeholder="https://your-instance.service-now.com" required type="url" {...field('instance_url')} />
+            <TextInput label="Username" description="The integration user" required autoComplete="off" {...field('username')} />
+            <PasswordInput label="Password" required autoComplete="off" {...field('password')} />
+          </>
+        )}
+        {provider !== 'github' && provider !== 'servicenow' && <TextInput label="Site URL" placeholder={provider === 'jira-server' ? 'https://jira.example.com' : 'https://your-site.atlassian.net'} required type="url" {...field('site_url')} />}
+        {(provider === 'jira-cloud' || provider === 'confluence') && (
           <>
             <TextInput label="Account email" type="email" required autoComplete="off" {...field('email')} />
             <PasswordInput label="API token" required autoComplete="off" {...field('api_token')} />
