@@ -18,6 +18,7 @@ import { githubDescriptor } from './github/descriptor.ts';
 import { jiraConnectionTest } from './jira/connection.ts';
 import { jiraCloudDescriptor, jiraServerDescriptor } from './jira/descriptor.ts';
 import { jiraTicketing } from './jira/ticketing.ts';
+import { testServiceNowConnection } from './servicenow/connection.ts';
 import { servicenowDescriptor } from './servicenow/descriptor.ts';
 import { servicenowTicketing } from './servicenow/ticketing.ts';
 import type { TicketingProvider } from './ticketing/types.ts';
@@ -43,7 +44,7 @@ const lines: { descriptor: ProviderDescriptorInput; testConnection?: TestConnect
   { descriptor: jiraCloudDescriptor, testConnection: jiraConnectionTest('cloud'), ticketing: jiraTicketing('cloud') },
   { descriptor: jiraServerDescriptor, testConnection: jiraConnectionTest('server'), ticketing: jiraTicketing('server') },
   { descriptor: githubDescriptor, testConnection: testGitHubConnection, codeHost: githubCodeHost },
-  { descriptor: servicenowDescriptor, ticketing: servicenowTicketing },
+  { descriptor: servicenowDescriptor, testConnection: testServiceNowConnection, ticketing: servicenowTicketing },
   { descriptor: confluenceDescriptor, testConnection: testConfluenceConnection },
 ];
 

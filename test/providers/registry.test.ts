@@ -14,7 +14,7 @@ describe('provider registry', () => {
     expect(providerRegistry.get('servicenow')!.descriptor.kind).toBe('ticketing');
     expect(providerRegistry.get('confluence')!.descriptor.kind).toBe('wiki');
     // ServiceNow is described, not wired for pasted connections yet; Confluence has its connection test.
-    expect(creatableProviders().map((entry) => entry.descriptor.id)).toEqual(['jira-cloud', 'jira-server', 'github', 'confluence']);
+    expect(creatableProviders().map((entry) => entry.descriptor.id)).toEqual(['jira-cloud', 'jira-server', 'github', 'servicenow', 'confluence']);
   });
 
   it('refuses a malformed descriptor at start, naming the provider and the path', () => {
@@ -32,11 +32,13 @@ describe('provider registry', () => {
       { provider: 'github', name: 'GH', api_url: 'https://api.github.com', token: 'ghp' },
       { provider: 'github', name: 'GH', token: 'ghp' },
       { provider: 'jira-server', auth_kind: 'basic', name: 'DC', site_url: 'https://jira.acme.internal', username: 'bot', password: 'pw' },
+      { provider: 'servicenow', auth_kind: 'basic', name: 'SN', instance_url: 'https://dev1.service-now.com', username: 'u', password: 'p' },
+      { provider: 'servicenow', auth_kind: 'basic', name: 'SN', instance_url: 'https://dev1.service-now.com', table: 'sn_vul_vulnerable_item', username: 'u', password: 'p' },
     ];
     for (const body of ok) expect(schema.safeParse(body).success, JSON.stringify(body)).toBe(true);
     const refused = [
       { provider: 'jira-cloud', name: 'x', site_url: 'https://acme.atlassian.net', api_token: 'tok' },
-      { provider: 'servicenow', name: 'x', instance_url: 'https://dev1.service-now.com', username: 'u', password: 'p' },
+      { provider: 'servicenow', auth_kind: 'basic', name: 'x', instance_url: 'https://dev1.service-now.com', table: 'Bad Table', username: 'u', password: 'p' },
       { provider: 'github', auth_kind: 'oauth2', name: 'x', token: 't' },
       { provider: 'jira-server', auth_kind: 'basic', name: 'DC', site_url: 'https://jira.acme.internal', pat: 'pat' },
     ];
