@@ -2,11 +2,11 @@
  * Builds the Fastify application (no listen): used by `serve` and by tests through `inject`.
  * The HTTP layer only parses, authenticates and answers; the work happens in services and jobs.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from './context.ts';
 import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
@@ -33,6 +33,15 @@ declare module 'fastify' {
   }
 }
 
+// Request ids the service makes itself: a random prefix per process and a counter, in base 36
+// (unique within the process, and across processes by the prefix); cheaper than a UUID per request.
+const requestIdPrefix = randomBytes(6).toString('hex');
+let requestCounter = 0;
+function nextRequestId(): string {
+  requestCounter += 1;
+  return `${requestIdPrefix}-${requestCounter.toString(36)}`;
+}
+
 /** `https`: the PEM key and certificate when the service serves HTTPS itself (TLS_CERT/TLS_KEY). */
 export async function buildApp(context: AppContext, server: { https?: { key: Buffer; cert: Buffer } } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -42,7 +51,7 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
     frameworkErrors: answerFrameworkError,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : nextRequestId();
     },
     // One access line per request (src/logging/access.ts), not Fastify's incoming + completed pair.
     logController: new AccessLogController({ requestIdLogLabel: 'request_id' }),
@@ -79,12 +88,31 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
   installMetrics(app, context);
   installAuth(app, context);
 
+  // A request without an Origin header is not a CORS request: @fastify/cors's per-request work
+  // (options spread, origin resolution) is skipped for it, and it gets exactly the headers the
+  // library would set (non-OPTIONS only: a preflight without Origin still gets the library's 400).
+  const exposedHeaders = 'X-Request-Id, Retry-After';
+  const anyOrigin = context.config.corsOrigins === '*';
+  const addHook = app.addHook;
+  app.addHook = function addCorsHook(this: FastifyInstance, name: string, handler: (...args: unknown[]) => unknown) {
+    if (name !== 'onRequest' || handler.length !== 3) return addHook.call(this, name as 'onRequest', handler as never);
+    const corsHandler = handler as (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+    const corsWithoutOrigin = function handleCorsWithoutOrigin(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
+      if (request.headers.origin !== undefined || request.raw.method === 'OPTIONS' || reply.hasHeader('vary')) return corsHandler.call(this, request, reply, done);
+      if (anyOrigin) reply.header('access-control-allow-origin', '*');
+      else reply.header('vary', 'Origin');
+      reply.header('access-control-expose-headers', exposedHeaders);
+      done();
+    };
+    return addHook.call(this, 'onRequest', corsWithoutOrigin as never);
+  } as typeof app.addHook;
   await app.register(cors, {
     origin: context.config.corsOrigins === '*' ? '*' : context.config.corsOrigins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    exposedHeaders: exposedHeaders.split(', '),
   });
+  app.addHook = addHook;
 
   await app.register(swagger, {
     openapi: {

@@ -122,6 +122,37 @@ describe.each(databaseKinds())('system routes on %s', (kind) => {
     const response = await service.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
     expect(response.headers['x-request-id']).toBe('abc-123');
   });
+
+  it('makes a distinct request id when the client sends none or an invalid one', async () => {
+    const first = await service.app.inject({ method: 'GET', url: '/health' });
+    const second = await service.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'not valid!' } });
+    const ids = [first.headers['x-request-id'], second.headers['x-request-id']];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('GET /health answers exactly the documented fields', async () => {
+    const body = (await service.app.inject({ method: 'GET', url: '/health' })).json();
+    expect(Object.keys(body)).toEqual(['status', 'service', 'version', 'time', 'timezone', 'uptime_seconds', 'clock']);
+    expect(body).toMatchObject({ service: 'integration-service', timezone: expect.any(String), uptime_seconds: expect.any(Number) });
+    expect(Object.keys(body.clock)).toEqual(['server', 'offset_ms', 'checked_at']);
+    const documented = ((await service.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { required: string[] } }> }> } }> })
+      .paths['/health']?.get.responses['200']?.content['application/json']?.schema;
+    expect(documented?.required).toEqual(['status', 'service', 'version', 'time', 'timezone', 'uptime_seconds', 'clock']);
+  });
+
+  it('a request without Origin (curl) gets the same CORS headers as before: any origin, exposed headers, no Vary', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/health' });
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+    expect(response.headers['access-control-expose-headers']).toBe('X-Request-Id, Retry-After');
+    expect(response.headers.vary).toBeUndefined();
+    const withOrigin = await service.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://ui.example' } });
+    expect(withOrigin.headers['access-control-allow-origin']).toBe('*');
+    expect(withOrigin.headers['access-control-expose-headers']).toBe('X-Request-Id, Retry-After');
+    // A preflight without Origin is still the library's: refused.
+    const preflight = await service.app.inject({ method: 'OPTIONS', url: '/health', headers: { 'access-control-request-method': 'GET' } });
+    expect(preflight.statusCode).toBe(400);
+  });
 });
 
 describe('CORS with a list of origins', () => {
@@ -138,6 +169,15 @@ describe('CORS with a list of origins', () => {
     expect(allowed.headers['access-control-allow-origin']).toBe('https://b.example');
     const refused = await service.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example' } });
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('a request without Origin gets Vary: Origin and the exposed headers, no allowed origin', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/health' });
+    expect(response.headers.vary).toBe('Origin');
+    expect(response.headers['access-control-expose-headers']).toBe('X-Request-Id, Retry-After');
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    const refused = await service.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example' } });
+    expect(refused.headers.vary).toBe('Origin');
   });
 });
 

@@ -79,9 +79,12 @@ export async function installWebUi(app: FastifyInstance, context: AppContext): P
   await app.register(fastifyStatic, { root, serve: false, index: false, dotfiles: 'deny' });
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    const pathname = request.url.split('?')[0] ?? '/';
-    if (pathname === '/') return wantsHtml(request) ? sendPage(reply) : undefined;
-    if (!request.is404 || isApiPath(pathname)) return;
+    // `/` (with or without a query) or a request no route matched; everything else leaves at once.
+    const url = request.url;
+    if (url.length === 1 || url.charCodeAt(1) === 63 /* ? */) return wantsHtml(request) ? sendPage(reply) : undefined;
+    if (!request.is404) return;
+    const pathname = url.split('?')[0] ?? '/';
+    if (isApiPath(pathname)) return;
     const file = buildFile(root, pathname);
     if (file === 'index.html') return sendPage(reply);
     if (file) {

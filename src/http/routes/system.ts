@@ -31,6 +31,10 @@ const readyResponse = z.object({
   }),
 });
 
+function serializeHealth(body: unknown): string {
+  return JSON.stringify(body);
+}
+
 export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
   const timezone = context.config.log.timezone;
   // Intl is asked once a minute; the seconds and milliseconds are arithmetic (src/lib/time.ts).
@@ -57,7 +61,13 @@ export function systemRoutes(context: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/health',
-      { config: { public: true }, schema: { tags: ['system'], summary: 'Liveness, with the current time in IST', response: { 200: healthResponse } } },
+      {
+        config: { public: true },
+        schema: { tags: ['system'], summary: 'Liveness, with the current time in IST', response: { 200: healthResponse } },
+        // The zod schema documents the answer (OpenAPI); the handler builds it from typed values
+        // only, so the probe skips the per-request zod check and serializes directly.
+        serializerCompiler: () => serializeHealth,
+      },
       async () => {
         const now = Date.now();
         return {
