@@ -22,6 +22,7 @@ import {
 } from '../providers/credentials/index.ts';
 import { type AuthModeDescriptor, type ConnectionInput, type ConnectionTarget, authModeOf, pastedModes, providerEntry, resolveUrl } from '../providers/registry.ts';
 import { createMemorySharedState, type SharedState } from '../shared-state/index.ts';
+import { recordAudit } from './audit.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
 
@@ -401,7 +402,20 @@ export class ConnectionService {
       // The user's connection needs a new consent: the organization's one stands in where the org
       // allows it (the org connection's user_fallback setting, default off).
       const fallback = shared.find((view) => view.status === 'active' && usable.find((row) => row.id === view.id)?.settings.user_fallback === 'on');
-      if (fallback) return { ...fallback, fallback_from: { connection_id: mine.id, reason: mine.last_error ?? 'the connection must be connected again' } };
+      if (fallback) {
+        const fallbackFrom = { connection_id: mine.id, reason: mine.last_error ?? 'the connection must be connected again' };
+        // The audit trail says whose access did the work: the org connection stood in for the user's.
+        await recordAudit(this.#orm, {
+          orgId,
+          actor: subject ?? 'system',
+          action: 'connections.user_fallback',
+          targetType: 'connection',
+          targetId: fallback.id,
+          status: 'ok',
+          detail: { fallback_from: fallbackFrom, provider: fallback.provider },
+        });
+        return { ...fallback, fallback_from: fallbackFrom };
+      }
     }
     return mine ?? pick(shared);
   }

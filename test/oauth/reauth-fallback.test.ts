@@ -101,6 +101,14 @@ describe('reauth_required Atlassian connections', () => {
     expect(created.statusCode, created.body).toBe(201);
     const [row] = await service.context.db.query<{ connection_id: string }>(`select connection_id::text as connection_id from tickets where external_key = $1`, [created.json().jira_ticket_key]);
     expect(row!.connection_id).toBe(orgConnection);
+    // The audit trail names the user's connection the org's one stood in for, and why.
+    const audits = await service.context.db.query<{ detail: { fallback_from?: { connection_id: string; reason: string } } }>(
+      `select detail from audit_events where action = 'connections.user_fallback' and target_id = $1`,
+      [orgConnection],
+    );
+    expect(audits.length).toBeGreaterThan(0);
+    expect(audits[0]!.detail.fallback_from?.connection_id).toBeTruthy();
+    expect(audits[0]!.detail.fallback_from?.reason).toBeTruthy();
   });
 
   it('a user disconnects their own connection, not the org one nor another user’s', async () => {
