@@ -3,29 +3,10 @@
  * share: advisory links (NVD for CVE, GitHub for GHSA), the details rows, default remediation steps.
  */
 import { cleanText, clip, safeHref } from './adf.ts';
+import type { TicketFinding } from '../ticketing/types.ts';
 
-export interface FindingForJira {
-  kind: 'vulnerability' | 'violation';
-  title: string;
-  description?: string | null;
-  severity?: string | null;
-  ecosystem?: string | null;
-  packageName?: string | null;
-  installedVersion?: string | null;
-  fixedVersion?: string | null;
-  /** CVE-… / GHSA-… (others are listed without a link). */
-  advisoryIds?: string[];
-  cvssScore?: number | null;
-  repoUrl?: string | null;
-  manifestPath?: string | null;
-  framework?: string | null;
-  controlId?: string | null;
-  caseName?: string | null;
-  fingerprint?: string | null;
-  remediation?: string[];
-  /** Where the full finding lives (our UI or API); the truncation marker points there. */
-  detailsUrl?: string | null;
-}
+/** The finding as the Jira renderings see it: the ticketing interface's one definition. */
+export type FindingForJira = TicketFinding;
 
 export interface Advisory {
   id: string;

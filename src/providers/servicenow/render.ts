@@ -5,6 +5,8 @@
  * then remediation steps — and a cut description says so and points to the finding. Pure, no I/O.
  */
 
+import type { TicketFinding } from '../ticketing/types.ts';
+
 export const SHORT_DESCRIPTION_LIMIT = 160;
 /**
  * The base dictionary length of `task.description` (4,000). An instance may have lengthened it; longer
@@ -12,26 +14,8 @@ export const SHORT_DESCRIPTION_LIMIT = 160;
  */
 export const DESCRIPTION_LIMIT = 4000;
 
-export interface FindingForTicket {
-  kind: 'vulnerability' | 'violation';
-  title: string;
-  description?: string | null;
-  severity?: string | null;
-  ecosystem?: string | null;
-  packageName?: string | null;
-  installedVersion?: string | null;
-  fixedVersion?: string | null;
-  advisoryIds?: string[];
-  cvssScore?: number | null;
-  repoUrl?: string | null;
-  manifestPath?: string | null;
-  framework?: string | null;
-  controlId?: string | null;
-  caseName?: string | null;
-  fingerprint?: string | null;
-  remediation?: string[];
-  detailsUrl?: string | null;
-}
+/** The finding as ServiceNow text shows it: the ticketing interface's one definition. */
+export type FindingForTicket = TicketFinding;
 
 // Control characters other than tab and newline, and the bidirectional overrides, never reach the record.
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
