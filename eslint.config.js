@@ -89,9 +89,10 @@ export default tseslint.config(
         { type: 'http', pattern: 'src/http', partialMatch: false },
         { type: 'handlers', pattern: 'src/jobs/handlers', partialMatch: false },
         { type: 'services', pattern: 'src/services', partialMatch: false },
-        // The registry file names every provider folder (see the policy below).
-        { type: 'providers', pattern: 'src/providers/registry.ts', mode: 'full' },
         { type: 'providers', pattern: 'src/providers/*', partialMatch: false, capture: ['provider'] },
+        // Files directly in src/providers (the registry, which names every provider folder: see the
+        // policy below) belong to the providers layer too.
+        { type: 'providers', pattern: 'src/providers', partialMatch: false },
         { type: 'updaters', pattern: 'src/updaters', partialMatch: false },
         { type: 'importers', pattern: 'src/importers', partialMatch: false },
         { type: 'infra', pattern: 'src/{db,jobs,git,http-client,crypto,shared-state,auth,oauth}', partialMatch: false },
