@@ -234,11 +234,12 @@ function createUnattributed(target: ServiceNowTarget, transport: ServiceNowTrans
       const rows = await list('sys_user_group', {
         query: `name=${encodeQueryValue(name)}^active=true`,
         fields: ['sys_id', 'name'],
-        pageSize: 2,
-        maxRecords: 2,
+        pageSize: 10,
+        maxRecords: 10,
       });
-      const exact = rows.filter((row) => valueOf(row.fields.name).toLowerCase() === name.trim().toLowerCase());
-      const found = exact[0] ?? rows[0];
+      // Only an exact (case-insensitive) name: a clause the instance could not read is dropped silently
+      // and would list other groups.
+      const found = rows.find((row) => valueOf(row.fields.name).toLowerCase() === name.trim().toLowerCase());
       return found ? { sysId: found.sysId, name: valueOf(found.fields.name) } : null;
     },
 

@@ -15,6 +15,7 @@ import type { CreateItemResult, DraftResult, RequestPreview, TicketDraft, Ticket
 import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './client.ts';
 import { servicenowTargetOf } from './connection.ts';
 import { ServiceNowError } from './errors.ts';
+import { assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
 import { impactUrgencyFor } from './priority.ts';
 import { descriptionFor, shortDescriptionFor } from './render.ts';
 import { stateChangeFor } from './states.ts';
@@ -38,6 +39,7 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     limits: { timeoutMs: deps.timeoutMs },
   });
   let verified: Promise<{ accountId: string | null }> | null = null;
+  const assignment = createAssignmentResolver(client);
 
   const refOf = (record: ServiceNowRecord): TicketRef => ({ id: record.sysId, key: record.number || record.sysId, url: record.url });
   const stateOf = (record: ServiceNowRecord): TicketState => {
@@ -93,19 +95,26 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     },
 
     async draft(subjects, options, rows: MappingRow[]) {
-      const results: DraftResult[] = subjects.map((subject) => {
+      // References are verified before anything is filed: ServiceNow would store an unknown one silently.
+      const assignedTo = options.assignee ? await assignment.user(options.assignee) : null;
+      const results: DraftResult[] = [];
+      for (const subject of subjects) {
         const pair = impactUrgencyFor(rows, subject.severity);
         const dedupeKey = fingerprintLabel(subject.fingerprint);
+        const groupValue = assignmentGroupFor(rows, subject.severity, subject.finding.kind);
+        const group = groupValue ? await assignment.group(groupValue) : null;
         const fields: Record<string, unknown> = {
           short_description: shortDescriptionFor(subject.finding),
           description: descriptionFor(subject.finding).text,
           impact: pair.impact,
           urgency: pair.urgency,
           correlation_id: dedupeKey,
+          ...(group ? { assignment_group: group.value } : {}),
+          ...(assignedTo ? { assigned_to: assignedTo } : {}),
           ...(options.customFields ?? {}),
         };
-        return { ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey, container: table, fields } };
-      });
+        results.push({ ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey, container: table, fields } });
+      }
       return { results, notes: [] };
     },
 
@@ -123,7 +132,9 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
       return Promise.all(
         drafts.map(async (draft): Promise<CreateItemResult> => {
           try {
-            return { ok: true, ref: refOf(await client.create(draft.container || table, draft.fields)) };
+            // A group given by name is stored by its sys_id only with sysparm_input_display_value=true.
+            const options = needsDisplayInput(draft.fields) ? { inputDisplayValue: true } : undefined;
+            return { ok: true, ref: refOf(await client.create(draft.container || table, draft.fields, options)) };
           } catch (error) {
             const known = error instanceof ServiceNowError;
             return { ok: false, error: error as Error, notCreated: known && !error.outcomeUnknown && error.upstreamStatus >= 400 && error.upstreamStatus < 500 };
@@ -188,7 +199,12 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     previewRequests(drafts): RequestPreview[] {
       const authorization = target.credentials.kind === 'basic' ? 'Basic ***' : 'Bearer ***';
       const headers = { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: authorization };
-      return drafts.map((draft) => ({ method: 'POST', url: `${target.instanceUrl.replace(/\/+$/, '')}/api/now/table/${draft.container || table}`, headers, body: draft.fields }));
+      return drafts.map((draft) => ({
+        method: 'POST',
+        url: `${target.instanceUrl.replace(/\/+$/, '')}/api/now/table/${draft.container || table}${needsDisplayInput(draft.fields) ? '?sysparm_input_display_value=true' : ''}`,
+        headers,
+        body: draft.fields,
+      }));
     },
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * The connection's assignment_group mapping reaches the ServiceNow record, over real HTTP through the
+ * public API: a group named in the mapping is sent by name with `sysparm_input_display_value=true`
+ * (the instance stores its sys_id), a sys_id is sent as it is, a request's assignee email becomes
+ * `assigned_to`. ServiceNow stores a reference to nothing without a word (an unknown sys_id as given,
+ * an unmatched name as empty), so an unknown group or user is refused by us with a 422 naming the
+ * value, and nothing is filed. Before, the mapping row was ignored: incidents had no group.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ServiceNowSimulator, startServiceNowSimulator } from '../simulators/servicenow/index.ts';
+import { seedSysId } from '../simulators/servicenow/store.ts';
+import { type ListeningService, post, startListening } from '../webhooks/helpers.ts';
+
+const json = { 'content-type': 'application/json' };
+
+describe('ServiceNow assignment group and assignee from the mapping', () => {
+  let listening: ListeningService;
+  let sn: ServiceNowSimulator;
+  let connectionId: string;
+  let serial = 0;
+
+  beforeAll(async () => {
+    listening = await startListening('embedded');
+    sn = await startServiceNowSimulator({ outbound: null });
+    const created = await post(
+      `${listening.url}/api/v1/connections`,
+      JSON.stringify({ provider: 'servicenow', auth_kind: 'basic', name: 'SN assign', instance_url: sn.url, username: sn.credentials.username, password: sn.credentials.password }),
+      { ...listening.admin, ...json },
+    );
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    connectionId = created.json.id as string;
+  });
+  afterAll(async () => {
+    await sn?.close();
+    await listening?.close();
+  });
+  beforeEach(() => sn.admin.requests.clear());
+
+  async function setMapping(source: string, target: string) {
+    const response = await fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, {
+      method: 'PUT',
+      headers: { ...listening.admin, ...json },
+      body: JSON.stringify({ kind: 'assignment_group', source, target }),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+
+  async function finding(severity: string): Promise<{ id: string; title: string }> {
+    const title = `Assignment check ${++serial} ${severity}`;
+    const created = await post(`${listening.url}/api/v1/findings`, JSON.stringify({ findings: [{ kind: 'violation', title, severity, framework: 'SOC2', control_id: `CC${serial}` }] }), {
+      ...listening.admin,
+      ...json,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBeLessThan(300);
+    return { id: (created.json.findings as { id: string }[])[0]!.id, title };
+  }
+
+  const ticket = (findingId: string, extra: Record<string, unknown> = {}) =>
+    post(`${listening.url}/api/v1/tickets`, JSON.stringify({ finding_id: findingId, connection_id: connectionId, ...extra }), { ...listening.admin, ...json });
+  const incidentFor = (title: string) => sn.admin.records('incident').filter((record) => record.short_description?.includes(title));
+  const creates = () => sn.admin.received({ method: 'POST', path: '/api/now/table/incident' });
+
+  it('a group named in the default row is sent by name with sysparm_input_display_value=true; the incident carries its sys_id', async () => {
+    await setMapping('default', 'Security Operations');
+    const { id, title } = await finding('medium');
+    const answer = await ticket(id);
+    expect(answer.status, JSON.stringify(answer.json)).toBeLessThan(300);
+    const [incident] = incidentFor(title);
+    expect(incident?.assignment_group).toBe(seedSysId('sys_user_group', 'Security Operations'));
+    const [sent] = creates();
+    expect(sent?.query).toContain('sysparm_input_display_value=true');
+    expect((sent?.body as Record<string, unknown>).assignment_group).toBe('Security Operations');
+  }, 60_000);
+
+  it("a severity's own row wins over the default; a sys_id is sent as it is, without display-value input", async () => {
+    const network = seedSysId('sys_user_group', 'Network');
+    await setMapping('critical', network);
+    const { id, title } = await finding('critical');
+    const answer = await ticket(id);
+    expect(answer.status, JSON.stringify(answer.json)).toBeLessThan(300);
+    expect(incidentFor(title)[0]?.assignment_group).toBe(network);
+    const [sent] = creates();
+    expect(sent?.query ?? '').not.toContain('sysparm_input_display_value');
+    expect((sent?.body as Record<string, unknown>).assignment_group).toBe(network);
+  }, 60_000);
+
+  it('a request assignee (email) becomes assigned_to; an unknown email is a 422 naming it, nothing filed', async () => {
+    const { id, title } = await finding('low');
+    const answer = await ticket(id, { assignee: 'beth.anglin@sim.example' });
+    expect(answer.status, JSON.stringify(answer.json)).toBeLessThan(300);
+    expect(incidentFor(title)[0]?.assigned_to).toBe(seedSysId('sys_user', 'beth.anglin'));
+
+    const other = await finding('low');
+    const refused = await ticket(other.id, { assignee: 'nobody@sim.example' });
+    expect(refused.status, JSON.stringify(refused.json)).toBe(422);
+    expect(refused.json.error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'assignee' });
+    expect(JSON.stringify(refused.json)).toContain('nobody@sim.example');
+    expect(incidentFor(other.title)).toHaveLength(0);
+  }, 60_000);
+
+  it('an unknown group name or sys_id is a 422 naming the value; nothing is filed (ServiceNow itself would not refuse it)', async () => {
+    await setMapping('default', 'Red Team Nobody Made');
+    const one = await finding('medium');
+    const refused = await ticket(one.id);
+    expect(refused.status, JSON.stringify(refused.json)).toBe(422);
+    expect(refused.json.error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'assignment_group' });
+    expect(JSON.stringify(refused.json)).toContain('Red Team Nobody Made');
+    expect(incidentFor(one.title)).toHaveLength(0);
+    expect(creates()).toHaveLength(0);
+
+    const ghost = 'ab'.repeat(16);
+    await setMapping('high', ghost);
+    const two = await finding('high');
+    const refusedId = await ticket(two.id);
+    expect(refusedId.status, JSON.stringify(refusedId.json)).toBe(422);
+    expect(refusedId.json.error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'assignment_group' });
+    expect(JSON.stringify(refusedId.json)).toContain(ghost);
+    expect(incidentFor(two.title)).toHaveLength(0);
+  }, 60_000);
+
+  it('the simulator is as lenient as the instance: an unknown reference is not refused by ServiceNow', async () => {
+    const direct = await fetch(`${sn.url}/api/now/table/incident?sysparm_input_display_value=true`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${sn.credentials.username}:${sn.credentials.password}`).toString('base64')}` },
+      body: JSON.stringify({ short_description: 'lenient', assignment_group: 'Red Team Nobody Made' }),
+    });
+    expect(direct.status).toBe(201);
+    const body = (await direct.json()) as { result: { assignment_group: unknown } };
+    expect(body.result.assignment_group).toBe('');
+  });
+});
