@@ -40,6 +40,8 @@ const common = {
 };
 const errors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 502: errorResponse, 503: errorResponse };
 const secured = { security: [{ bearerAuth: [] }] };
+/** Seed 002's routes are Jira's: they file in, list and sync from Jira connections only. */
+const JIRA_PROVIDERS = ['jira-cloud', 'jira-server'] as const;
 
 /** The subject whose connection is used: seed 002's user_id, checked against the token. */
 function subjectFor(request: FastifyRequest, userIdValue: string | undefined): string {
@@ -70,6 +72,7 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
           findingField: 'violation_id',
           subject,
           privileged: isPrivileged(request),
+          providers: JIRA_PROVIDERS,
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         });
@@ -109,6 +112,7 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
           caseId: request.body.case_id,
           subject,
           privileged: isPrivileged(request),
+          providers: JIRA_PROVIDERS,
           options: ticketOptions(request.body),
           dryRun: request.body.dry_run,
         });
@@ -139,7 +143,7 @@ export function seedJiraTicketRoutes(context: AppContext): FastifyPluginAsyncZod
       },
       async (request) => {
         const tenant = tenantOf(request);
-        const filter: TicketFilter = { limit: request.query.limit };
+        const filter: TicketFilter = { limit: request.query.limit, providers: JIRA_PROVIDERS };
         if (request.query.case_id) filter.caseId = request.query.case_id;
         if (request.query.user_id) {
           const subject = subjectFor(request, request.query.user_id);

@@ -155,6 +155,8 @@ export interface SingleTicketRequest {
   subject: string | null;
   /** Admins and services may name any connection of the organization, others only shared ones and their own. */
   privileged: boolean;
+  /** Only connections of these providers (seed 002's /api/jira routes: Jira's). */
+  providers?: readonly string[];
   options: TicketOptions;
   dryRun: boolean;
 }
@@ -190,7 +192,7 @@ export async function caseNameOf(context: AppContext, tenant: Pick<Tenant, 'orgI
 export async function createTicketForFinding(context: AppContext, service: TicketService, tenant: Tenant, request: SingleTicketRequest): Promise<SingleTicketResult> {
   const finding = await getFinding(context.db.orm, tenant.orgId, request.findingId);
   if (!finding) throw new AppError('NOT_FOUND', 'no such finding', { field: request.findingField });
-  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
+  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged, request.providers);
   const subject = subjectOf(finding, await caseNameOf(context, tenant, finding));
   const filed = await fileTickets(service, session, tenant, { items: [{ findingId: finding.id, subject }], options: request.options, dryRun: request.dryRun });
   const item = filed.items[0]!;
@@ -213,9 +215,9 @@ function publicError(error: FiledError): BulkItemResult['error'] {
 export async function createTicketsForFindings(
   service: TicketService,
   tenant: Tenant,
-  request: { findings: Finding[]; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean; caseName?: string | null },
+  request: { findings: Finding[]; connectionId?: string | null; subject: string | null; privileged: boolean; providers?: readonly string[]; options: TicketOptions; dryRun: boolean; caseName?: string | null },
 ): Promise<BulkTicketResult> {
-  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged);
+  const session = await service.sessionFor(tenant, request.subject, request.connectionId, request.privileged, request.providers);
   const filed = await fileTickets(service, session, tenant, {
     items: request.findings.map((finding) => ({ findingId: finding.id, subject: subjectOf(finding, request.caseName ?? null) })),
     options: request.options,
@@ -240,7 +242,7 @@ export async function createTicketsForCase(
   context: AppContext,
   service: TicketService,
   tenant: Tenant,
-  request: { caseId: string; connectionId?: string | null; subject: string | null; privileged: boolean; options: TicketOptions; dryRun: boolean },
+  request: { caseId: string; connectionId?: string | null; subject: string | null; privileged: boolean; providers?: readonly string[]; options: TicketOptions; dryRun: boolean },
 ): Promise<BulkTicketResult> {
   const auditCase = await getCase(context.db.orm, tenant.orgId, request.caseId);
   if (!auditCase) throw new AppError('NOT_FOUND', 'no such audit case', { field: 'case_id' });

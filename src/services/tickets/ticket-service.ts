@@ -42,6 +42,8 @@ export interface TicketFilter {
   /** The users row id of who asked for the ticket (seed 002 lists by user). */
   createdBy?: string;
   caseId?: string;
+  /** Only tickets on these providers (seed 002's /api/jira routes list Jira's alone). */
+  providers?: readonly string[];
   limit: number;
   cursor?: string;
 }
@@ -102,9 +104,13 @@ export class TicketService {
     return this.#connections;
   }
 
-  /** A session on a stored ticketing connection: the one named, else the user's own (seed 002), else the org's. */
-  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null, privileged = true): Promise<TicketSession> {
-    const providers = ticketingProviders();
+  /**
+   * A session on a stored ticketing connection: the one named, else the user's own (seed 002), else
+   * the org's. `only` narrows the providers considered (seed 002's /api/jira routes: Jira's, so an
+   * org that also connected ServiceNow still files those tickets in Jira).
+   */
+  async sessionFor(tenant: Tenant, subject: string | null, connectionId?: string | null, privileged = true, only?: readonly string[]): Promise<TicketSession> {
+    const providers = only ? ticketingProviders().filter((provider) => only.includes(provider)) : ticketingProviders();
     const view = connectionId
       ? await this.#connections.get(tenant.orgId, connectionId)
       : await this.#connections.resolveFor(tenant.orgId, providers, subject);
@@ -338,6 +344,7 @@ export class TicketService {
     if (filter.findingId) conditions.push(eq(tickets.findingId, filter.findingId));
     if (filter.connectionId) conditions.push(eq(tickets.connectionId, filter.connectionId));
     if (filter.state) conditions.push(eq(tickets.state, filter.state));
+    if (filter.providers) conditions.push(inArray(tickets.provider, [...filter.providers]));
     if (filter.createdBy) conditions.push(eq(tickets.createdBy, filter.createdBy));
     if (filter.caseId) {
       conditions.push(
