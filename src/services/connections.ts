@@ -271,10 +271,10 @@ export class ConnectionService {
 
   /**
    * The connection row that stands for credentials supplied with requests (seeds 000/001) to one
-   * Jira site and account: it carries no secret, and gives those tickets the (finding, connection)
+   * site and account of a ticketing provider (the registry says which one claims the site): it carries no secret, and gives those tickets the (finding, connection)
    * identity that keeps a re-posted request from creating a second issue.
    */
-  async findRequestConnection(orgId: string, provider: 'jira-cloud' | 'jira-server', siteUrl: string, account: string | null): Promise<ConnectionView | null> {
+  async findRequestConnection(orgId: string, provider: string, siteUrl: string, account: string | null): Promise<ConnectionView | null> {
     const rows = await this.#select().where(
       and(
         eq(connections.orgId, orgId),
@@ -288,7 +288,7 @@ export class ConnectionService {
     return rows[0] ? toView(rows[0]) : null;
   }
 
-  async ensureRequestConnection(orgId: string, provider: 'jira-cloud' | 'jira-server', siteUrl: string, account: string | null): Promise<ConnectionView> {
+  async ensureRequestConnection(orgId: string, provider: string, siteUrl: string, account: string | null): Promise<ConnectionView> {
     const normalized = await checkUrl(this.#guard, siteUrl, 'jira_url');
     const existing = await this.findRequestConnection(orgId, provider, normalized, account);
     if (existing) return existing;

@@ -33,7 +33,6 @@ export interface TicketServiceOptions {
   afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'];
 }
 
-type RequestConnectionProvider = Parameters<ConnectionService['ensureRequestConnection']>[1];
 
 export interface TicketFilter {
   findingId?: string;
@@ -144,7 +143,7 @@ export class TicketService {
     const siteUrl = credentials.jira_url.replace(/\/+$/, '');
     const resolved = ticketingForRequest({ siteUrl, account, token: credentials.jira_pat });
     if (!resolved) throw new AppError('VALIDATION_FAILED', 'no ticketing provider serves this site', { field: 'jira_url' });
-    const provider = resolved.provider as RequestConnectionProvider;
+    const provider = resolved.provider;
     const connection = options.dryRun
       ? await this.#connections.findRequestConnection(tenant.orgId, provider, credentials.jira_url, account)
       : await this.#connections.ensureRequestConnection(tenant.orgId, provider, credentials.jira_url, account);
