@@ -24,3 +24,11 @@ export async function runBounded(count: number, concurrency: number, task: (inde
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
