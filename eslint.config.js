@@ -151,11 +151,20 @@ export default tseslint.config(
     },
   },
   // The web UI (web/src) runs in the browser and talks to the service only through its public API.
+  // It shares the API's shapes: types (import type, erased at build) from src/contracts, nothing else.
   {
     files: ['web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', 'node:*'], message: 'The web UI uses the public API only: no server modules, no Node modules.' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/*', '!**/src/contracts', 'node:*'], message: 'The web UI uses the public API only: no server modules, no Node modules.' },
+            { group: ['**/src/contracts/*'], allowTypeImports: true, message: 'The web UI imports only types from src/contracts (import type): the zod schemas stay on the server.' },
+          ],
+        },
+      ],
     },
   },
 );

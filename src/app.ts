@@ -12,6 +12,7 @@ import type { AppContext } from './context.ts';
 import { installAuth, markRoutesPublic } from './http/plugins/auth.ts';
 import { answerFrameworkError, installErrorHandling } from './http/plugins/errors.ts';
 import { installMetrics } from './http/plugins/metrics.ts';
+import { installOperations } from './http/plugins/operations.ts';
 import { installWebUi } from './http/plugins/web-ui.ts';
 import { routePlugins } from './http/routes/index.ts';
 import { AccessLogController } from './logging/access.ts';
@@ -87,6 +88,7 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
   installErrorHandling(app);
   installMetrics(app, context);
   installAuth(app, context);
+  installOperations(app);
 
   // A request without an Origin header is not a CORS request: @fastify/cors's per-request work
   // (options spread, origin resolution) is skipped for it, and it gets exactly the headers the
@@ -131,6 +133,8 @@ export async function buildApp(context: AppContext, server: { https?: { key: Buf
         { name: 'cases', description: 'Audit cases (sets of violations)' },
         { name: 'connections', description: 'Provider accounts and their mappings' },
         { name: 'tickets', description: 'Jira issues opened for findings' },
+        { name: 'pull requests', description: 'Fix pull requests opened for findings' },
+        { name: 'audit', description: 'Operations with their audit events and outbound calls' },
         { name: 'seed 002', description: 'Seed 002 ticket routes at their own paths' },
       ],
     },

@@ -10,6 +10,7 @@ import type { Database } from './db/database.ts';
 import type { OutboundClient, OutboundGuard } from './http-client/index.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './logging/logger.ts';
+import type { OutboundCallRecorder } from './services/outbound-calls.ts';
 import type { TenantDirectory } from './services/tenancy.ts';
 import type { SharedState } from './shared-state/index.ts';
 
@@ -32,6 +33,8 @@ export interface AppContext {
   outbound: OutboundClient;
   /** The same guard the outbound client uses, to refuse a user-supplied URL before it is stored. */
   outboundGuard: OutboundGuard;
+  /** The audit log's record of outbound calls (batched; `flush()` before reading your own). */
+  outboundCalls: OutboundCallRecorder;
   metrics: Registry;
   clock: ClockStatus;
   version: string;

@@ -20,11 +20,10 @@ import { createLogger, type Logger } from './logging/logger.ts';
 import { appInstallationRefresher } from './providers/github/app-installation.ts';
 import { auditOutboundCall } from './services/audit.ts';
 import { installConnectionRuntime } from './services/connection-runtime.ts';
+import { registerScanFollowUps } from './services/imports/lifecycle.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
-import { registerPolicyActions } from './services/policies/auto-actions.ts';
 import { startSlaScheduler } from './services/sla/index.ts';
 import { startTicketSyncScheduler } from './services/sync/index.ts';
-import { registerTicketReopens } from './services/webhooks/closed-loop.ts';
 import { TenantDirectory } from './services/tenancy.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from './shared-state/index.ts';
 
@@ -154,12 +153,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       version: VERSION,
       startedAt: Date.now(),
     };
-    // SLA breach scans queued every SLA_SCAN_INTERVAL_SECONDS; policy actions after scan imports.
+    // SLA breach scans queued every SLA_SCAN_INTERVAL_SECONDS; periodic ticket sync (one sync job per ticketing connection).
     closers.push(startSlaScheduler(context, config.jobs.slaScanIntervalSeconds * 1000));
-    closers.push(registerPolicyActions(context));
-    // Periodic ticket sync (one sync job per ticketing connection); reopened findings reopen their tickets.
     closers.push(startTicketSyncScheduler(context, config.jobs.ticketSyncIntervalSeconds * 1000));
-    closers.push(registerTicketReopens(context));
+    // After scan imports: policy tickets, resolved findings' tickets done, reopened ones reopened.
+    closers.push(registerScanFollowUps(context));
     // Refreshers and configured endpoints for every stored connection's credential source.
     installConnectionRuntime(context, { appInstallationRefresher });
     return { context, close };

@@ -7,6 +7,8 @@ import { textProblem } from './characters.ts';
 
 export const MAX_BRANCH_NAME_BYTES = 255;
 export const MAX_REPO_PATH_LENGTH = 1000;
+/** UTF-8 byte counts with what Node and the browser both have (the web UI type-checks these files). */
+const utf8 = new TextEncoder();
 
 // Space and the characters git reserves for revision syntax and globs (control characters are
 // refused by textProblem).
@@ -18,7 +20,7 @@ const BRANCH_FORBIDDEN = /[ ~^:?*[\\]/;
  */
 export function branchNameProblem(name: string): string | null {
   if (typeof name !== 'string' || name === '') return 'it is empty';
-  if (Buffer.byteLength(name) > MAX_BRANCH_NAME_BYTES) return `it is longer than ${MAX_BRANCH_NAME_BYTES} bytes`;
+  if (utf8.encode(name).length > MAX_BRANCH_NAME_BYTES) return `it is longer than ${MAX_BRANCH_NAME_BYTES} bytes`;
   if (name.startsWith('-')) return "it starts with '-' (it would be read as an option)";
   const characters = textProblem(name, 'identifier');
   if (characters) return `it ${characters.replace(/^must not contain/, 'contains')}`;

@@ -412,9 +412,59 @@ export const auditEvents = pgTable(
     status: text('status').notNull(),
     durationMs: integer('duration_ms'),
     detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+    /** The request or job it happened in (`operations`); null before migration 0012 and without an org. */
+    operationId: uuid('operation_id'),
     createdAt: createdAt(),
   },
-  (table) => [index('audit_events_org_created_idx').on(table.orgId, table.createdAt)],
+  (table) => [index('audit_events_org_created_idx').on(table.orgId, table.createdAt), index('audit_events_operation_idx').on(table.operationId)],
+);
+
+/**
+ * The audit log's operations (src/services/audit-log.ts): an API request or a job that recorded an
+ * audit event or made an outbound call, written when it first does. Its audit events and outbound
+ * calls point at it by `operation_id`.
+ */
+export const operations = pgTable(
+  'operations',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    actor: text('actor'),
+    requestId: text('request_id'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('operations_org_created_idx').on(table.orgId, table.createdAt, table.id),
+    check('operations_kind_ck', inList('kind', ['request', 'job', 'background'])),
+  ],
+);
+
+/**
+ * Every outbound HTTP attempt, by operation (src/services/outbound-calls.ts): written in batches
+ * off the request path, kept 30 days. The path has no query string and goes
+ * through the log redaction; headers and bodies are never stored.
+ */
+export const outboundCalls = pgTable(
+  'outbound_calls',
+  {
+    id: id(),
+    orgId: orgId(),
+    operationId: uuid('operation_id').notNull(),
+    provider: text('provider').notNull(),
+    connectionId: uuid('connection_id'),
+    method: text('method').notNull(),
+    host: text('host').notNull(),
+    path: text('path').notNull(),
+    /** Null when no response arrived; `error` says why. */
+    status: integer('status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('outbound_calls_operation_idx').on(table.operationId, table.at), index('outbound_calls_at_idx').on(table.at)],
 );
 
 /** A batch of the internal create-issues-and-prs endpoint answered asynchronously (202 + progress). */

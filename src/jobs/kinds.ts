@@ -109,6 +109,8 @@ export const jobPayloads = {
     reason: z.string().min(1).max(2_000),
     comment: z.object({ text: z.string().min(1).max(30_000), links: z.array(z.object({ text: z.string().max(500), url: z.string().max(2048) })).max(20).optional() }).optional(),
     once_key: z.string().max(200).optional(),
+    /** Run only while the finding still is resolved (done) / open (neither done nor wont_fix); otherwise the job is void. */
+    if_finding: z.enum(['resolved', 'open']).optional(),
   }),
   /** The periodic sync of one ticketing connection: changed-since query, statuses applied like webhooks. */
   sync: base.extend({ connection_id: z.uuid(), limit: z.number().int().min(1).max(1_000).optional() }),

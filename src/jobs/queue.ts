@@ -13,6 +13,7 @@ import type { CursorPosition } from '../db/cursor.ts';
 import type { Database } from '../db/database.ts';
 import { jobRecords } from '../db/schema.ts';
 import type { Logger } from '../logging/logger.ts';
+import { type Operation, runInOperation } from '../lib/operation-context.ts';
 import { PermanentJobError, reauthRequiredIn, RetryLaterError } from './errors.ts';
 import { type JobKind, type JobPayload, type JobState, jobKinds, jobPayloads, payloadProblem } from './kinds.ts';
 
@@ -225,7 +226,9 @@ export class JobQueue {
     const logger = this.#logger.child({ job_id: id, job_kind: kind, attempt });
     const started = performance.now();
     try {
-      const result = await handler(data, { id, kind, attempt, signal: controller.signal, logger });
+      // The job is the operation its audit events and outbound calls are filed under (one for all attempts).
+      const operation: Operation = { id, kind: 'job', name: kind, orgId: data.org_id, actor: 'service', requestId: null, startedAt: new Date() };
+      const result = await runInOperation(operation, () => handler(data, { id, kind, attempt, signal: controller.signal, logger }));
       logger.info({ duration_ms: Math.round(performance.now() - started) }, 'job completed');
       return result;
     } catch (error) {

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.ts';
 import { analyticsRoutes } from './analytics.ts';
+import { auditLogRoutes } from './audit-log.ts';
 import { caseRoutes } from './cases.ts';
 import { connectionRoutes } from './connections.ts';
 import { findingRoutes } from './findings.ts';
@@ -11,6 +12,7 @@ import { importRoutes } from './imports.ts';
 import { internalRoutes } from './internal.ts';
 import { jobRoutes } from './jobs.ts';
 import { policyRoutes } from './policies.ts';
+import { pullRequestRoutes } from './pull-requests.ts';
 import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { sessionRoutes } from './session.ts';
@@ -30,6 +32,8 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: caseRoutes(context), prefix: '/api/v1' },
     { plugin: connectionRoutes(context), prefix: '/api/v1' },
     { plugin: ticketRoutes(context), prefix: '/api/v1' },
+    { plugin: pullRequestRoutes(context), prefix: '/api/v1' },
+    { plugin: auditLogRoutes(context), prefix: '/api/v1' },
     { plugin: seedJiraTicketRoutes(context), prefix: '' },
     { plugin: internalRoutes(context), prefix: '' },
     { plugin: atlassianOAuthRoutes(context), prefix: '' },

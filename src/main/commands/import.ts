@@ -6,6 +6,8 @@
  * posted to its API (`POST /api/v1/findings/import`, streamed, with a token minted like `token`
  * does). Without `--url`, when nothing answers at http(s)://localhost:PORT, the import runs in this
  * process against DATABASE_URL (or the embedded database in DATA_DIR). `--direct` skips the service.
+ * Either way the same follow-ups run after the import (the organization's policy tickets, tickets of
+ * resolved findings transitioned, reopened ones reopened), as queued jobs.
  * A progress bar (cli-progress) is drawn on a terminal's standard error; elsewhere it stays quiet.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -20,6 +22,8 @@ import { databaseTarget, openDatabase } from '../../db/database.ts';
 import { pendingMigrations, runMigrations } from '../../db/migrate.ts';
 import { CodedError } from '../../errors/coded-error.ts';
 import { type ImportFormat, importFormats } from '../../importers/index.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { type Runtime, startRuntime } from '../../runtime.ts';
 import { type ImportProgress, type ImportSummary, importReport } from '../../services/imports/import-service.ts';
 import { TenantDirectory } from '../../services/tenancy.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -199,10 +203,19 @@ async function viaService(base: string, config: Config, options: Options, io: Cl
 
 async function direct(config: Config, options: Options, io: CliIo): Promise<ImportSummary | { error: string }> {
   const db = await openDatabase(databaseTarget(config));
+  let runtime: Runtime | null = null;
   try {
     if ((await pendingMigrations(db)) > 0) {
       if (!config.migrateOnStart) return { error: 'the database has pending migrations: run `integration-service migrate` first' };
       await runMigrations(db);
+    }
+    // What the API path runs after a committed import (policy tickets, resolved findings' tickets
+    // transitioned, reopened ones reopened: src/services/imports/lifecycle.ts) is registered by the
+    // runtime, so a direct import starts one on this database (no workers: the jobs it queues are run
+    // by the service's worker). A dry run follows with nothing. Only errors are logged, to stderr.
+    if (!options.dryRun) {
+      const logger = createLogger({ level: 'error', timezone: config.log.timezone, destination: { write: (line: string) => io.stderr(line) } });
+      runtime = await startRuntime(config, { database: db, logger, skipClockCheck: true });
     }
     const orgId = await new TenantDirectory(db.orm).orgId(options.org);
     const { stream, size } = sourceOf(options, io);
@@ -217,6 +230,7 @@ async function direct(config: Config, options: Options, io: CliIo): Promise<Impo
         dryRun: options.dryRun,
         source: stream,
         onProgress: (progress) => bar.update(progress),
+        onListenerError: (error) => io.stderr(`integration-service import: the import is stored, but queuing what follows it failed: ${(error as Error).message}\n`),
       });
     } catch (error) {
       if (error instanceof CodedError) return { error: `${error.code}: ${error.message}` };
@@ -225,7 +239,9 @@ async function direct(config: Config, options: Options, io: CliIo): Promise<Impo
       bar.stop();
     }
   } finally {
-    await db.close();
+    // The runtime owns the database once started (its close closes it).
+    if (runtime) await runtime.close();
+    else await db.close();
   }
 }
 

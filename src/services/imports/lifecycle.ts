@@ -6,6 +6,12 @@
  * src/services/findings.ts). `applyScanTransitions` does the resolving and returns both sets;
  * `publishTransitions` hands them to whoever listens once the import's transaction has committed.
  *
+ * What follows a committed scan is `followScanTransitions`, one step per line (each queues durable
+ * jobs, nothing calls a provider here): the policy's automatic tickets for new findings, the tickets
+ * of resolved findings commented and transitioned to done, the done tickets of reopened findings
+ * reopened. The runtime runs it for its own imports (`registerScanFollowUps`), so the API and
+ * `import --direct` (which starts a runtime on the database it writes) run the same steps.
+ *
  * The hook is where tickets and pull requests follow findings: a listener registered with
  * `onFindingTransitions` gets `{ orgId, target, scanId, partial, created, resolved, reopened }`
  * (finding ids, in batches of at most 500; `orm` is the database written, so a listener of one
@@ -14,9 +20,12 @@
  * already written; a listener that must not lose events should enqueue a job).
  */
 import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import type { AppContext } from '../../context.ts';
 import type { Orm } from '../../db/database.ts';
-import { findings, scanTargetFindings } from '../../db/schema.ts';
+import { findings, scanTargetFindings, tickets } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
+import { applyPolicyActions } from '../policies/auto-actions.ts';
+import { queueTicketReopens } from '../webhooks/closed-loop.ts';
 
 export interface FindingTransitions {
   orgId: string;
@@ -110,4 +119,67 @@ export async function publishTransitions(transitions: FindingTransitions, onErro
       }
     }
   }
+}
+
+export function resolvedCommentText(scanId: string, target: string): string {
+  return `Resolved: no longer detected in scan ${scanId} of ${target}.`;
+}
+
+/**
+ * The tickets of findings a complete scan resolved: a `transition` job each, to done through the
+ * connection's mapping (Jira: the workflow walked to the done category; ServiceNow: the mapped
+ * resolved state with close notes), commenting "no longer detected in scan X" once, recorded as our
+ * own write for the webhook loop guard (performTransition). Only tickets the provider has
+ * (`created`) and not closed as won't fix; the job does nothing if the finding came back first.
+ */
+export async function queueScanResolutions(context: AppContext, transitions: FindingTransitions): Promise<number> {
+  if (transitions.partial || transitions.resolved.length === 0) return 0;
+  const linked = await context.db.orm
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, transitions.orgId), inArray(tickets.findingId, transitions.resolved), eq(tickets.syncState, 'created'), ne(tickets.state, 'wont_fix')));
+  const reason = resolvedReason(transitions.scanId, transitions.target);
+  for (const ticket of linked) {
+    await context.queue.enqueue('transition', {
+      org_id: transitions.orgId,
+      ticket_id: ticket.id,
+      to: 'done',
+      reason,
+      comment: { text: resolvedCommentText(transitions.scanId, transitions.target) },
+      once_key: `scan-resolved:${transitions.scanId}`,
+      if_finding: 'resolved',
+    });
+  }
+  return linked.length;
+}
+
+export interface ScanFollowUps {
+  /** `create` jobs queued for the policy's automatic tickets. */
+  tickets: number;
+  /** `transition` jobs to done for tickets of resolved findings. */
+  resolvedTickets: number;
+  /** `transition` jobs reopening done tickets of reopened findings. */
+  reopenedTickets: number;
+}
+
+/** Everything that follows a committed (not dry-run) import, for the API and the CLI alike. */
+export async function followScanTransitions(context: AppContext, transitions: FindingTransitions): Promise<ScanFollowUps> {
+  const { tickets: queued } = await applyPolicyActions(context, transitions);
+  const resolvedTickets = await queueScanResolutions(context, transitions);
+  const reopenedTickets = await queueTicketReopens(context, transitions.orgId, transitions.reopened, `scan ${transitions.scanId} of ${transitions.target}`);
+  return { tickets: queued, resolvedTickets, reopenedTickets };
+}
+
+/** Runs the follow-ups for this runtime's imports (another runtime's database in the same process is ignored). */
+export function registerScanFollowUps(context: AppContext): () => Promise<void> {
+  const stop = onFindingTransitions(async (transitions) => {
+    if (transitions.orm !== context.db.orm) return;
+    const result = await followScanTransitions(context, transitions);
+    if (result.tickets > 0 || result.resolvedTickets > 0 || result.reopenedTickets > 0) {
+      context.logger.info({ scan_id: transitions.scanId, tickets: result.tickets, resolved_tickets: result.resolvedTickets, reopened_tickets: result.reopenedTickets }, 'scan import follow-ups queued');
+    }
+  });
+  return async () => {
+    stop();
+  };
 }

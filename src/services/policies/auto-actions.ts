@@ -4,26 +4,22 @@
  * - new findings of a complete scan whose severity the policy lists get a `create` job on the
  *   policy's ticket connection (exactly once per finding and connection, like POST /tickets/bulk's
  *   queued creates);
- * - findings the scan resolved get a `comment` job on each of their tickets ("no longer detected in
- *   scan X"), whatever the policy. Transitioning those tickets is the ticketing work's (not here).
+ * - the tickets of findings the scan resolved are commented and transitioned whatever the policy:
+ *   that is the lifecycle's (`followScanTransitions` in src/services/imports/lifecycle.ts, which
+ *   calls this first).
  * Fix PRs for new findings are not opened here yet: there is no durable per-finding `open_pr` job
  * (docs/policies-and-sla.md says what is left).
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { findings, tickets } from '../../db/schema.ts';
-import { type FindingTransitions, onFindingTransitions } from '../imports/lifecycle.ts';
+import { findings } from '../../db/schema.ts';
+import type { FindingTransitions } from '../imports/lifecycle.ts';
 import { getPolicy } from './index.ts';
 
-export function resolvedCommentText(scanId: string, target: string): string {
-  return `Resolved: no longer detected in scan ${scanId} of ${target}.`;
-}
-
-export async function applyPolicyActions(context: AppContext, transitions: FindingTransitions): Promise<{ tickets: number; comments: number }> {
+export async function applyPolicyActions(context: AppContext, transitions: FindingTransitions): Promise<{ tickets: number }> {
   const orm = context.db.orm;
   const { orgId } = transitions;
   let queuedTickets = 0;
-  let comments = 0;
   if (!transitions.partial && transitions.created.length > 0) {
     const policy = await getPolicy(orm, orgId);
     const connectionId = policy.ticketConnectionId;
@@ -47,29 +43,5 @@ export async function applyPolicyActions(context: AppContext, transitions: Findi
       }
     }
   }
-  if (transitions.resolved.length > 0) {
-    const linked = await orm
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(and(eq(tickets.orgId, orgId), inArray(tickets.findingId, transitions.resolved)));
-    for (const ticket of linked) {
-      await context.queue.enqueue('comment', { org_id: orgId, ticket_id: ticket.id, text: resolvedCommentText(transitions.scanId, transitions.target), requested_by: 'scan-import' });
-      comments++;
-    }
-  }
-  return { tickets: queuedTickets, comments };
-}
-
-/** Listens to this runtime's imports (another runtime's database in the same process is ignored). */
-export function registerPolicyActions(context: AppContext): () => Promise<void> {
-  const stop = onFindingTransitions(async (transitions) => {
-    if (transitions.orm !== context.db.orm) return;
-    const result = await applyPolicyActions(context, transitions);
-    if (result.tickets > 0 || result.comments > 0) {
-      context.logger.info({ scan_id: transitions.scanId, tickets: result.tickets, comments: result.comments }, 'scan import policy actions queued');
-    }
-  });
-  return async () => {
-    stop();
-  };
+  return { tickets: queuedTickets };
 }

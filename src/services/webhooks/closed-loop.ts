@@ -6,7 +6,8 @@
  *   with a comment naming the merge commit and the PR; the job resolves the findings;
  * - our fix PR closed unmerged → a `comment` job per linked ticket; the tickets stay open;
  * - a resolved finding that comes back (a scan import reopens it) → a `transition` job to the
- *   finding's new state for each of its tickets that is done.
+ *   finding's new state for each of its tickets that is done (queued by the import's follow-ups,
+ *   src/services/imports/lifecycle.ts).
  *
  * The `transition` job (performTransition) records what it writes (loop-guard.ts) before the provider
  * call, so the webhook that comes back is recognised as our own change.
@@ -15,7 +16,6 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { pullRequestTickets, tickets } from '../../db/schema.ts';
 import type { InternalState } from '../../domain/states.ts';
-import { onFindingTransitions } from '../imports/lifecycle.ts';
 import { MappingService } from '../mappings.ts';
 import { ticketServiceFor } from '../tickets/ticket-operations.ts';
 import { moveFindingWithTicket, type FindingMove } from './finding-state.ts';
@@ -67,21 +67,17 @@ export async function queueTicketReopens(context: AppContext, orgId: string, fin
     .from(tickets)
     .where(and(eq(tickets.orgId, orgId), inArray(tickets.findingId, findingIds), inArray(tickets.state, ['done', 'wont_fix']), eq(tickets.syncState, 'created')));
   for (const ticket of done) {
-    await context.queue.enqueue('transition', { org_id: orgId, ticket_id: ticket.id, to: 'todo', reason, comment: { text: `The finding was detected again (${reason}); the ticket is reopened.` } });
+    await context.queue.enqueue('transition', {
+      org_id: orgId,
+      ticket_id: ticket.id,
+      to: 'todo',
+      reason,
+      comment: { text: `The finding was detected again (${reason}); the ticket is reopened.` },
+      // Resolved again before the job ran (a newer scan): the reopen is void.
+      if_finding: 'open',
+    });
   }
   return done.length;
-}
-
-/** Listens to this runtime's imports: reopened findings reopen their tickets. Returns the stop function. */
-export function registerTicketReopens(context: AppContext): () => Promise<void> {
-  const stop = onFindingTransitions(async (transitions) => {
-    if (transitions.orm !== context.db.orm || transitions.reopened.length === 0) return;
-    const queued = await queueTicketReopens(context, transitions.orgId, transitions.reopened, `scan ${transitions.scanId} of ${transitions.target}`);
-    if (queued > 0) context.logger.info({ scan_id: transitions.scanId, tickets: queued }, 'reopened findings: ticket reopens queued');
-  });
-  return async () => {
-    stop();
-  };
 }
 
 export interface TransitionRequest {

@@ -114,20 +114,14 @@ export interface Finding {
   updated_at: string;
 }
 
-type BySeverity = Record<Severity, number>;
+/** GET /api/v1/analytics. */
+export type { AnalyticsView } from '../../../src/contracts/analytics.ts';
 
-/** GET /api/v1/analytics (src/contracts/analytics.ts). */
-export interface AnalyticsView {
-  from: string;
-  to: string;
-  bucket: 'day' | 'week';
-  target: string | null;
-  buckets: { start: string; opened: BySeverity; resolved: BySeverity }[];
-  states: { state: FindingState; by_severity: BySeverity; total: number }[];
-  time_to_resolve: { severity: Severity; resolved: number; mean_seconds: number | null; p90_seconds: number | null }[];
-  open_breaches: BySeverity;
-  targets: { target: string; open: number; opened: number; resolved: number; open_breaches: number }[];
-}
+/** GET /api/v1/audit-log: operations with their audit events and outbound calls. */
+export type { AuditEventView, AuditLogPage, AuditOperationView, OutboundCallView } from '../../../src/contracts/audit-log.ts';
+
+/** GET /api/v1/pull-requests. */
+export type { PullRequestPage, PullRequestState, PullRequestView } from '../../../src/contracts/pull-requests.ts';
 
 export interface AuditCase {
   id: string;
