@@ -18,10 +18,10 @@ import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { appInstallationRefresher } from './providers/github/app-installation.ts';
-import { auditOutboundCall } from './services/audit.ts';
 import { installConnectionRuntime } from './services/connection-runtime.ts';
 import { registerScanFollowUps } from './services/imports/lifecycle.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
+import { OutboundCallRecorder } from './services/outbound-calls.ts';
 import { startSlaScheduler } from './services/sla/index.ts';
 import { startTicketSyncScheduler } from './services/sync/index.ts';
 import { TenantDirectory } from './services/tenancy.ts';
@@ -109,10 +109,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
     const metrics = new Registry();
     const outboundGuard = createOutboundGuard({ allowedHosts: config.outbound.allowedHosts });
+    // Every outbound attempt lands in the audit log under its request or job, written in batches.
+    const outboundCalls = new OutboundCallRecorder(db.orm, logger.child({ component: 'outbound-calls' }));
+    closers.push(() => outboundCalls.close());
     const outbound = createOutboundClient({
       logger: logger.child({ component: 'outbound' }),
       metrics: { registry: metrics },
-      onCall: auditOutboundCall(db.orm),
+      onCall: outboundCalls.record,
       guard: outboundGuard,
       defaultTimeoutMs: config.outbound.timeoutMs,
       maxRetries: 4,
@@ -148,6 +151,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       sharedState,
       outbound,
       outboundGuard,
+      outboundCalls,
       metrics,
       clock,
       version: VERSION,
