@@ -18,6 +18,7 @@ import { checkClockOffset } from './lib/ntp.ts';
 import { formatIsoInZone } from './lib/time.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { appInstallationRefresher } from './providers/github/app-installation.ts';
+import { servicenowOAuthProtocol } from './providers/servicenow/oauth.ts';
 import { installConnectionRuntime } from './services/connection-runtime.ts';
 import { registerScanFollowUps } from './services/imports/lifecycle.ts';
 import { startRunSweeper } from './services/internal/runs.ts';
@@ -163,7 +164,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     // After scan imports: policy tickets, resolved findings' tickets done, reopened ones reopened.
     closers.push(registerScanFollowUps(context));
     // Refreshers and configured endpoints for every stored connection's credential source.
-    installConnectionRuntime(context, { appInstallationRefresher });
+    installConnectionRuntime(context, { appInstallationRefresher, servicenowOAuth: servicenowOAuthProtocol });
     return { context, close };
   } catch (error) {
     await close();

@@ -5,7 +5,8 @@
  * a hard-coded api.atlassian.com).
  *
  * - oauth2: Atlassian connections (jira-cloud, confluence) refresh through AtlassianOAuthService
- *   (one refresh per consent across processes, rotation never lost, refusal → reauth_required).
+ *   (one refresh per consent across processes, rotation never lost, refusal → reauth_required);
+ *   ServiceNow connections through ServiceNowOAuthService (the instance's oauth_token.do, form-encoded).
  * - app-installation: GitHub App connections buy installation tokens with an app JWT
  *   (src/providers/github/app-installation.ts); the token is sealed into the row with its expiry, so
  *   every process uses it until shortly before it expires.
@@ -24,16 +25,18 @@ import type { OutboundClient } from '../http-client/index.ts';
 import type { Credential, CredentialOwner, CredentialRefresher } from '../providers/credentials/index.ts';
 import { AtlassianOAuthService, credentialNow, refreshedAtlassianCredential } from './atlassian-oauth.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
+import { SERVICENOW_OAUTH_PROVIDER, type ServiceNowOAuthProtocol, ServiceNowOAuthService } from './servicenow-oauth.ts';
 import { type ConnectionRuntime, registerConnectionRuntime } from './connections.ts';
 
 const ATLASSIAN_PROVIDERS = new Set(['jira-cloud', 'confluence']);
 
-export function oauth2Refresher(context: AppContext): CredentialRefresher {
+export function oauth2Refresher(context: AppContext, servicenowOAuth?: ServiceNowOAuthProtocol): CredentialRefresher {
   return {
     async refresh(stale: Credential, owner?: CredentialOwner): Promise<Credential> {
       if (stale.kind !== 'oauth2' || !owner) return stale;
       if (ATLASSIAN_PROVIDERS.has(owner.provider)) return refreshedAtlassianCredential(context, owner.orgId, owner.connectionId, stale.accessToken);
-      // Other providers' OAuth (ServiceNow) are not wired here yet: used as stored, as without a refresher.
+      // ServiceNow: the instance's oauth_token.do with the connection's own OAuth app; refusal → reauth_required.
+      if (owner.provider === SERVICENOW_OAUTH_PROVIDER && servicenowOAuth) return new ServiceNowOAuthService(context, servicenowOAuth).refresh(owner, stale);
       return stale;
     },
   };
@@ -79,6 +82,8 @@ export function githubAppRefresher(context: AppContext, appInstallationRefresher
 
 export interface ConnectionPlugins {
   appInstallationRefresher?: AppInstallationRefresherFactory;
+  /** ServiceNow's OAuth steps (src/providers/servicenow/oauth.ts), for refreshing its OAuth connections. */
+  servicenowOAuth?: ServiceNowOAuthProtocol;
 }
 
 export function connectionRuntimeOf(context: AppContext, plugins: ConnectionPlugins = {}): ConnectionRuntime {
@@ -86,7 +91,7 @@ export function connectionRuntimeOf(context: AppContext, plugins: ConnectionPlug
     sharedState: context.sharedState,
     endpoints: { ATLASSIAN_API_URL: context.config.atlassian.apiUrl, ATLASSIAN_AUTH_URL: context.config.atlassian.authUrl },
     refreshers: new Map<string, CredentialRefresher>([
-      ['oauth2', oauth2Refresher(context)],
+      ['oauth2', oauth2Refresher(context, plugins.servicenowOAuth)],
       ...(plugins.appInstallationRefresher ? [['app-installation', githubAppRefresher(context, plugins.appInstallationRefresher)] as const] : []),
     ]),
   };

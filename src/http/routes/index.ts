@@ -14,6 +14,7 @@ import { jobRoutes } from './jobs.ts';
 import { policyRoutes } from './policies.ts';
 import { pullRequestRoutes } from './pull-requests.ts';
 import { atlassianOAuthRoutes } from './oauth-atlassian.ts';
+import { servicenowOAuthRoutes } from './oauth-servicenow.ts';
 import { seedJiraTicketRoutes } from './seed-jira-tickets.ts';
 import { sessionRoutes } from './session.ts';
 import { systemRoutes } from './system.ts';
@@ -37,6 +38,7 @@ export function routePlugins(context: AppContext): { plugin: FastifyPluginAsyncZ
     { plugin: seedJiraTicketRoutes(context), prefix: '' },
     { plugin: internalRoutes(context), prefix: '' },
     { plugin: atlassianOAuthRoutes(context), prefix: '' },
+    { plugin: servicenowOAuthRoutes(context), prefix: '' },
     { plugin: webhookRoutes(context), prefix: '' },
   ];
 }

@@ -207,3 +207,12 @@ export function servicenowRefresher(options: ServiceNowRefresherOptions): Creden
     },
   };
 }
+
+/** The protocol steps the ServiceNow OAuth service (src/services/servicenow-oauth.ts) is handed. */
+export const servicenowOAuthProtocol = {
+  scopes: SERVICENOW_SCOPES,
+  defaultTable: 'incident',
+  authorizationUrl: servicenowAuthorizationUrl,
+  exchangeCode: exchangeServiceNowCode,
+  refresher: servicenowRefresher,
+};
