@@ -1,0 +1,111 @@
+/**
+ * Exactly once across a crash, on ServiceNow: a worker is killed (SIGKILL) right after ServiceNow
+ * created an incident and before our database learned its sys_id. The restarted worker looks the
+ * finding's correlation_id up before resending and adopts that incident: one incident per finding,
+ * on the embedded database and, with TEST_DATABASE_URL, on PostgreSQL. The same test as Jira's
+ * (crash-exactly-once.test.ts), with three findings queued so jobs in flight at the kill are covered.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fingerprintLabel } from '../../src/domain/fingerprint.ts';
+import { ConnectionService } from '../../src/services/connections.ts';
+import { upsertFindings } from '../../src/services/findings.ts';
+import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
+import { testEnv } from '../helpers/runtime.ts';
+import { exited, withRuntime } from '../helpers/wait.ts';
+import { startServiceNowSimulator } from '../simulators/servicenow/index.ts';
+
+const workerScript = path.resolve(import.meta.dirname, '../fixtures/crashing-ticket-worker.ts');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a crash on %s', (kind: DatabaseKind) => {
+  it('a worker killed after ServiceNow created the incident leaves one incident per finding, adopted by the retry', async () => {
+    const sn = await startServiceNowSimulator({ outbound: null });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'is-sn-crash-'));
+    const markers = path.join(dir, 'markers');
+    fs.mkdirSync(markers);
+    const env = testEnv({ DATA_DIR: path.join(dir, 'data'), JOB_TIMEOUT_SECONDS: '2', JOB_RETRY_DELAY_SECONDS: '1', LOG_LEVEL: 'warn', TEST_MARKER_DIR: markers });
+    let dropDatabase: (() => Promise<void>) | null = null;
+    if (kind === 'postgres') {
+      const created = await createPostgresDatabase();
+      env.DATABASE_URL = created.url;
+      dropDatabase = created.drop;
+    }
+    try {
+      const { orgId, connectionId, findings } = await withRuntime(env, async ({ context }) => {
+        const orgId = await context.tenants.orgId('demo-org');
+        const connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
+        const connection = await connections.create(orgId, {
+          provider: 'servicenow',
+          auth_kind: 'basic',
+          name: 'Sim SN',
+          instance_url: sn.url,
+          username: sn.credentials.username,
+          password: sn.credentials.password,
+        });
+        const stored = await upsertFindings(
+          context.db.orm,
+          orgId,
+          ['lodash', 'minimist', 'axios'].map((name) => ({ kind: 'vulnerability' as const, title: `${name} advisory`, severity: 'high' as const, ecosystem: 'npm', packageName: name, installedVersion: '1.0.0', fixedVersion: '1.0.9' })),
+        );
+        for (const finding of stored) {
+          const queued = await context.queue.enqueue('create', { org_id: orgId, connection_id: connection.id, finding_id: finding.id, options: {}, requested_by: null }, { singletonKey: `create:${connection.id}:${finding.id}` });
+          expect(queued).not.toBeNull();
+        }
+        return { orgId, connectionId: connection.id, findings: stored.map((finding) => ({ id: finding.id, fingerprint: finding.fingerprint })) };
+      });
+
+      const first = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      children.push(first);
+      await waitFor(() => fs.existsSync(path.join(markers, 'crashed')), 30_000, 'the first worker to create and crash');
+      await exited(first);
+      expect(first.signalCode).toBe('SIGKILL');
+      const crashedKey = fs.readFileSync(path.join(markers, 'crashed'), 'utf8');
+      expect(sn.admin.records('incident').some((record) => record.number === crashedKey)).toBe(true);
+
+      const second = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      children.push(second);
+      await waitFor(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 60_000, 'every job to settle');
+      second.kill('SIGTERM');
+      await exited(second);
+
+      // One incident per finding in ServiceNow (by correlation_id), and the crashed one was adopted, not re-sent.
+      for (const finding of findings) {
+        expect(sn.admin.records('incident').filter((record) => record.correlation_id === fingerprintLabel(finding.fingerprint))).toHaveLength(1);
+      }
+      const outcomes = findings.map((finding) => JSON.parse(fs.readFileSync(path.join(markers, `settled.${finding.id}`), 'utf8')) as { issue_key: string; outcome: string });
+      expect(outcomes).toContainEqual({ issue_key: crashedKey, outcome: 'existing' });
+      const creates = sn.admin.received({ method: 'POST', path: '/api/now/table/incident' }).filter((entry) => entry.status === 201);
+      expect(creates).toHaveLength(findings.length);
+      await withRuntime({ ...env, MIGRATE_ON_START: 'false' }, async ({ context }) => {
+        const rows = await context.db.query<{ finding_id: string; external_key: string; sync_state: string }>(
+          'select finding_id, external_key, sync_state from tickets where org_id = $1 and connection_id = $2 order by finding_id',
+          [orgId, connectionId],
+        );
+        expect(rows).toHaveLength(findings.length);
+        for (const row of rows) expect(row.sync_state).toBe('created');
+        expect(rows.map((row) => row.external_key)).toContain(crashedKey);
+        expect(new Set(rows.map((row) => row.external_key)).size).toBe(findings.length);
+      });
+    } finally {
+      await sn.close();
+      await dropDatabase?.();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
