@@ -316,6 +316,17 @@ export const pullRequests = pgTable(
   ],
 );
 
+/**
+ * One lease per (repository, branch) while a fix-PR job works on it (src/services/pull-requests/branch-lock.ts):
+ * the primary key makes a second holder impossible; a holder that died is replaced once expires_at passed.
+ */
+export const prBranchLocks = pgTable('pr_branch_locks', {
+  key: text('key').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+});
+
 export const pullRequestFindings = pgTable(
   'pull_request_findings',
   {

@@ -114,9 +114,48 @@ export const jobPayloads = {
   }),
   /** The periodic sync of one ticketing connection: changed-since query, statuses applied like webhooks. */
   sync: base.extend({ connection_id: z.uuid(), limit: z.number().int().min(1).max(1_000).optional() }),
+  /** Opens or updates one fix PR (one branch) on a stored GitHub connection, or closes one no scan needs any more (src/services/pull-requests/pr-jobs.ts). */
+  open_pr: z.discriminatedUnion('action', [
+    base.extend({
+      action: z.literal('open'),
+      connection_id: z.uuid(),
+      repo_url: z.string().max(2048),
+      base_branch: z.string().max(255).nullable(),
+      branch: z.string().max(255).nullable(),
+      group: z.boolean(),
+      title: z.string().max(1000).nullable(),
+      body: z.string().max(65_536).nullable(),
+      transport: z.enum(['api', 'git']),
+      labels: z.array(z.string().max(50)).max(20).nullable(),
+      items: z
+        .array(
+          z.object({
+            package_name: z.string().max(500),
+            ecosystem: z.string().max(50),
+            fixed_version: z.string().max(200),
+            current_version: z.string().max(200).nullable(),
+            manifest_paths: z.array(z.string().max(1000)).max(100).nullable(),
+            advisories: z.array(z.object({ id: z.string().max(100), url: z.string().max(2048).nullish(), severity: z.string().max(20).nullish() })).max(400),
+            finding_ids: z.array(z.uuid()).max(1_000),
+            ticket_ids: z.array(z.uuid()).max(1_000),
+          }),
+        )
+        .min(1)
+        .max(1_000),
+      /** Comment the PR link on the findings' tickets (seed 001 `comment_with_pr_link`). */
+      comment_on_ticket: z.boolean(),
+      source: z.enum(['request', 'policy']),
+      requested_by: z.string().max(500).nullable(),
+    }),
+    base.extend({
+      action: z.literal('close'),
+      pull_request_id: z.uuid(),
+      scan_id: z.string().max(200),
+      target: z.string().max(500),
+    }),
+  ]),
   // Declared kinds without a product handler yet: any payload with its organization.
   update: base.loose(),
-  open_pr: base.loose(),
 } satisfies Record<JobKind, z.ZodType<{ org_id: string }>>;
 
 export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;

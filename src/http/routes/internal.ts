@@ -120,7 +120,7 @@ const jiraPart = z.object({
   error_code: errorCode.nullable(),
 });
 const githubPart = z.object({
-  status: z.enum(['created', 'updated', 'existing', 'planned', 'failed', 'skipped']),
+  status: z.enum(['created', 'updated', 'existing', 'planned', 'failed', 'skipped', 'queued']).describe('queued: a stored GitHub connection; an open_pr job opens the PR (job_id)'),
   pr_number: z.number().nullable(),
   pr_url: z.string().nullable(),
   branch: z.string().nullable(),
@@ -130,6 +130,7 @@ const githubPart = z.object({
   note: z.string().nullable().describe('Why nothing was pushed or opened: not fixable by a manifest edit, already fixed, a branch someone else pushed to'),
   reason_code: z.string().nullable().describe('not-declared (transitive only), hashes-required, git-source, path-source, already-satisfied, …'),
   jira_commented: z.boolean(),
+  job_id: z.string().optional().describe('queued: the open_pr job, GET /api/v1/jobs/{id}'),
 });
 const pullRequestPreview = z.object({
   repo: z.string(),

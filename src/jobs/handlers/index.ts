@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import type { JobHandlers } from '../queue.ts';
 import { commentHandler } from './comment.ts';
 import { createHandler } from './create.ts';
+import { openPrHandler } from './open-pr.ts';
 import { runItemsHandler } from './run-items.ts';
 import { slaScanHandler } from './sla-scan.ts';
 import { syncHandler } from './sync.ts';
@@ -16,6 +17,7 @@ export function productHandlers(context: AppContext): JobHandlers {
   return {
     comment: commentHandler(context),
     create: createHandler(context),
+    open_pr: openPrHandler(context),
     run_items: runItemsHandler(context),
     sla_scan: slaScanHandler(context),
     sync: syncHandler(context),

@@ -259,6 +259,7 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
       findingId: run.dryRun ? null : (findings[index]?.id ?? null),
       ticket: issueKey ? { key: issueKey, url: part?.issue_url ?? null, ticketId: ticketIds[index] ?? null } : null,
       ticketing: sessions[index]?.ticketing ?? null,
+      ticketStored: sessions[index] ? !sessions[index].ephemeral : false,
     });
   });
   const prs = work.length > 0
@@ -274,6 +275,8 @@ export async function runCreateIssuesAndPrs(run: RunContext, items: WorkItem[]):
           timeoutMs: context.config.outbound.timeoutMs,
         },
         storedToken: () => storedGithub(run),
+        // Stored GitHub connection: the PR is an open_pr job (issue 13), not opened in this request.
+        queue: { orgId: tenant.orgId, requestedBy: run.subject, enqueue: (payload) => context.queue.enqueue('open_pr', payload) },
       })
     : { parts: new Map<number, GithubPart>(), previews: [] };
 

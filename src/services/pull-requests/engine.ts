@@ -79,6 +79,8 @@ export async function openFixPullRequest(request: FixRequest, deps: EngineDeps):
     outcome.status = 'failed';
     outcome.code = failure.code;
     outcome.error = failure.message;
+    outcome.retryable = failure.retryable;
+    if (failure.retryAfterMs) outcome.retryAfterMs = failure.retryAfterMs;
   }
   return outcome;
 }

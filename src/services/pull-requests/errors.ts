@@ -31,13 +31,17 @@ export interface FailureDescription {
   message: string;
   retryable: boolean;
   provider: string;
+  /** The host's Retry-After (rate limits), when it gave one. */
+  retryAfterMs?: number;
 }
 
 /** `secrets`: every secret the engine used (from its credential source), scrubbed once more. */
 export function describeFailure(error: unknown, secrets: string | readonly string[]): FailureDescription {
   const list = (typeof secrets === 'string' ? [secrets] : secrets).filter((secret) => secret.length >= 4);
   const scrub = (text: string) => list.reduce((out, secret) => out.split(secret).join('[REDACTED]'), text);
-  if (error instanceof CodedError) return { code: error.code, message: scrub(error.message), retryable: error.retryable, provider: error.provider ?? PROVIDER };
+  if (error instanceof CodedError) {
+    return { code: error.code, message: scrub(error.message), retryable: error.retryable, provider: error.provider ?? PROVIDER, ...(error.retryAfterMs ? { retryAfterMs: error.retryAfterMs } : {}) };
+  }
   if (error instanceof OutboundError) {
     const refused = error.code === OUTBOUND_URL_REFUSED;
     return {

@@ -12,8 +12,9 @@ import { codeHostFor } from '../../providers/registry.ts';
 import type { TicketingClient } from '../../providers/ticketing/index.ts';
 import { requestCredentials } from '../connections.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
-import { type EngineDeps, openFixPullRequest } from './engine.ts';
+import { branchFor, type EngineDeps, openFixPullRequest } from './engine.ts';
 import { describeFailure } from './errors.ts';
+import { type OpenPrJob, openPrPayload } from './pr-jobs.ts';
 import { explainNotFixable, linkPullRequestOnTicket } from './ticket-link.ts';
 import type { Advisory, FileDiff, FixItem, FixOutcome, FixRequest, ItemEdit, Transport } from './types.ts';
 
@@ -45,10 +46,13 @@ export interface PrWork {
   ticket: { key: string; url: string | null; ticketId: string | null } | null;
   /** The ticketing client the ticket was created with, for the comment and the link. */
   ticketing: TicketingClient | null;
+  /** The ticket is on a stored connection, so a queued job can link the PR on it (request credentials cannot be queued). */
+  ticketStored?: boolean;
 }
 
 export interface GithubPartResult {
-  status: 'created' | 'updated' | 'existing' | 'planned' | 'failed' | 'skipped';
+  /** `queued`: an `open_pr` job opens it (stored GitHub connection); `job_id` names it. */
+  status: 'created' | 'updated' | 'existing' | 'planned' | 'failed' | 'skipped' | 'queued';
   pr_number: number | null;
   pr_url: string | null;
   branch: string | null;
@@ -62,6 +66,8 @@ export interface GithubPartResult {
   reason_code: string | null;
   /** Whether the Jira issue got the PR link (or the reason) as a comment in this run. */
   jira_commented: boolean;
+  /** `queued`: the `open_pr` job (GET /api/v1/jobs/{id}). */
+  job_id?: string;
 }
 
 export interface PullRequestPreview {
@@ -101,6 +107,11 @@ export interface RunPullRequestsInput {
   deps: EngineDeps;
   /** The org's (or user's) github connection, looked up only when an item has no token. */
   storedToken: () => Promise<StoredGithub | null>;
+  /**
+   * Given: PRs on a stored connection are not opened here but queued as `open_pr` jobs (issue 13),
+   * unless a ticket to link was filed with request credentials (never stored, so a job cannot use them).
+   */
+  queue?: { orgId: string; requestedBy: string | null; enqueue: (payload: OpenPrJob) => Promise<string | null> };
 }
 
 function part(status: GithubPartResult['status'], extra: Partial<GithubPartResult> = {}): GithubPartResult {
@@ -177,6 +188,24 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
   }
 
   for (const group of groups.values()) {
+    const { queue } = input;
+    const connectionId = group.request.connectionId;
+    if (queue && !input.dryRun && connectionId && group.members.every(({ work }) => !work.ticket || !work.plan.commentOnTicket || work.ticketStored)) {
+      const branch = branchFor(group.request);
+      const commentOnTicket = group.members.some(({ work }) => work.plan.commentOnTicket);
+      let result: GithubPartResult;
+      try {
+        const jobId = await queue.enqueue(openPrPayload({ ...group.request, connectionId }, { orgId: queue.orgId, commentOnTicket, source: 'request', requestedBy: queue.requestedBy }));
+        result = jobId
+          ? part('queued', { branch, base: group.request.baseBranch ?? null, job_id: jobId, note: `an open_pr job opens or updates the pull request: GET /api/v1/jobs/${jobId}` })
+          : part('failed', { branch, error: 'the open_pr job was not queued', error_code: 'INTERNAL' });
+      } catch (error) {
+        input.deps.logger.error({ err: error, branch }, 'could not queue the open_pr job');
+        result = part('failed', { branch, error: 'the open_pr job could not be queued; post the request again', error_code: 'INTERNAL' });
+      }
+      for (const { work } of group.members) parts.set(work.index, { ...result });
+      continue;
+    }
     const outcome = await openFixPullRequest(group.request, input.deps);
     if (input.dryRun || outcome.files.length > 0 || outcome.status !== 'failed') {
       previews.push({ repo: outcome.repo, branch: outcome.branch, base: outcome.base, status: outcome.status, title: outcome.title, body: outcome.body, files: outcome.files, pr_number: outcome.prNumber, pr_url: outcome.prUrl });

@@ -101,6 +101,9 @@ export interface FixOutcome {
   /** For `failed`: a catalogue code and message. For `not_fixable`: the refusal code. */
   code: string | null;
   error: string | null;
+  /** For `failed`: whether running again may succeed (outages, rate limits, a branch that moved), and when. */
+  retryable?: boolean;
+  retryAfterMs?: number;
   commitSha: string | null;
   /** Our pull_requests row, when recorded. */
   recordId: string | null;

