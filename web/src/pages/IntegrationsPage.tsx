@@ -14,6 +14,7 @@ import { formatDateTime } from '../components/format.ts';
 import { describeError, ErrorState, LoadingState } from '../components/states.tsx';
 import { ConnectForm, type TokenProvider } from './integrations/ConnectForm.tsx';
 import { MappingEditor } from './integrations/MappingEditor.tsx';
+import { ServiceNowOAuthForm } from './integrations/ServiceNowOAuthForm.tsx';
 import { WebhookPanel } from './integrations/WebhookPanel.tsx';
 
 interface ProviderInfo {
@@ -74,6 +75,7 @@ export function IntegrationsPage() {
 
 function ProviderCard({ provider, connections, webhook, summaryError, oauth, isAdmin }: { provider: ProviderInfo; connections: Connection[]; webhook: SummaryEntry | null; summaryError: unknown; oauth: OAuthStatus | null; isAdmin: boolean }) {
   const [formOpen, { toggle }] = useDisclosure(false);
+  const [oauthFormOpen, { toggle: toggleOAuthForm }] = useDisclosure(false);
   // The OAuth block shows a connection that exists (or must be renewed); the button below makes one.
   const oauthRelevant = oauth && (oauth.connected || oauth.status === 'reauth_required') && (provider.key === 'jira-cloud' || oauth.scopes.some((scope) => scope.includes('confluence')));
   const connected = connections.some((row) => row.status === 'connected' || row.status === 'active') || (provider.oauth === 'atlassian' && oauth?.connected === true);
@@ -120,6 +122,11 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
                 {reauth ? 'Reconnect with Atlassian' : 'Connect with Atlassian'}
               </Button>
             )}
+            {provider.oauth === 'servicenow' && (
+              <Button variant={connected ? 'default' : 'filled'} onClick={toggleOAuthForm} aria-expanded={oauthFormOpen} aria-controls="form-servicenow-oauth">
+                {oauthFormOpen ? 'Cancel' : 'Connect with OAuth'}
+              </Button>
+            )}
             {provider.tokenForm && (
               <Button variant="default" onClick={toggle} aria-expanded={formOpen} aria-controls={`form-${provider.key}`}>
                 {formOpen ? 'Cancel' : provider.key === 'servicenow' ? 'Connect with a user' : 'Connect with a token'}
@@ -128,9 +135,9 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
           </Group>
         )}
         {provider.oauth === 'servicenow' && (
-          <Text size="xs" c="dimmed">
-            ServiceNow connects with its integration user (basic authentication); the service has no ServiceNow OAuth connect flow yet.
-          </Text>
+          <Collapse expanded={oauthFormOpen} id="form-servicenow-oauth">
+            {oauthFormOpen && <ServiceNowOAuthForm />}
+          </Collapse>
         )}
         {provider.tokenForm && (
           <Collapse expanded={formOpen} id={`form-${provider.key}`}>
