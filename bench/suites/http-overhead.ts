@@ -41,7 +41,7 @@
  * checks, line assembly, the buffered write) is now most of the gap, about 14-19 µs per request.
  * prom-client still hashes the label object on every inc/observe of a bound child.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,10 +97,15 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
     load_generator_workers: 1,
     database: 'embedded (PGlite, in memory), one runtime shared by the service targets',
     info_logs_to: 'a file in a temporary directory, through the same buffered destination the service uses for stdout',
+    web_ui: 'built (an index.html in a temporary WEB_UI_DIR), as in the Docker image: its onRequest hook runs on every request',
   };
 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-overhead-'));
-  const envVars = serviceEnv(dataDir);
+  // A built web UI, as in the Docker image, so that its onRequest hook runs as it does there.
+  const webUiDir = path.join(dataDir, 'web');
+  await mkdir(webUiDir);
+  await writeFile(path.join(webUiDir, 'index.html'), '<!doctype html><title>bench</title>');
+  const envVars: BenchEnv = { ...serviceEnv(dataDir), WEB_UI_DIR: webUiDir };
   const config = loadConfig({ ...envVars, LOG_LEVEL: 'silent' }, dataDir);
   const logFile = path.join(dataDir, 'service.log');
   // The production destination (bufferedDestination), pointed at a file instead of stdout.

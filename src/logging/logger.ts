@@ -57,7 +57,7 @@ export function bufferedDestination(dest: number | string = 1): DestinationStrea
 const serializedKeys = new Set(['req', 'res', 'err']);
 
 /** Redacts a log call's merge object (or a child's bindings); the same object when nothing needs masking. */
-function redactFields(object: Record<string, unknown>): Record<string, unknown> {
+export function redactFields(object: Record<string, unknown>): Record<string, unknown> {
   let out: Record<string, unknown> | null = null;
   for (const key in object) {
     if (!Object.hasOwn(object, key)) continue;
@@ -96,7 +96,7 @@ function isHttpRequest(value: unknown): value is HttpRequestLike {
 }
 
 /** A Fastify (or Node) request as method, URL, host and peer; anything else logged under `req` is redacted as data. */
-function serializeRequest(value: unknown): unknown {
+export function serializeRequest(value: unknown): unknown {
   if (!isHttpRequest(value)) return redactDeep(value);
   const socket = value.socket ?? null;
   const remoteAddress = 'ip' in value ? value.ip : socket?.remoteAddress;
@@ -109,7 +109,7 @@ function serializeRequest(value: unknown): unknown {
   };
 }
 
-function serializeResponse(value: unknown): unknown {
+export function serializeResponse(value: unknown): unknown {
   const statusCode = (value as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number' && typeof value === 'object' && value !== null && ('raw' in value || 'socket' in value)) return { statusCode };
   return redactDeep(value);
@@ -161,6 +161,41 @@ export function createLogger(options: LoggerOptions): Logger {
     return child.call(this, redactFields(bindings), childOptions);
   } as typeof logger.child;
   return logger;
+}
+
+const symbols = pino.symbols as typeof pino.symbols & { msgPrefixSym?: symbol };
+const INFO = 30;
+
+/**
+ * Writes one info line whose fields are already JSON, bypassing pino's per-call work (argument
+ * hook, merge-object formatter, serializers, key-by-key assembly) but with the logger's own level
+ * label, time, bindings (the child's, already redacted when it was made) and stream: the line is
+ * the one `log.info(fields, message)` would write. For hot paths that build their fields once,
+ * e.g. the access line. `fields` is `,"key":value…` (each value redacted by the caller), `message`
+ * a JSON string literal.
+ *
+ * Returns false, writing nothing, when the logger is not one of createLogger's as configured there
+ * (different serializers or formatters, a message prefix or mixin, a stream that wants metadata or a
+ * streamWrite hook): the caller then logs the usual way. True when the line was written or info is
+ * below the logger's level.
+ */
+export function writePreformattedInfo(log: Logger, fields: string, message: string): boolean {
+  const internals = log as unknown as Record<symbol, unknown>;
+  const serializers = internals[symbols.serializersSym] as { req?: unknown; res?: unknown } | undefined;
+  const formatters = internals[symbols.formattersSym] as { log?: unknown } | undefined;
+  if (serializers?.req !== serializeRequest || serializers.res !== serializeResponse || formatters?.log !== redactFields) return false;
+  if (!log.isLevelEnabled('info')) return true;
+  const levelLabel = (internals[symbols.lsCacheSym] as Record<number, unknown> | undefined)?.[INFO];
+  const time = internals[symbols.timeSym];
+  const chindings = internals[symbols.chindingsSym];
+  const end = internals[symbols.endSym];
+  const stream = internals[symbols.streamSym] as { write(line: string): unknown } | undefined;
+  if (typeof levelLabel !== 'string' || typeof time !== 'function' || typeof chindings !== 'string' || typeof end !== 'string' || !stream) return false;
+  const prefix = symbols.msgPrefixSym === undefined ? undefined : internals[symbols.msgPrefixSym];
+  const streamWrite = (internals[symbols.hooksSym] as { streamWrite?: unknown } | undefined)?.streamWrite;
+  if (prefix || internals[symbols.mixinSym] || streamWrite || (stream as Record<symbol, unknown>)[symbols.needsMetadataGsym] === true) return false;
+  stream.write(`${levelLabel}${(time as () => string).call(log)}${chindings}${fields},"msg":${message}${end}`);
+  return true;
 }
 
 type Level = 'fatal' | 'error' | 'warn' | 'info';

@@ -309,5 +309,8 @@ function copyUntil(source: Record<string, unknown>, stop: string): Record<string
  * (not a cycle) is written out both times. Never throws.
  */
 export function redactDeep(value: unknown): unknown {
+  // What walkValue does with a lone string or primitive, without the walk's state.
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
   return walkValue(value, 0, new WeakSet(), { nodes: 0, withheld: [] });
 }

@@ -77,21 +77,32 @@ export async function installWebUi(app: FastifyInstance, context: AppContext): P
   }
   // serve: false registers no route; it only gives replies sendFile.
   await app.register(fastifyStatic, { root, serve: false, index: false, dotfiles: 'deny' });
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+  // Synchronous (no promise per request): every request that is not `/` or unmatched leaves with
+  // done() at once; the ones answered here are sent without calling done(), which ends the chain.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return done();
     // `/` (with or without a query) or a request no route matched; everything else leaves at once.
     const url = request.url;
-    if (url.length === 1 || url.charCodeAt(1) === 63 /* ? */) return wantsHtml(request) ? sendPage(reply) : undefined;
-    if (!request.is404) return;
+    if (url.length === 1 || url.charCodeAt(1) === 63 /* ? */) {
+      if (wantsHtml(request)) sendPage(reply);
+      else done();
+      return;
+    }
+    if (!request.is404) return done();
     const pathname = url.split('?')[0] ?? '/';
-    if (isApiPath(pathname)) return;
+    if (isApiPath(pathname)) return done();
     const file = buildFile(root, pathname);
-    if (file === 'index.html') return sendPage(reply);
+    if (file === 'index.html') {
+      sendPage(reply);
+      return;
+    }
     if (file) {
       // Vite names the files under assets/ by content hash: they never change.
       reply.header('cache-control', file.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache').header('x-content-type-options', 'nosniff');
-      return reply.sendFile(file, { cacheControl: false });
+      reply.sendFile(file, { cacheControl: false });
+      return;
     }
-    if (wantsHtml(request)) return sendPage(reply);
+    if (wantsHtml(request)) sendPage(reply);
+    else done();
   });
 }
