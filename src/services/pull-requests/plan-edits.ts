@@ -37,6 +37,12 @@ function updaterForPath(path: string, item: FixItem, named: boolean): Updater | 
   return own[0] ?? updaterFor(path);
 }
 
+/** Whether an updater of the ecosystem edits a file of this name (a manifest, not a lockfile). */
+export function isManifestOf(ecosystem: string, path: string): boolean {
+  const wanted = updaterEcosystems(ecosystem);
+  return updaters.some((updater) => wanted.includes(updater.ecosystem) && updater.fileMatch(path));
+}
+
 /** Paths each item's manifests may be in: the caller's list, or every matching file of the tree. */
 export function candidatePaths(item: FixItem, tree: TreeFile[]): string[] {
   if (item.manifestPaths && item.manifestPaths.length > 0) return [...new Set(item.manifestPaths)];
