@@ -1,10 +1,29 @@
-/** Mapping rows of a connection: read, set (upsert by kind + source), remove (never a default row). */
+/**
+ * Mapping rows of a connection: read, set (upsert by kind + source), remove (never a default row).
+ * Setting a row checks our side (a status row targets an internal state; a priority row's source is
+ * a severity, an issue type row's a finding kind, a project row's `default`) and, with a validator,
+ * the provider's side: the values must be ones the provider really has (the ticketing interface's
+ * validateMappingValues). An unknown value is 422 UNPROCESSABLE naming it; a provider that cannot be
+ * asked fails the request with its error (502/503). Either way nothing is saved.
+ */
 import { and, asc, eq } from 'drizzle-orm';
 import type { Orm } from '../db/database.ts';
 import { mappings } from '../db/schema.ts';
 import type { MappingRow } from '../domain/mapping.ts';
+import { severityLevels } from '../domain/severity.ts';
 import { internalStates, isInternalState } from '../domain/states.ts';
 import { AppError } from '../errors/app-error.ts';
+import type { MappingValueProblem } from '../providers/ticketing/index.ts';
+
+/** Checks rows against the provider: `rows` to check, `all` the connection's rows as they would be saved. */
+export type MappingValidator = (rows: MappingRow[], all: MappingRow[]) => Promise<MappingValueProblem[]>;
+
+/** The sources a row of each kind may have (kinds not listed take any source). */
+const SOURCES: Record<string, readonly string[]> = {
+  priority: [...severityLevels, 'default'],
+  issue_type: ['vulnerability', 'violation', 'default'],
+  project: ['default'],
+};
 
 export interface MappingView {
   id: string;
@@ -42,9 +61,21 @@ export class MappingService {
     return this.list(orgId, connectionId);
   }
 
-  async set(orgId: string, connectionId: string, input: { kind: string; source: string; target: string }): Promise<MappingView> {
+  async set(orgId: string, connectionId: string, input: { kind: string; source: string; target: string }, validate?: MappingValidator): Promise<MappingView> {
     if (input.kind === 'status' && !isInternalState(input.target)) {
       throw new AppError('VALIDATION_FAILED', `status mappings target an internal state: ${internalStates.join(', ')}`, { field: 'target' });
+    }
+    const sources = SOURCES[input.kind];
+    if (sources && !sources.includes(input.source.trim().toLowerCase())) {
+      throw new AppError('VALIDATION_FAILED', `${input.kind} mappings map one of: ${sources.join(', ')} (got "${input.source}")`, { field: 'source' });
+    }
+    if (validate) {
+      const current = await this.rows(orgId, connectionId);
+      const same = (row: MappingRow) => row.kind === input.kind && row.source.trim().toLowerCase() === input.source.trim().toLowerCase();
+      const problems = await validate([input], [...current.filter((row) => !same(row)), input]);
+      if (problems.length > 0) {
+        throw new AppError('UNPROCESSABLE', `not saved: ${problems.map((problem) => problem.message).join('; ')}`, { field: problems[0]!.field });
+      }
     }
     const [row] = await this.#orm
       .insert(mappings)

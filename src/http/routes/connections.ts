@@ -9,6 +9,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type ConnectionInput, ConnectionService, usableBy } from '../../services/connections.ts';
 import { connectionInputSchema } from '../../providers/registry.ts';
+import { mappingValidator } from '../../services/mapping-validation.ts';
 import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
@@ -218,7 +219,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
         config: { roles: ['admin'] },
         schema: {
           tags: ['connections'],
-          summary: 'Set one mapping row (kind + source → target); the default row can be retargeted',
+          summary: 'Set one mapping row (kind + source → target); the default row can be retargeted. Values are checked against the provider (422 naming an unknown one; nothing saved)',
           ...secured,
           params: uuidParam,
           body: z.object({
@@ -226,13 +227,14 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
             source: identifier(200),
             target: identifier(200),
           }),
-          response: { 200: mappingView, 400: errorResponse, 404: errorResponse, ...authErrors },
+          response: { 200: mappingView, 400: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 502: errorResponse, 503: errorResponse, ...authErrors },
         },
       },
       async (request) => {
         const tenant = tenantOf(request);
-        if (!(await service.get(tenant.orgId, request.params.id))) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
-        return mappings.set(tenant.orgId, request.params.id, request.body);
+        const connection = await service.get(tenant.orgId, request.params.id);
+        if (!connection) throw new AppError('NOT_FOUND', 'no such connection', { field: 'id' });
+        return mappings.set(tenant.orgId, request.params.id, request.body, mappingValidator(context, tenant, connection));
       },
     );
 

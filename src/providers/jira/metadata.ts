@@ -1,6 +1,7 @@
 /**
  * Read-only site metadata: the project, the create screen of an issue type (cached in SharedState,
- * since every create would otherwise fetch it), priorities, the current user and user lookup by e-mail.
+ * since every create would otherwise fetch it), priorities, the current user and user lookup by e-mail,
+ * and the site's status, priority and issue type names for checking mapping values (cached briefly).
  */
 import { JIRA_FIELD_REJECTED, JIRA_PROJECT_NOT_FOUND, JiraError } from './errors.ts';
 import type { JiraTransport } from './transport.ts';
@@ -127,4 +128,45 @@ export async function findUser(transport: JiraTransport, email: string): Promise
   const match = exact.length === 1 ? exact[0] : exact.length === 0 && hidden.length === 1 && candidates.length === 1 ? hidden[0] : undefined;
   if (!match) return null;
   return cloud ? { accountId: match.accountId ?? null, name: null } : { accountId: null, name: match.name ?? null };
+}
+
+/** How long the site's status / priority / issue type names are reused (mapping checks). */
+export const SITE_NAMES_TTL_MS = 60_000;
+
+export type SiteNameList = 'statuses' | 'priorities' | 'issueTypes';
+
+async function loadNames(transport: JiraTransport, list: SiteNameList): Promise<string[]> {
+  if (list === 'priorities') return (await priorities(transport)).map((priority) => priority.name);
+  // Both flavours list every status / issue type of the site as a flat array.
+  const raw = await transport.json<{ name?: unknown }[]>({
+    method: 'GET',
+    path: list === 'statuses' ? '/status' : '/issuetype',
+    subject: { action: list === 'statuses' ? 'list statuses' : 'list issue types' },
+  });
+  return (Array.isArray(raw) ? raw : []).map((entry) => entry.name).filter((name): name is string => typeof name === 'string');
+}
+
+/**
+ * The site's status, priority or issue type names, from SharedState when read within
+ * SITE_NAMES_TTL_MS (`fresh` reads Jira again and refreshes the cache).
+ */
+export async function siteNames(transport: JiraTransport, list: SiteNameList, options: { fresh?: boolean } = {}): Promise<string[]> {
+  const cacheKey = `jira:names:${transport.connectionKey}:${list}`;
+  if (!options.fresh) {
+    const cached = await transport.sharedState.get(cacheKey);
+    if (cached) return JSON.parse(cached) as string[];
+  }
+  const names = await loadNames(transport, list);
+  await transport.sharedState.set(cacheKey, JSON.stringify(names), SITE_NAMES_TTL_MS);
+  return names;
+}
+
+/** The project, or null when Jira says it does not exist (or the account cannot see it). */
+export async function findProject(transport: JiraTransport, key: string): Promise<Awaited<ReturnType<typeof getProject>> | null> {
+  try {
+    return await getProject(transport, key);
+  } catch (error) {
+    if (error instanceof JiraError && error.code === JIRA_PROJECT_NOT_FOUND) return null;
+    throw error;
+  }
 }

@@ -4,7 +4,8 @@
  * and their check against the project's create screen, the fingerprint label as our dedupe key
  * (found by JQL, read-after-write reconciled for ids we know), bulk create in calls of 50, the
  * workflow transition that reaches a mapped status (read from the issue, never a hard-coded id),
- * comments remembered in an issue property so a re-run does not post them twice, remote links.
+ * comments remembered in an issue property so a re-run does not post them twice, remote links,
+ * and mapping values checked against the site's statuses, priorities, projects and issue types.
  */
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { type InternalState, issueTypeFor, type MappingRow, matchPriority, priorityFor, projectKeyFor, stateFor } from '../../domain/mapping.ts';
@@ -15,6 +16,7 @@ import type { ConnectionTarget } from '../descriptor/connection.ts';
 import type {
   CreateItemResult,
   DraftResult,
+  MappingValueProblem,
   RequestPreview,
   TicketComment,
   TicketDraft,
@@ -32,6 +34,7 @@ import { jiraTargetOf } from './connection.ts';
 import { descriptionFor } from './description.ts';
 import { JIRA_ISSUE_NOT_FOUND, JIRA_TRANSITION_NOT_AVAILABLE, JiraError } from './errors.ts';
 import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
+import { findProject, siteNames, type SiteNameList } from './metadata.ts';
 import { processLimiters } from './limiter.ts';
 import { createJiraTransport, DEFAULT_LIMITS } from './transport.ts';
 import type { CreateField, JiraFlavor, JiraTransition, JiraUserRef } from './types.ts';
@@ -161,6 +164,58 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
 
   function notCreatedBy(error: unknown): boolean {
     return error instanceof JiraError && !error.outcomeUnknown && error.upstreamStatus >= 400 && error.upstreamStatus < 500;
+  }
+
+  /** Mapping values Jira does not have (see TicketingClient.validateMappingValues). */
+  async function checkMappingValues(rows: MappingRow[], all: MappingRow[]): Promise<MappingValueProblem[]> {
+    const problems: MappingValueProblem[] = [];
+    const norm = (value: string) => value.trim().toLowerCase();
+    const label: Record<SiteNameList, string> = { statuses: 'status', priorities: 'priority', issueTypes: 'issue type' };
+    // A cached list answers for known values; an unknown one is looked up again (it may be new).
+    const known = async (list: SiteNameList, value: string): Promise<{ ok: boolean; names: string[] }> => {
+      const cached = await siteNames(transport, list);
+      if (cached.some((name) => norm(name) === norm(value))) return { ok: true, names: cached };
+      const fresh = await siteNames(transport, list, { fresh: true });
+      return { ok: fresh.some((name) => norm(name) === norm(value)), names: fresh };
+    };
+    const listed = (names: string[]) => (names.length === 0 ? 'none' : names.slice(0, 25).join(', ') + (names.length > 25 ? ', …' : ''));
+    const check = async (row: MappingRow, list: SiteNameList, field: 'source' | 'target') => {
+      const value = row[field];
+      const answer = await known(list, value);
+      if (!answer.ok) problems.push({ kind: row.kind, source: row.source, field, value, message: `Jira has no ${label[list]} named "${value}" (it has: ${listed(answer.names)})` });
+    };
+    const projects = new Map<string, ReturnType<typeof findProject>>();
+    const project = (key: string) => {
+      let found = projects.get(key.toUpperCase());
+      if (!found) {
+        found = findProject(transport, key);
+        projects.set(key.toUpperCase(), found);
+      }
+      return found;
+    };
+    for (const row of rows) {
+      if (row.kind === 'status' && norm(row.source) !== 'default') await check(row, 'statuses', 'source');
+      else if (row.kind === 'priority') await check(row, 'priorities', 'target');
+      else if (row.kind === 'project') {
+        if (!(await project(row.target))) problems.push({ kind: row.kind, source: row.source, field: 'target', value: row.target, message: `Jira has no project with the key "${row.target}" that this connection can see` });
+      } else if (row.kind === 'issue_type') {
+        const before = problems.length;
+        await check(row, 'issueTypes', 'target');
+        // An issue type the site has may still be missing from the project tickets go to.
+        const key = projectKeyFor(all);
+        const inProject = before === problems.length && key ? await project(key) : null;
+        if (inProject && !inProject.issueTypes.some((type) => norm(type.name) === norm(row.target))) {
+          problems.push({
+            kind: row.kind,
+            source: row.source,
+            field: 'target',
+            value: row.target,
+            message: `project ${inProject.key} has no issue type "${row.target}" (it has: ${listed(inProject.issueTypes.map((type) => type.name))})`,
+          });
+        }
+      }
+    }
+    return problems;
   }
 
   const ticketing: TicketingClient = {
@@ -328,6 +383,14 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
 
     async linkUrl(idOrKey, link) {
       await client.addRemoteLink(idOrKey, { globalId: link.url, url: link.url, title: link.title.slice(0, 255), ...(link.summary ? { summary: link.summary } : {}) });
+    },
+
+    async validateMappingValues(rows: MappingRow[], all: MappingRow[]): Promise<MappingValueProblem[]> {
+      try {
+        return await checkMappingValues(rows, all);
+      } catch (error) {
+        throw attributeTo(error, provider);
+      }
     },
 
     previewRequests(drafts: TicketDraft[]): RequestPreview[] {

@@ -114,6 +114,17 @@ export interface TicketComment {
   links?: { text: string; url: string }[];
 }
 
+/** A mapping row's value the provider does not have (PUT /connections/{id}/mappings answers 422 naming it). */
+export interface MappingValueProblem {
+  kind: string;
+  source: string;
+  /** The side of the row that names the provider's value. */
+  field: 'source' | 'target';
+  value: string;
+  /** Says what is unknown and, briefly, what the provider has. */
+  message: string;
+}
+
 export interface TicketingCapabilities {
   /** Largest create call; 1 when the provider has no bulk create (its creates run concurrently). */
   maxCreateBatch: number;
@@ -172,6 +183,15 @@ export interface TicketingClient {
   linkUrl(idOrKey: string, link: { url: string; title: string; summary?: string }): Promise<void>;
   /** Exactly the create requests createMany would send for these drafts. */
   previewRequests(drafts: TicketDraft[]): RequestPreview[];
+  /**
+   * Checks the provider-side values of mapping rows against what the provider really has (Jira:
+   * status names, priority names, project keys, issue types), reading its metadata (cached briefly,
+   * re-read before calling a value unknown). `rows` are the rows to check; `all` the connection's
+   * rows as they would be saved (context, e.g. the project an issue type must belong to). Empty when
+   * every value is known; rejects with the provider's error when the provider cannot be asked.
+   * Optional: a provider without it has its mapping values saved unchecked.
+   */
+  validateMappingValues?(rows: MappingRow[], all: MappingRow[]): Promise<MappingValueProblem[]>;
 }
 
 export interface TicketingDeps extends ProviderDeps {

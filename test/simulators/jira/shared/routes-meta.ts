@@ -1,6 +1,6 @@
 /**
  * Site metadata: projects (Cloud's paginated `/project/search`, Server's plain array), create metadata
- * per project and issue type, priorities, fields, users (search, myself) and serverInfo.
+ * per project and issue type, priorities, statuses, issue types, fields, users (search, myself) and serverInfo.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type RouteEnv, renderContext, scope } from './env.ts';
@@ -8,7 +8,7 @@ import { fail } from './errors.ts';
 import { screenFor } from './fields.ts';
 import { queryInt, queryList, queryString } from './http.ts';
 import type { FieldDef, Project } from './model.ts';
-import { jiraDate, renderIssueType, renderPriority, renderProject, renderUser } from './render.ts';
+import { jiraDate, renderIssueType, renderPriority, renderProject, renderStatus, renderUser } from './render.ts';
 
 function schemaOf(def: FieldDef): Record<string, unknown> {
   switch (def.kind) {
@@ -141,6 +141,11 @@ export function metaRoutes(app: FastifyInstance, env: RouteEnv): void {
         .map((p) => ({ ...renderPriority(renderContext(env, request), p), statusColor: p.statusColor, description: p.name, isDefault: p.name === 'Medium' })),
     };
   });
+
+  // Every status and issue type of the site (Jira lists them flat; projects use a subset).
+  app.get(`/rest/api/${v}/status`, scope('read'), async (request) => env.store.statuses.map((status) => renderStatus(renderContext(env, request), status)));
+
+  app.get(`/rest/api/${v}/issuetype`, scope('read'), async (request) => env.store.issueTypes.map((type) => renderIssueType(renderContext(env, request), type)));
 
   app.get(`/rest/api/${v}/field`, scope('read'), async () =>
     env.store.fields.map((def) => ({
