@@ -13,6 +13,7 @@ import { pullRequests } from '../../src/db/schema.ts';
 import { openPrHandler } from '../../src/jobs/handlers/open-pr.ts';
 import type { JobHandler } from '../../src/jobs/queue.ts';
 import { createGitHubClient } from '../../src/providers/github/index.ts';
+import { acquireBranchLock, branchLockKey, releaseBranchLock } from '../../src/services/pull-requests/branch-lock.ts';
 import { openPrPayload } from '../../src/services/pull-requests/pr-jobs.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { commentText, lodash, type PrFixture, seed000, startPrFixture } from './fixture.ts';
@@ -98,6 +99,22 @@ describe('fix PRs as open_pr jobs', () => {
     const github = response.json().results[0].github;
     expect(github).toMatchObject({ status: 'created', pr_number: expect.any(Number) });
     expect(github.job_id).toBeUndefined();
+  }, 60_000);
+
+  it('a request-PAT run waits while another holder has the branch, then opens the PR', async () => {
+    const branch = 'security/npm/react-17.0.3';
+    const key = branchLockKey(`${fx.github.url}/acme/web`, branch);
+    expect(await acquireBranchLock(fx.service.context.db.orm, key, 'job:elsewhere', 60)).toEqual({ acquired: true });
+    fx.github.admin.clearRequests();
+    const pending = fx.post(seed000(fx, [{ ...lodash('sync-react'), package_name: 'react', current_version: '17.0.2', fixed_version: '17.0.3' }], { repo_url: `${fx.github.url}/acme/web` }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Still waiting: GitHub was not even asked about the repository while the lease was held.
+    expect(fx.github.admin.requests().filter((request) => request.path.includes('/repos/acme/web'))).toHaveLength(0);
+    await releaseBranchLock(fx.service.context.db.orm, key, 'job:elsewhere');
+    const response = await pending;
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().results[0].github).toMatchObject({ status: 'created', branch });
+    expect(openPulls('acme/web', branch)).toHaveLength(1);
   }, 60_000);
 
   it('two jobs for the same branch worked at once open exactly one PR', async () => {

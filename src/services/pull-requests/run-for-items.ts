@@ -5,6 +5,7 @@
  * another (GitHub's secondary limits punish bursts of writes), then links each ticket to its PR — or
  * says on the ticket why no PR could fix it.
  */
+import { randomUUID } from 'node:crypto';
 import { isErrorCode, type PublicErrorCode, publicCode } from '../../errors/catalogue.ts';
 import { hostOf } from '../../http-client/index.ts';
 import type { CredentialSource } from '../../providers/credentials/index.ts';
@@ -13,7 +14,8 @@ import type { TicketingClient } from '../../providers/ticketing/index.ts';
 import { requestCredentials } from '../connections.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
 import { branchFor, type EngineDeps, openFixPullRequest } from './engine.ts';
-import { describeFailure } from './errors.ts';
+import { withBranchLock } from './branch-lock.ts';
+import { describeFailure, GITHUB_BRANCH_MOVED } from './errors.ts';
 import { type OpenPrJob, openPrPayload } from './pr-jobs.ts';
 import { explainNotFixable, linkPullRequestOnTicket } from './ticket-link.ts';
 import type { Advisory, FileDiff, FixItem, FixOutcome, FixRequest, ItemEdit, Transport } from './types.ts';
@@ -206,7 +208,7 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
       for (const { work } of group.members) parts.set(work.index, { ...result });
       continue;
     }
-    const outcome = await openFixPullRequest(group.request, input.deps);
+    const outcome = await runLocked(group.request, input.deps, input.dryRun);
     if (input.dryRun || outcome.files.length > 0 || outcome.status !== 'failed') {
       previews.push({ repo: outcome.repo, branch: outcome.branch, base: outcome.base, status: outcome.status, title: outcome.title, body: outcome.body, files: outcome.files, pr_number: outcome.prNumber, pr_url: outcome.prUrl });
     }
@@ -217,6 +219,42 @@ export async function runPullRequests(input: RunPullRequestsInput): Promise<{ pa
     }
   }
   return { parts, previews };
+}
+
+/** A synchronous run holds its branch's lease too (only writes need it), so it never races an open_pr job or another request. */
+const REQUEST_LEASE_SECONDS = 120;
+const REQUEST_LEASE_WAIT_MS = 30_000;
+
+async function runLocked(request: FixRequest, deps: EngineDeps, dryRun: boolean): Promise<FixOutcome> {
+  if (dryRun || !deps.orm) return openFixPullRequest(request, deps);
+  let webUrl: string;
+  try {
+    webUrl = codeHostFor(request.repoUrl).repo.webUrl;
+  } catch {
+    return openFixPullRequest(request, deps); // the engine reports the bad URL
+  }
+  const branch = branchFor(request);
+  const locked = await withBranchLock(deps.orm, { repoWebUrl: webUrl, branch, holder: `request:${randomUUID()}`, ttlSeconds: REQUEST_LEASE_SECONDS, waitMs: REQUEST_LEASE_WAIT_MS }, () => openFixPullRequest(request, deps));
+  if (!locked.busy) return locked.value;
+  return {
+    status: 'failed',
+    repo: webUrl,
+    branch,
+    base: request.baseBranch ?? null,
+    prNumber: null,
+    prUrl: null,
+    title: null,
+    body: null,
+    files: [],
+    items: [],
+    note: null,
+    code: GITHUB_BRANCH_MOVED,
+    error: `another run is working on branch ${branch} of ${webUrl}; retry in a minute`,
+    retryable: true,
+    retryAfterMs: locked.retryAfterMs,
+    commitSha: null,
+    recordId: null,
+  };
 }
 
 /** Items bumping the same package to the same version are one bump with several tickets. */
