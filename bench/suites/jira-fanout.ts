@@ -25,10 +25,10 @@ import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { fingerprintLabel } from '../../src/domain/fingerprint.ts';
 import { startRuntime } from '../../src/runtime.ts';
-import type { FaultDecision } from '../../test/simulators/common/faults.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../../test/simulators/jira/cloud/index.ts';
 import { intFromEnv } from '../lib/env.ts';
 import { serviceEnv } from '../lib/service-env.ts';
+import { callsByPath, countCalls, withDeadline } from '../lib/simulators.ts';
 import { round, sleep } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
 
@@ -56,25 +56,6 @@ function progress(message: string): void {
   process.stderr.write(`[jira-fanout] ${message}\n`);
 }
 
-/** Counts every decision the simulator's fault injector makes: one per request it receives. */
-function countCalls(sim: JiraCloudSimulator): { total(): number; byKind(): Record<string, number>; reset(): void } {
-  const injector = sim.admin.faults;
-  const original = injector.decide.bind(injector);
-  let counts: Record<string, number> = {};
-  injector.decide = (): FaultDecision => {
-    const decision = original();
-    counts[decision.kind] = (counts[decision.kind] ?? 0) + 1;
-    return decision;
-  };
-  return {
-    total: () => Object.values(counts).reduce((sum, n) => sum + n, 0),
-    byKind: () => ({ ...counts }),
-    reset: () => {
-      counts = {};
-    },
-  };
-}
-
 function startSimulator(parameters: Parameters): Promise<JiraCloudSimulator> {
   return startJiraCloudSimulator({
     searchLagMs: parameters.jira_search_lag_ms,
@@ -83,19 +64,6 @@ function startSimulator(parameters: Parameters): Promise<JiraCloudSimulator> {
       rateLimit: { capacity: parameters.jira_rate_limit.capacity, refillPerSecond: parameters.jira_rate_limit.refill_per_second },
     },
   });
-}
-
-/** Fails after `ms` with a message naming the phase; the underlying work is left to the cleanup. */
-async function withDeadline<T>(ms: number, phase: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${phase} did not finish within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function findingBody(index: number) {
@@ -113,16 +81,6 @@ function findingBody(index: number) {
     repo_url: 'https://github.com/acme/web',
     manifest_path: 'package.json',
   };
-}
-
-/** Jira requests received since the log was cleared, grouped as "METHOD /path status". */
-function callsByPath(sim: JiraCloudSimulator): Record<string, number> {
-  const groups: Record<string, number> = {};
-  for (const entry of sim.admin.received()) {
-    const key = `${entry.method} ${entry.path} ${entry.status ?? 'no-answer'}`;
-    groups[key] = (groups[key] ?? 0) + 1;
-  }
-  return groups;
 }
 
 function isCreate(entry: { method: string; path: string }): boolean {
