@@ -15,7 +15,7 @@ import { ConnectionService } from '../../src/services/connections.ts';
 import { upsertFindings } from '../../src/services/findings.ts';
 import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
 import { testEnv } from '../helpers/runtime.ts';
-import { exited, withRuntime } from '../helpers/wait.ts';
+import { exited, waitUntil, withRuntime } from '../helpers/wait.ts';
 import { startServiceNowSimulator } from '../simulators/servicenow/index.ts';
 
 const workerScript = path.resolve(import.meta.dirname, '../fixtures/crashing-ticket-worker.ts');
@@ -24,14 +24,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a crash on %s', (kind: DatabaseKind) => {
   it('a worker killed after ServiceNow created the incident leaves one incident per finding, adopted by the retry', async () => {
@@ -72,7 +64,7 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
 
       const first = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
       children.push(first);
-      await waitFor(() => fs.existsSync(path.join(markers, 'crashed')), 30_000, 'the first worker to create and crash');
+      await waitUntil(() => fs.existsSync(path.join(markers, 'crashed')), 30_000, 'the first worker to create and crash');
       await exited(first);
       expect(first.signalCode).toBe('SIGKILL');
       const crashedKey = fs.readFileSync(path.join(markers, 'crashed'), 'utf8');
@@ -80,7 +72,7 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
 
       const second = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
       children.push(second);
-      await waitFor(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 60_000, 'every job to settle');
+      await waitUntil(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 60_000, 'every job to settle');
       second.kill('SIGTERM');
       await exited(second);
 

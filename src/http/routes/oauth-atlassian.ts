@@ -14,13 +14,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AuthenticationError } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
-import { identifier, safeLine, secret, webUrl } from '../../contracts/index.ts';
+import { identifier, secret, webUrl } from '../../contracts/index.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { errorCatalogue } from '../../errors/catalogue.ts';
 import { AtlassianOAuthService, type Caller, type OAuthConnectionView } from '../../services/atlassian-oauth.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { callbackQuery, escapeHtml, optionalCaller, page } from './oauth-pages.ts';
 import { authErrors, errorResponse } from '../schemas.ts';
 
 const secured = { security: [{ bearerAuth: [] }] };
@@ -61,14 +61,6 @@ const statusBody = z
   })
   .meta({ id: 'OAuthStatus' });
 
-const callbackQuery = z.object({
-  code: secret(4096).optional(),
-  state: secret(512).optional(),
-  error: identifier(200).optional(),
-  error_description: safeLine(2000).optional(),
-  format: z.enum(['json', 'html']).optional(),
-});
-
 const ownerQuery = z.object({
   user_id: identifier(200).optional().describe('Whose Jira to connect (default: the caller; another user needs the admin role)'),
   owner: z.enum(['user', 'organization']).optional().describe("organization: the organization's connection (admins)"),
@@ -90,30 +82,6 @@ function callerOf(request: FastifyRequest): Caller {
 function ownerFrom(caller: Caller, query: { user_id?: string; owner?: 'user' | 'organization' }): { kind: 'user'; subject: string } | { kind: 'organization' } {
   if (query.owner === 'organization') return { kind: 'organization' };
   return { kind: 'user', subject: query.user_id ?? caller.subject };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5"><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-}
-
-/** The caller of a public callback, when it sent a token (it must then be the user who started). */
-async function optionalCaller(context: AppContext, request: FastifyRequest): Promise<{ orgId: string; subject: string } | null> {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'authorization header must be "Bearer <token>"');
-  try {
-    const principal = await context.verifyJwt(match[1]);
-    const tenant = await context.tenants.resolve(principal.orgSlug, principal.subject);
-    return { orgId: tenant.orgId, subject: principal.subject };
-  } catch (error) {
-    if (error instanceof AuthenticationError) throw new AppError('UNAUTHENTICATED', error.message);
-    throw error;
-  }
 }
 
 function statusFrom(views: OAuthConnectionView[]): z.infer<typeof statusBody> {

@@ -8,7 +8,6 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AuthenticationError } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
 import { identifier, safeLine, secret, webUrl } from '../../contracts/index.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -16,6 +15,7 @@ import { errorCatalogue } from '../../errors/catalogue.ts';
 import { servicenowOAuthProtocol } from '../../providers/servicenow/oauth.ts';
 import { SERVICENOW_CALLBACK_PATH, ServiceNowOAuthService } from '../../services/servicenow-oauth.ts';
 import { tenantOf } from '../plugins/auth.ts';
+import { callbackQuery, escapeHtml, optionalCaller, page } from './oauth-pages.ts';
 import { authErrors, errorResponse } from '../schemas.ts';
 
 const secured = { security: [{ bearerAuth: [] }] };
@@ -30,22 +30,6 @@ const startBody = z.object({
   redirect_uri: webUrl(2048).optional().describe('The Redirect URL registered on that app (default: this service’s /oauth/servicenow)'),
   user_id: identifier(200).optional().describe("Connect this user's own ServiceNow (default: the organization's; another user needs the admin role)"),
 });
-
-const callbackQuery = z.object({
-  code: secret(4096).optional(),
-  state: secret(512).optional(),
-  error: identifier(200).optional(),
-  error_description: safeLine(2000).optional(),
-  format: z.enum(['json', 'html']).optional(),
-});
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5"><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-}
 
 export function servicenowOAuthRoutes(context: AppContext): FastifyPluginAsyncZod {
   const service = new ServiceNowOAuthService(context, servicenowOAuthProtocol);
@@ -106,7 +90,7 @@ export function servicenowOAuthRoutes(context: AppContext): FastifyPluginAsyncZo
         const accept = String(request.headers.accept ?? '');
         const json = request.query.format === 'json' || (request.query.format !== 'html' && !/text\/html|\*\/\*/.test(accept));
         try {
-          const caller = await optionalCaller(context, request.headers.authorization);
+          const caller = await optionalCaller(context, request);
           const view = await service.complete(request.query as Record<string, string | undefined>, caller);
           if (json) return reply.send({ connected: true as const, connection: { id: view.id, name: view.name, provider: view.provider, site_url: view.site_url, auth_kind: view.auth_kind, status: view.status } });
           return reply
@@ -124,19 +108,4 @@ export function servicenowOAuthRoutes(context: AppContext): FastifyPluginAsyncZo
       },
     );
   };
-}
-
-/** The caller of the public callback, when it sent a token (it must then be the user who started). */
-async function optionalCaller(context: AppContext, header: string | undefined): Promise<{ orgId: string; subject: string } | null> {
-  if (!header) return null;
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'authorization header must be "Bearer <token>"');
-  try {
-    const principal = await context.verifyJwt(match[1]);
-    const tenant = await context.tenants.resolve(principal.orgSlug, principal.subject);
-    return { orgId: tenant.orgId, subject: principal.subject };
-  } catch (error) {
-    if (error instanceof AuthenticationError) throw new AppError('UNAUTHENTICATED', error.message);
-    throw error;
-  }
 }
