@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   try {
     const baseDir = await checkout(baseSha, 'base');
     const headDir = values.head ? await checkout(headSha, 'head') : checkoutDir;
-    const samples: Record<string, { base: Flat[]; head: Flat[] }> = {};
+    const samples: Record<string, { base: Flat[]; head: Flat[]; errors: string[] }> = {};
     for (let index = 0; index < rounds; index++) {
       for (const suite of positionals) {
         const sides: ['base' | 'head', string][] = [
@@ -91,13 +91,17 @@ async function main(): Promise<number> {
         if (index % 2 === 1) sides.reverse();
         for (const [side, dir] of sides) {
           process.stderr.write(`bench:compare: round ${index + 1}/${rounds} ${suite} on ${side}\n`);
-          const summary = await runSuite(dir, suite);
-          (samples[suite] ??= { base: [], head: [] })[side].push(flatten(summary));
+          const entry = (samples[suite] ??= { base: [], head: [], errors: [] });
+          // A failing side is reported, not fatal: the other suites' numbers are still worth having.
+          await runSuite(dir, suite).then(
+            (summary) => entry[side].push(flatten(summary)),
+            (error: Error) => entry.errors.push(`${side}: ${error.message}`),
+          );
         }
       }
     }
     const suites: Record<string, unknown> = {};
-    for (const [suite, { base, head }] of Object.entries(samples)) {
+    for (const [suite, { base, head, errors }] of Object.entries(samples)) {
       const keys = new Set([...base.flatMap(Object.keys), ...head.flatMap(Object.keys)]);
       const fields: Record<string, { base: number; head: number; head_over_base: number | null }> = {};
       const onlyBase: string[] = [];
@@ -113,7 +117,7 @@ async function main(): Promise<number> {
           fields[key] = { base: round(mb, 3), head: round(mh, 3), head_over_base: mb === 0 ? null : round(mh / mb, 3) };
         }
       }
-      suites[suite] = { fields, only_base: onlyBase, only_head: onlyHead };
+      suites[suite] = { samples: { base: base.length, head: head.length }, fields, only_base: onlyBase, only_head: onlyHead, errors };
     }
     const record = {
       benchmark: 'compare',
@@ -129,7 +133,7 @@ async function main(): Promise<number> {
     await mkdir(resultsDir, { recursive: true });
     await writeFile(path.join(resultsDir, 'compare.json'), `${JSON.stringify(record, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(record)}\n`);
-    return 0;
+    return Object.values(samples).some((entry) => entry.errors.length > 0) ? 1 : 0;
   } finally {
     for (const dir of worktrees) {
       await execFile('git', ['worktree', 'remove', '--force', dir], { cwd: checkoutDir }).catch(() => undefined);

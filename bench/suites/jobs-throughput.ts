@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type Database, openDatabase } from '../../src/db/database.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
 import { JobQueue, type JobPolicy } from '../../src/jobs/queue.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { intFromEnv } from '../lib/env.ts';
@@ -72,7 +73,18 @@ function phase(completed: number, elapsedMs: number, finished: boolean): PhaseNu
   return { jobs_completed: completed, elapsed_ms: round(elapsedMs), jobs_per_second: perSecond(completed, elapsedMs), finished };
 }
 
+/**
+ * The service's schema and one organization: every job is recorded per org in `job_records` (the
+ * queue's tenant scoping), so the jobs need a real org id, as in the service.
+ */
+async function prepare(db: Database): Promise<string> {
+  await runMigrations(db);
+  const rows = await db.query<{ id: string }>(`insert into organizations (id, slug, name) values (gen_random_uuid(), 'bench', 'Bench') returning id`);
+  return rows[0]!.id;
+}
+
 async function measureQueue(db: Database, parameters: Parameters): Promise<QueueNumbers> {
+  const orgId = await prepare(db);
   const queue = new JobQueue(db, logger, policy);
   const timeoutMs = parameters.phase_timeout_seconds * 1000;
   let handled = 0;
@@ -82,7 +94,7 @@ async function measureQueue(db: Database, parameters: Parameters): Promise<Queue
   try {
     const enqueue = (offset: number) =>
       runBounded(parameters.jobs, parameters.enqueue_concurrency, (index) =>
-        queue.enqueue('update', { org_id: 'bench', n: offset + index }),
+        queue.enqueue('update', { org_id: orgId, n: offset + index }),
       );
 
     // Backlog: everything queued first, then one worker drains it.
