@@ -53,6 +53,11 @@ describe('web UI in Chromium', () => {
     await screenshot(page, `${name}-1280`);
     await page.setViewportSize(PHONE);
     await page.waitForTimeout(150); // layout settles after the resize (no assertion depends on it)
+    // Severity badges show their whole word at phone width ("CRITICAL", never "CRITIC…").
+    const cut = await page.locator('[data-severity-badge] .mantine-Badge-label').evaluateAll((labels) =>
+      labels.filter((label) => label.scrollWidth > label.clientWidth + 1).map((label) => label.textContent),
+    );
+    expect(cut, `${name}: severity badges cut at 390 px`).toEqual([]);
     await screenshot(page, `${name}-390`);
     await page.setViewportSize(DESKTOP);
   }
@@ -123,6 +128,8 @@ describe('web UI in Chromium', () => {
 
   afterEach(async (test) => {
     if (test.task.result?.state === 'fail' && page) await screenshot(page, `failed-${test.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+    // The service's error lines explain a 500 the page only shows as a generic message.
+    if (test.task.result?.state === 'fail') console.error(service?.logs.filter((line) => /"level":(50|60)/.test(line)).join('').slice(-4000));
   });
 
   afterAll(async () => {
@@ -264,6 +271,41 @@ describe('web UI in Chromium', () => {
     await checkPage('ticketing');
   }, 90_000);
 
+  it('lists fix pull requests from the PR store with links to GitHub and the tickets', async (test) => {
+    test.skip(!sessionsAvailable, 'needs sign-in (session API missing)');
+    const tickets = (await api('GET', '/api/v1/tickets')).body.tickets as { id: string; finding_id: string; external_key: string }[];
+    const { orgId } = await service.context.tenants.resolve('demo-org', 'seeder');
+    const { recordPullRequest } = await import('../../src/services/pull-requests/pr-store.ts');
+    await recordPullRequest(service.context.db.orm, {
+      orgId,
+      connectionId: null,
+      repoUrl: 'https://github.com/acme/web',
+      branch: 'security/npm/pkg-2',
+      baseBranch: 'main',
+      number: 42,
+      url: 'https://github.com/acme/web/pull/42',
+      title: 'Bump pkg-2 from 1.0.0 to 1.0.1',
+      state: 'open',
+      headSha: null,
+      findingIds: [tickets[0]!.finding_id],
+      ticketIds: [tickets[0]!.id],
+    });
+    await page.getByRole('tab', { name: 'Fix PRs' }).click();
+    const table = page.getByRole('table', { name: 'Fix pull requests' });
+    const link = table.getByRole('link', { name: /#42 Bump pkg-2/ });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('https://github.com/acme/web/pull/42');
+    expect(await table.getByRole('link', { name: new RegExp(`^${tickets[0]!.external_key}`) }).count()).toBe(1);
+    expect(await table.textContent()).toContain('acme/web');
+    await page.getByRole('combobox', { name: 'PR state' }).click();
+    await page.getByRole('option', { name: 'merged' }).click();
+    await page.getByText('No pull request matches').waitFor();
+    await page.getByRole('combobox', { name: 'PR state' }).click();
+    await page.getByRole('option', { name: 'open' }).click();
+    await link.waitFor();
+    await checkPage('ticketing-fix-prs');
+  }, 60_000);
+
   it('lists findings with filters, opens one with its history, and imports a report with progress', async (test) => {
     test.skip(!sessionsAvailable, 'needs sign-in (session API missing)');
     await page.getByRole('link', { name: 'Findings & audit cases' }).click();
@@ -305,6 +347,27 @@ describe('web UI in Chromium', () => {
     expect((await focused()).text).not.toBe('Skip to content');
     expect(await page.getByRole('table', { name: 'Webhook deliveries' }).textContent()).toContain('valid');
     await checkPage('deliveries');
+
+    // The audit log: the bulk ticket creation above is one operation with its calls to Jira.
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    const bulk = page.getByTestId('audit-operation').filter({ hasText: 'POST /api/v1/tickets/bulk' });
+    await bulk.first().waitFor();
+    await bulk.first().getByRole('button').first().click();
+    const calls = page.getByRole('table', { name: 'Outbound calls of POST /api/v1/tickets/bulk' });
+    await calls.waitFor();
+    // Method, host, path, status, duration (the connection used is the OAuth one: Atlassian's API gateway).
+    const cells = await calls.getByRole('row').filter({ hasText: '/rest/api/3/issue/bulk' }).first().getByRole('cell').allTextContents();
+    expect(cells[0]).toBe('POST');
+    expect(cells[1]).toBe(new URL(oauth!.apiUrl).host);
+    expect(cells[2]).toMatch(/\/rest\/api\/3\/issue\/bulk$/);
+    expect(cells[3]).toBe('201');
+    expect(cells[4]).toMatch(/^\d+ ms$/);
+    await checkPage('audit-log');
+    // Searched on the server: a host/path only the connection tests called.
+    await page.getByLabel('Search').fill('/rest/api/3/myself');
+    await expect.poll(async () => (await page.getByTestId('audit-operation').allTextContents()).every((text) => !text.includes('POST /api/v1/tickets/bulk'))).toBe(true);
+    await page.getByLabel('Search').fill('no-such-operation-anywhere');
+    await page.getByText('No operation matches').waitFor();
   }, 60_000);
 
   it('renders the analytics charts with data', async (test) => {
@@ -316,6 +379,12 @@ describe('web UI in Chromium', () => {
     await waitFor(async () => ((await page.getByTestId('chart-open-resolved').locator('path.recharts-area-area').count()) >= 2 ? true : null), 10_000);
     expect(await page.getByTestId('chart-time-to-resolve').locator('path.recharts-rectangle').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('chart-sla').locator('path.recharts-rectangle').count()).toBeGreaterThan(0);
+    // Counts get whole-number ticks (one breach drew 0, 0.25, 0.5, 0.75, 1 before).
+    for (const chart of ['chart-sla', 'chart-open-resolved']) {
+      const ticks = await page.getByTestId(chart).locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+      expect(ticks.length, chart).toBeGreaterThan(1);
+      expect(ticks.filter((tick) => !/^\d+$/.test(tick.trim())), chart).toEqual([]);
+    }
     // Per scan target: the report imported through the UI above.
     expect(await page.getByTestId('chart-per-target').textContent()).toContain('https://github.com/acme/shop');
     await checkPage('analytics');

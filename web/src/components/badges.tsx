@@ -4,7 +4,8 @@ import { humanize, severityColor } from './format.ts';
 
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
-    <Badge color={severityColor[severity]} variant="light" autoContrast>
+    // Never shrunk or cut to "CRITIC…" in a narrow row (phone width): the whole word or nothing.
+    <Badge color={severityColor[severity]} variant="light" autoContrast className="badge-whole" data-severity-badge>
       {severity}
     </Badge>
   );

@@ -82,6 +82,7 @@ export function AnalyticsPage() {
                 withLegend
                 tickLine="y"
                 xAxisProps={{ tickFormatter: (value: string) => value.slice(5) }}
+                yAxisProps={{ allowDecimals: false }}
               />
             </ChartCard>
             <ChartCard title="Days to resolve, by severity" testId="chart-time-to-resolve">
@@ -98,7 +99,7 @@ export function AnalyticsPage() {
               />
             </ChartCard>
             <ChartCard title="Open SLA breaches, by severity" testId="chart-sla">
-              <BarChart h={260} data={metrics.breaches} dataKey="severity" series={[{ name: 'open', label: 'Open past due', color: 'red.8' }]} withLegend />
+              <BarChart h={260} data={metrics.breaches} dataKey="severity" series={[{ name: 'open', label: 'Open past due', color: 'red.8' }]} withLegend yAxisProps={{ allowDecimals: false }} />
             </ChartCard>
             <ChartCard title="Per target" testId="chart-per-target">
               <Table.ScrollContainer minWidth={360}>

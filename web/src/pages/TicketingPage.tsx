@@ -1,6 +1,7 @@
 /**
  * Ticketing & Workflow: the tickets opened for findings (status, severity, SLA, links out, sync),
- * fix-PR jobs, and bulk ticket creation for a selection with a dry-run preview of the exact requests.
+ * fix pull requests (GET /api/v1/pull-requests, links to GitHub) and their jobs, and bulk ticket
+ * creation for a selection with a dry-run preview of the exact requests.
  */
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, ScrollArea, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
@@ -9,7 +10,7 @@ import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client.ts';
 import { keys, useConnections } from '../api/queries.ts';
-import type { BulkTicketsResult, Finding, Job, Ticket } from '../api/types.ts';
+import type { BulkTicketsResult, Finding, Job, PullRequestView, Ticket } from '../api/types.ts';
 import { SeverityBadge, StateBadge } from '../components/badges.tsx';
 import { LoadMore, useCursorList } from '../components/cursor.tsx';
 import { formatDate, formatDateTime, severityOrder, findingSla } from '../components/format.ts';
@@ -352,23 +353,126 @@ function CreateTicketsTab() {
   );
 }
 
+const prStates = ['open', 'merged', 'closed'];
+const prStateColor: Record<string, string> = { open: 'green', merged: 'violet', closed: 'gray' };
+
+/** `https://github.com/acme/web` → `acme/web` (the host stays for anything else). */
+function repoName(url: string): string {
+  return url.replace(/^[a-z]+:\/\/(www\.)?github\.com\//i, '').replace(/^[a-z]+:\/\//i, '').replace(/\.git$/, '');
+}
+
 function FixPrsTab() {
-  const list = useCursorList<Job>([...keys.jobs, 'open_pr'], '/api/v1/jobs', 'jobs', { kind: 'open_pr' });
+  const [state, setState] = useState<string | null>(null);
+  const [repoText, setRepoText] = useState('');
+  const [repo] = useDebouncedValue(repoText.trim(), 300);
+  const list = useCursorList<PullRequestView>(['pull-requests'], '/api/v1/pull-requests', 'pull_requests', { state: state ?? undefined, repo: repo || undefined });
+  const jobs = useCursorList<Job>([...keys.jobs, 'open_pr'], '/api/v1/jobs', 'jobs', { kind: 'open_pr' });
+  const filtered = Boolean(state || repo);
   return (
     <Stack>
-      <Text size="sm" c="dimmed">
-        Fix pull requests are opened by jobs; each row is one job and its outcome.
-      </Text>
+      <Group align="flex-end" gap="sm" wrap="wrap">
+        <Select label="PR state" placeholder="Any" data={prStates} value={state} onChange={setState} clearable w={150} />
+        <TextInput label="Repository" placeholder="owner/name or URL" value={repoText} onChange={(event) => setRepoText(event.currentTarget.value)} w={240} />
+      </Group>
       {list.isPending ? (
-        <LoadingState label="Loading fix PR jobs…" />
+        <LoadingState label="Loading fix pull requests…" />
       ) : list.isError ? (
         <ErrorState error={list.error} onRetry={() => list.refetch()} />
       ) : list.items.length === 0 ? (
-        <EmptyState title="No fix pull requests yet">They appear when fix PRs are requested for vulnerable dependencies.</EmptyState>
+        <EmptyState title={filtered ? 'No pull request matches' : 'No fix pull requests yet'}>
+          {filtered ? 'Clear a filter.' : 'They appear when fix PRs are opened for vulnerable dependencies.'}
+        </EmptyState>
       ) : (
-        <JobsTable jobs={list.items} label="Fix PR jobs" />
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped highlightOnHover aria-label="Fix pull requests">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">Pull request</Table.Th>
+                <Table.Th scope="col">Repository</Table.Th>
+                <Table.Th scope="col">State</Table.Th>
+                <Table.Th scope="col">Fixes</Table.Th>
+                <Table.Th scope="col">Tickets</Table.Th>
+                <Table.Th scope="col">Updated</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.items.map((pr) => (
+                <Table.Tr key={pr.id}>
+                  <Table.Td maw={340}>
+                    {pr.url ? (
+                      <Anchor href={pr.url} target="_blank" rel="noreferrer" size="sm">
+                        #{pr.number ?? '?'} {pr.title ?? pr.branch} <span className="visually-hidden">(opens on the code host)</span>↗
+                      </Anchor>
+                    ) : (
+                      <Text size="sm">{pr.title ?? pr.branch}</Text>
+                    )}
+                    <Text size="xs" c="dimmed" className="mono" style={{ overflowWrap: 'anywhere' }}>
+                      {pr.branch} → {pr.base_branch}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+                      {repoName(pr.repo_url)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={prStateColor[pr.state] ?? 'gray'} variant="outline" autoContrast>
+                      {pr.state}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4} wrap="wrap">
+                      {pr.finding_ids.length === 0
+                        ? '—'
+                        : pr.finding_ids.map((id, index) => (
+                            <Anchor key={id} component={Link} to={`/findings/${id}`} size="sm">
+                              finding {index + 1}
+                            </Anchor>
+                          ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4} wrap="wrap">
+                      {pr.tickets.length === 0
+                        ? '—'
+                        : pr.tickets.map((ticket) =>
+                            ticket.url ? (
+                              <Anchor key={ticket.id} href={ticket.url} target="_blank" rel="noreferrer" size="sm">
+                                {ticket.key ?? 'ticket'} <span className="visually-hidden">(opens in the tracker)</span>↗
+                              </Anchor>
+                            ) : (
+                              <Text key={ticket.id} size="sm">
+                                {ticket.key ?? 'pending'}
+                              </Text>
+                            ),
+                          )}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs">{formatDateTime(pr.merged_at ?? pr.updated_at)}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="jobs" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="pull requests" />}
+      <Title order={3} size="h5">
+        Fix-PR jobs
+      </Title>
+      {jobs.isPending ? (
+        <LoadingState label="Loading fix PR jobs…" rows={1} />
+      ) : jobs.isError ? (
+        <ErrorState error={jobs.error} onRetry={() => jobs.refetch()} />
+      ) : jobs.items.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No fix-PR jobs queued or run.
+        </Text>
+      ) : (
+        <JobsTable jobs={jobs.items} label="Fix PR jobs" />
+      )}
+      {!jobs.isPending && !jobs.isError && jobs.items.length > 0 && <LoadMore hasNextPage={jobs.hasNextPage} isFetchingNextPage={jobs.isFetchingNextPage} fetchNextPage={jobs.fetchNextPage} count={jobs.items.length} noun="jobs" />}
     </Stack>
   );
 }
