@@ -9,11 +9,12 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SLA_DAYS } from '../../src/contracts/policies.ts';
 import { pullRequests } from '../../src/db/schema.ts';
+import { createHandler } from '../../src/jobs/handlers/create.ts';
 import { openPrHandler } from '../../src/jobs/handlers/open-pr.ts';
 import { createGitHubClient } from '../../src/providers/github/index.ts';
 import { manifestForPath, repoUrlFor, webOriginOf } from '../../src/services/pull-requests/policy-prs.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { type PrFixture, startPrFixture } from './fixture.ts';
+import { commentText, type PrFixture, startPrFixture } from './fixture.ts';
 import { FAST_GITHUB } from './helpers.ts';
 
 type Vuln = { id: string; pkg: string; installed: string; fixed: string; severity: string };
@@ -21,16 +22,16 @@ const LODASH: Vuln = { id: 'CVE-2021-23337', pkg: 'lodash', installed: '4.17.15'
 const MINIMIST: Vuln = { id: 'CVE-2021-44906', pkg: 'minimist', installed: '1.2.5', fixed: '1.2.6', severity: 'CRITICAL' };
 const EXPRESS: Vuln = { id: 'CVE-2022-24999', pkg: 'express', installed: '4.17.1', fixed: '4.17.3', severity: 'LOW' };
 
-function trivy(vulns: Vuln[]): string {
+function trivy(vulns: Vuln[], result: { Target: string; Type: string } = { Target: 'package-lock.json', Type: 'npm' }): string {
   return JSON.stringify({
     SchemaVersion: 2,
     ArtifactName: '.',
     ArtifactType: 'filesystem',
     Results: [
       {
-        Target: 'package-lock.json',
+        Target: result.Target,
         Class: 'lang-pkgs',
-        Type: 'npm',
+        Type: result.Type,
         Vulnerabilities: vulns.map((v) => ({ VulnerabilityID: v.id, PkgName: v.pkg, InstalledVersion: v.installed, FixedVersion: v.fixed, Severity: v.severity, Title: `${v.id} in ${v.pkg}` })),
       },
     ],
@@ -42,6 +43,7 @@ describe('policy-driven fix PRs', () => {
   let admin: { authorization: string };
   let orgId: string;
   let connectionId: string;
+  let jiraId: string;
 
   const importReport = async (vulns: Vuln[]) => {
     const response = await fx.service.app.inject({ method: 'POST', url: '/api/v1/findings/import?target=acme%2Fweb&format=trivy', headers: { ...admin, 'content-type': 'application/json' }, payload: trivy(vulns) });
@@ -68,7 +70,15 @@ describe('policy-driven fix PRs', () => {
     });
     expect(github.statusCode, github.body).toBe(201);
     connectionId = github.json().id;
-    await context.queue.work({ open_pr: openPrHandler(context, { clientFor: (target) => createGitHubClient(target, { http: context.outbound, logger: context.logger, options: FAST_GITHUB }) }) }, 2);
+    const jira = await fx.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: admin,
+      payload: { provider: 'jira-cloud', name: 'Org Jira', site_url: fx.cloud.url, email: fx.cloud.credentials.email, api_token: fx.cloud.credentials.apiToken },
+    });
+    expect(jira.statusCode, jira.body).toBe(201);
+    jiraId = jira.json().id;
+    await context.queue.work({ create: createHandler(context), open_pr: openPrHandler(context, { clientFor: (target) => createGitHubClient(target, { http: context.outbound, logger: context.logger, options: FAST_GITHUB }) }) }, 2);
   }, 60_000);
   afterAll(async () => {
     await fx?.close();
@@ -131,6 +141,37 @@ describe('policy-driven fix PRs', () => {
     expect(fx.github.admin.comments('acme/web', minimist.number).filter((comment) => String(comment.body).includes('no longer detected'))).toHaveLength(0);
     const rows = await fx.service.context.db.orm.select({ branch: pullRequests.branch, state: pullRequests.state }).from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.connectionId, connectionId)));
     expect(Object.fromEntries(rows.map((row) => [row.branch, row.state]))).toEqual({ 'security/npm/lodash-4.17.21': 'closed', 'security/npm/minimist-1.2.6': 'merged' });
+  }, 120_000);
+
+  it('with tickets in the policy too, the PR names the ticket and the ticket gets the PR link', async () => {
+    const put = await fx.service.app.inject({
+      method: 'PUT',
+      url: '/api/v1/policies',
+      headers: admin,
+      payload: {
+        tickets: { severities: ['high'], connection_id: jiraId, options: { project_key: 'SEC', issue_type: 'Bug' } },
+        pull_requests: { severities: ['high'], connection_id: connectionId, grouping: 'package' },
+        sla_days: { ...DEFAULT_SLA_DAYS },
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const requests: Vuln = { id: 'CVE-2023-32681', pkg: 'requests', installed: '2.25.1', fixed: '2.31.0', severity: 'HIGH' };
+    const response = await fx.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/findings/import?target=acme%2Fapi&format=trivy',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: trivy([requests], { Target: 'requirements.txt', Type: 'pip' }),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const branch = 'security/pip/requests-2.31.0';
+    await waitFor(async () => fx.github.admin.pulls('acme/api').some((pull) => pull.headRef === branch) && (await settled()), 60_000);
+    const issue = fx.cloud.admin.issues().find((candidate) => JSON.stringify(candidate).includes('requests'));
+    expect(issue).toBeDefined();
+    const pull = fx.github.admin.pulls('acme/api').find((candidate) => candidate.headRef === branch)!;
+    expect(pull.body).toContain(issue!.key);
+    expect(await fx.github.admin.readFile('acme/api', 'requirements.txt', `refs/heads/${branch}`)).toContain('requests==2.31.0');
+    const comments = fx.cloud.admin.comments(issue!.key).map((comment) => commentText(comment.body));
+    expect(comments.filter((text) => text.includes(`acme/api#${pull.number}`))).toHaveLength(1);
   }, 120_000);
 
   it('repo_scan grouping: one PR for the repository and scan with every bump', async () => {

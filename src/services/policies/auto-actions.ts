@@ -51,7 +51,8 @@ export async function applyPolicyActions(context: AppContext, transitions: Findi
     // After the tickets, so the PR usually finds them to name and link.
     if (policy.prConnectionId && policy.prSeverities.length > 0) {
       const input = { orgId, scanId: transitions.scanId, target: transitions.target, created: transitions.created, severities: policy.prSeverities };
-      pullRequests = (await queuePolicyPullRequests(context, { ...input, connectionId: policy.prConnectionId, grouping: policy.prGrouping })).queued;
+      const ticketsToo = queuedTickets > 0;
+      pullRequests = (await queuePolicyPullRequests(context, { ...input, connectionId: policy.prConnectionId, grouping: policy.prGrouping, ticketsToo })).queued;
     }
   }
   const closes = transitions.partial ? 0 : await closeObsoletePullRequests(context, { orgId, scanId: transitions.scanId, target: transitions.target, resolved: transitions.resolved });

@@ -20,6 +20,8 @@ import { openPrPayload } from './pr-jobs.ts';
 import type { FixItem } from './types.ts';
 import { TicketService } from '../tickets/ticket-service.ts';
 
+const TICKETS_HEAD_START_SECONDS = 3;
+
 export interface PolicyPrInput {
   orgId: string;
   scanId: string;
@@ -29,6 +31,8 @@ export interface PolicyPrInput {
   severities: Severity[];
   connectionId: string;
   grouping: 'repo_scan' | 'package';
+  /** The policy also files tickets for new findings: the PR jobs start a little later, so they find the tickets. */
+  ticketsToo?: boolean;
 }
 
 /** Lockfiles scanners name, and the manifest next to them that declares the version. */
@@ -154,7 +158,7 @@ export async function queuePolicyPullRequests(context: AppContext, input: Policy
       { repoUrl: group.repoUrl, items: group.items, group: group.group, transport: 'api', connectionId: input.connectionId },
       { orgId: input.orgId, commentOnTicket: true, source: 'policy', requestedBy: null },
     );
-    if (await context.queue.enqueue('open_pr', payload)) queued++;
+    if (await context.queue.enqueue('open_pr', payload, input.ticketsToo ? { startAfterSeconds: TICKETS_HEAD_START_SECONDS } : {})) queued++;
   }
   return { queued, skipped };
 }

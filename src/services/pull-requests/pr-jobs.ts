@@ -94,6 +94,20 @@ async function ticketsFor(context: AppContext, orgId: string, items: OpenPrJob['
   });
 }
 
+const POLICY_TICKET_WAIT_ATTEMPTS = 4;
+const POLICY_TICKET_WAIT_MS = 3_000;
+
+async function ticketsPending(context: AppContext, orgId: string, items: OpenPrJob['items']): Promise<boolean> {
+  const findingIds = [...new Set(items.flatMap((item) => item.finding_ids))];
+  if (findingIds.length === 0) return false;
+  const [row] = await context.db.orm
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.orgId, orgId), inArray(tickets.findingId, findingIds), eq(tickets.syncState, 'pending')))
+    .limit(1);
+  return row !== undefined;
+}
+
 function ticketsOfItem(item: OpenPrJob['items'][number], rows: TicketRow[]): TicketRow[] {
   return rows.filter((row) => item.ticket_ids.includes(row.id) || item.finding_ids.includes(row.findingId));
 }
@@ -147,6 +161,11 @@ export async function runOpenPrJob(context: AppContext, data: OpenPrJob, job: Pi
   const foreign = [repo.apiUrl, repo.gitUrl].map(hostOf).find((host) => !host || !hosts.includes(host));
   if (foreign !== undefined) throw new PermanentJobError(`the GitHub connection ${record.name} is for ${hosts.join(', ')}; its token is not sent to ${foreign}`);
 
+  // A policy files tickets for the same findings at the same time: give their creates a few attempts'
+  // time, so the PR names the tickets and links itself on them.
+  if (data.source === 'policy' && job.attempt < POLICY_TICKET_WAIT_ATTEMPTS && (await ticketsPending(context, data.org_id, data.items))) {
+    throw new RetryLaterError('the tickets of its findings are being created; the PR waits for them to name them', POLICY_TICKET_WAIT_MS);
+  }
   const ticketRows = await ticketsFor(context, data.org_id, data.items);
   const items: FixItem[] = data.items.map((item) => {
     const mine = ticketsOfItem(item, ticketRows);
