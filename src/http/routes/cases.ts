@@ -13,20 +13,10 @@ import { publishCaseReport } from '../../services/case-report.ts';
 import { ConnectionService } from '../../services/connections.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier, safeLine, safeText } from '../../contracts/index.ts';
+import { caseView } from '../../contracts/views.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 import { findingCommon, findingView, MAX_FINDINGS_PER_CALL, pageQuery, toFindingView, upsertedFindingView } from './findings.ts';
 
-const caseView = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    framework: z.string().nullable(),
-    description: z.string().nullable(),
-    status: z.string(),
-    created_at: z.string(),
-    violation_count: z.number().int(),
-  })
-  .meta({ id: 'AuditCase' });
 
 function toCaseView(found: AuditCase): z.infer<typeof caseView> {
   return {

@@ -14,30 +14,13 @@ import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier } from '../../contracts/index.ts';
+import { connectionView, mappingView } from '../../contracts/views.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 /** Derived from the provider descriptors (src/providers/registry.ts): one object per provider and pasted auth mode. */
 export const connectionInput = connectionInputSchema();
 
-export const connectionView = z
-  .object({
-    id: z.string(),
-    provider: z.string(),
-    name: z.string(),
-    auth_kind: z.string(),
-    site_url: z.string().nullable(),
-    api_url: z.string().nullable(),
-    account_email: z.string().nullable(),
-    status: z.string(),
-    last_error: z.string().nullable(),
-    user_id: z.string().nullable(),
-    created_at: z.string(),
-  })
-  .meta({ id: 'Connection' });
 
-const mappingView = z
-  .object({ id: z.string(), kind: z.string(), source: z.string(), target: z.string(), removable: z.boolean() })
-  .meta({ id: 'Mapping' });
 
 const testResult = z.object({
   ok: z.boolean(),

@@ -12,6 +12,7 @@ import { AppError } from '../../errors/app-error.ts';
 import { type Finding, type FindingInput, getFinding, isSlaBreached, listFindings, upsertFindings } from '../../services/findings.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier, safeLine, safeText } from '../../contracts/index.ts';
+import { findingView } from '../../contracts/views.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 export const MAX_FINDINGS_PER_CALL = 5_000;
@@ -110,39 +111,8 @@ export function toFindingInput(body: FindingBody): FindingInput {
   };
 }
 
-export const findingView = z
-  .object({
-    id: z.string(),
-    kind: z.enum(['vulnerability', 'violation']),
-    fingerprint: z.string(),
-    title: z.string(),
-    description: z.string().nullable(),
-    severity: z.enum(severityLevels),
-    state: z.enum(internalStates),
-    state_reason: z.string().nullable(),
-    cvss_score: z.number().nullable(),
-    ecosystem: z.string().nullable(),
-    package_name: z.string().nullable(),
-    current_version: z.string().nullable(),
-    fixed_version: z.string().nullable(),
-    advisory_ids: z.array(z.string()),
-    repo_url: z.string().nullable(),
-    manifest_path: z.string().nullable(),
-    framework: z.string().nullable(),
-    control_id: z.string().nullable(),
-    case_id: z.string().nullable(),
-    source: z.string().nullable(),
-    external_ref: z.string().nullable(),
-    first_seen_at: z.string(),
-    last_seen_at: z.string(),
-    resolved_at: z.string().nullable(),
-    due_at: z.string().nullable().describe("SLA due date: first seen + the organization policy's days for the severity; null = no SLA"),
-    sla_breached: z.boolean().describe('true while the finding is open past due_at'),
-    sla_breached_at: z.string().nullable().describe('When the SLA scan marked the breach (and commented on the tickets)'),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: 'Finding' });
+
+export { findingView };
 
 export const upsertedFindingView = findingView
   .extend({

@@ -20,20 +20,9 @@ import {
   SessionStore,
 } from '../../services/sessions/index.ts';
 import { UserService } from '../../services/users.ts';
+import { sessionBody } from '../../contracts/views.ts';
 import { errorResponse } from '../schemas.ts';
 
-const sessionBody = z
-  .object({
-    user: z.object({
-      id: z.string(),
-      username: z.string(),
-      roles: z.array(z.string()),
-      org: z.string().describe('organization slug'),
-    }),
-    csrf_token: z.string().describe('send as X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the session cookie'),
-    expires_at: z.string().describe('the session ends at this time at the latest (or after SESSION_IDLE_MINUTES without a request)'),
-  })
-  .meta({ id: 'Session' });
 
 const tags = ['session'];
 

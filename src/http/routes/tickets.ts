@@ -14,28 +14,12 @@ import type { TicketOptions } from '../../services/tickets/ticket-service.ts';
 import { toTicketView } from '../../services/tickets/ticket-view.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { boundedJson, identifier, safeLine, safeText, webUrl } from '../../contracts/index.ts';
+import { requestPreview, ticketView } from '../../contracts/views.ts';
 import { authErrors, errorCode, errorResponse, uuidParam } from '../schemas.ts';
 
-export const ticketView = z
-  .object({
-    id: z.string(),
-    finding_id: z.string(),
-    connection_id: z.string(),
-    provider: z.string(),
-    external_id: z.string().nullable(),
-    external_key: z.string().nullable(),
-    url: z.string().nullable(),
-    external_status: z.string().nullable(),
-    external_priority: z.string().nullable(),
-    state: z.string(),
-    sync_state: z.string(),
-    last_error: z.string().nullable(),
-    last_synced_at: z.string().nullable(),
-    created_at: z.string(),
-  })
-  .meta({ id: 'Ticket' });
 
-export const requestPreview = z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.unknown() }).meta({ id: 'RequestPreview' });
+
+export { requestPreview, ticketView };
 
 export const ticketOptionFields = {
   connection_id: z.uuid().nullable().optional().describe('Which Jira connection; default: your own, else the organization’s'),

@@ -1,77 +1,34 @@
 /**
- * Shapes of the public API's answers the UI reads, as /openapi.json describes them (components
- * Connection, Mapping, Ticket, Finding, …). Kept by hand: the UI reads a subset, and a field the
- * service renames shows up as a type error here and in the browser tests.
+ * Shapes of the public API's answers the UI reads. Where the server has them in src/contracts (the
+ * one contracts module of routes, services and UI) they are imported from there as types only
+ * (`import type`: erased by the build, so no zod in the bundle; ESLint allows nothing else from
+ * src/). The rest (jobs, webhooks, OAuth status, import summary) are still written out here, as
+ * /openapi.json describes them, until their routes' schemas move to src/contracts.
  */
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-export type FindingState = 'backlog' | 'todo' | 'in_progress' | 'in_review' | 'done' | 'wont_fix';
+import type { AuditCaseView, ConnectionView, FindingView, MappingView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
 
-export interface SessionUser {
-  id: string;
-  username: string;
-  roles: string[];
-  org: string;
-}
+// The server's response shapes (src/contracts/views.ts, z.infer types): one definition for the
+// routes, the OpenAPI document and the UI; a field the service renames is a type error here.
+export type Finding = FindingView;
+export type Severity = FindingView['severity'];
+export type FindingState = FindingView['state'];
+export type Session = SessionView;
+export type SessionUser = SessionView['user'];
+export type Connection = ConnectionView;
+export type Mapping = MappingView;
+export type Ticket = TicketView;
+export type RequestPreview = RequestPreviewView;
+export type AuditCase = AuditCaseView;
 
-export interface Session {
-  user: SessionUser;
-  csrf_token: string;
-}
-
-export interface Connection {
-  id: string;
-  provider: string;
-  name: string;
-  auth_kind: string;
-  site_url: string | null;
-  api_url: string | null;
-  account_email: string | null;
-  status: string;
-  last_error: string | null;
-  user_id: string | null;
-  created_at: string;
-}
+/** The kinds of mapping row the editor offers (the API answers `kind` as a string). */
+export type MappingKind = 'status' | 'priority' | 'project' | 'issue_type' | 'assignment_group';
 
 export interface ConnectionTest {
   ok: boolean;
   code: string | null;
   message: string;
   account: { display_name: string; account_id: string | null; email: string | null } | null;
-}
-
-export type MappingKind = 'status' | 'priority' | 'project' | 'issue_type' | 'assignment_group';
-
-export interface Mapping {
-  id: string;
-  kind: MappingKind;
-  source: string;
-  target: string;
-  removable: boolean;
-}
-
-export interface Ticket {
-  id: string;
-  finding_id: string;
-  connection_id: string;
-  provider: string;
-  external_id: string | null;
-  external_key: string | null;
-  url: string | null;
-  external_status: string | null;
-  external_priority: string | null;
-  state: string;
-  sync_state: string;
-  last_error: string | null;
-  last_synced_at: string | null;
-  created_at: string;
-}
-
-export interface RequestPreview {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: unknown;
 }
 
 export interface BulkTicketsResult {
@@ -82,38 +39,6 @@ export interface BulkTicketsResult {
   summary: { total: number; created: number; existing: number; planned: number; failed: number };
 }
 
-export interface Finding {
-  id: string;
-  kind: 'vulnerability' | 'violation';
-  fingerprint: string;
-  title: string;
-  description: string | null;
-  severity: Severity;
-  state: FindingState;
-  state_reason: string | null;
-  cvss_score: number | null;
-  ecosystem: string | null;
-  package_name: string | null;
-  current_version: string | null;
-  fixed_version: string | null;
-  advisory_ids: string[];
-  repo_url: string | null;
-  manifest_path: string | null;
-  framework: string | null;
-  control_id: string | null;
-  case_id: string | null;
-  source: string | null;
-  external_ref: string | null;
-  first_seen_at: string;
-  last_seen_at: string;
-  resolved_at: string | null;
-  /** SLA due date from the organization's policy (absent on services before the policies API). */
-  due_at?: string | null;
-  sla_breached?: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
 /** GET /api/v1/analytics. */
 export type { AnalyticsView } from '../../../src/contracts/analytics.ts';
 
@@ -122,16 +47,6 @@ export type { AuditEventView, AuditLogPage, AuditOperationView, OutboundCallView
 
 /** GET /api/v1/pull-requests. */
 export type { PullRequestPage, PullRequestState, PullRequestView } from '../../../src/contracts/pull-requests.ts';
-
-export interface AuditCase {
-  id: string;
-  name: string;
-  framework: string | null;
-  description?: string | null;
-  status: string;
-  created_at: string;
-  violation_count: number;
-}
 
 export interface Job {
   id: string;

@@ -90,7 +90,9 @@ export function MappingEditor({ connectionId, connectionName, canEdit }: { conne
                           size="compact-xs"
                           variant="subtle"
                           onClick={() => {
-                            setKind(row.kind);
+                            // The API answers kind as a string; one the editor does not know stays on the current kind.
+                            const known = kinds.find((option) => option.value === row.kind);
+                            if (known) setKind(known.value);
                             setSource(row.source);
                             setTarget(row.target);
                           }}
