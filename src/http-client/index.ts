@@ -43,3 +43,12 @@ export {
   parseDelayHeader,
   serverDelayMs,
 } from './retry-policy.ts';
+export {
+  createLimiterRegistry,
+  createPauseGate,
+  type LimiterRegistry,
+  type PauseGate,
+  RateLimitWaitTooLong,
+  type Semaphore,
+  sendThrough429,
+} from './rate-limit.ts';

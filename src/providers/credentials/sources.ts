@@ -127,3 +127,15 @@ export function storedCredentials(options: StoredCredentialsOptions): Credential
     },
   };
 }
+
+/**
+ * Sends with the source's credential of the moment; after a 401, once more with a renewed one when
+ * the source has it (a 401 did nothing, so resending is safe). The answer to the last send is returned.
+ */
+export async function sendRenewingOn401<R extends { status: number }>(source: CredentialSource, send: (credential: Credential) => Promise<R>): Promise<R> {
+  const credential = await source.current();
+  const response = await send(credential);
+  if (response.status !== 401) return response;
+  const renewed = await source.renewAfterRejection(credential);
+  return renewed ? send(renewed) : response;
+}

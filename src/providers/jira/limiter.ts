@@ -4,51 +4,15 @@
  * one 429 (or an exhausted `X-RateLimit-Remaining`) holds back all callers of that connection instead
  * of each discovering the limit on its own and making the burst worse.
  */
-import { parseDelayHeader } from '../../http-client/index.ts';
+import { createLimiterRegistry, createPauseGate, type LimiterRegistry, parseDelayHeader } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
 
-export interface Semaphore {
-  acquire(): Promise<() => void>;
-}
-
-function createSemaphore(limit: number): Semaphore {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  };
-  return {
-    acquire() {
-      if (active < limit) {
-        active++;
-        return Promise.resolve(release);
-      }
-      // The releasing caller hands its slot straight to the next waiter, so `active` stays put.
-      return new Promise((resolve) => waiting.push(() => resolve(release)));
-    },
-  };
-}
+export { RateLimitWaitTooLong, type Semaphore } from '../../http-client/index.ts';
 
 /** Semaphores by connection key; one registry per process is what makes the cap per process. */
-export interface JiraLimiterRegistry {
-  semaphore(key: string, limit: number): Semaphore;
-}
+export type JiraLimiterRegistry = LimiterRegistry;
 
-export function createJiraLimiterRegistry(): JiraLimiterRegistry {
-  const semaphores = new Map<string, Semaphore>();
-  return {
-    semaphore(key, limit) {
-      let found = semaphores.get(key);
-      if (!found) {
-        found = createSemaphore(limit);
-        semaphores.set(key, found);
-      }
-      return found;
-    },
-  };
-}
+export const createJiraLimiterRegistry = createLimiterRegistry;
 
 export const processLimiters: JiraLimiterRegistry = createJiraLimiterRegistry();
 
@@ -75,15 +39,6 @@ export interface JiraLimiter {
   /** Reads a response's rate-limit headers; returns the pause it recorded, if any. */
   observe(status: number, headers: Record<string, string>): Promise<number | undefined>;
 }
-
-export class RateLimitWaitTooLong extends Error {
-  readonly waitMs: number;
-  constructor(waitMs: number) {
-    super(`rate-limit pause of ${waitMs} ms exceeds the wait budget`);
-    this.waitMs = waitMs;
-  }
-}
-
 
 const delay = (value: string | undefined, now: number, epochSecondsAllowed: boolean) =>
   value === undefined ? undefined : parseDelayHeader(value, now, epochSecondsAllowed);
@@ -112,42 +67,25 @@ export function requestedPauseMs(status: number, headers: Record<string, string>
 
 export function createJiraLimiter(options: JiraLimiterOptions): JiraLimiter {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
-  const stateKey = `jira:pause:${options.key}`;
   const semaphore = options.registry.semaphore(options.key, options.maxConcurrent);
-
-  async function pausedForMs(): Promise<number> {
-    const until = Number((await options.sharedState.get(stateKey)) ?? 0);
-    return Math.max(0, until - now());
-  }
-
-  async function pauseFor(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    const until = now() + ms;
-    const current = Number((await options.sharedState.get(stateKey)) ?? 0);
-    // Races between processes only ever lose a shorter pause to a longer one or vice versa by a few ms.
-    if (current >= until) return;
-    await options.sharedState.set(stateKey, String(until), ms + 1000);
-  }
-
-  async function waitOutPause(): Promise<void> {
-    for (;;) {
-      const left = await pausedForMs();
-      if (left <= 0) return;
-      if (left > options.maxPauseMs) throw new RateLimitWaitTooLong(left);
-      // A little jitter so every waiter released by the same pause does not hit Jira in one burst.
-      await sleep(left + Math.floor(random() * Math.min(250, left * 0.2 + 50)));
-    }
-  }
+  const gate = createPauseGate({
+    stateKey: `jira:pause:${options.key}`,
+    sharedState: options.sharedState,
+    maxPauseMs: options.maxPauseMs,
+    // A little jitter so every waiter released by the same pause does not hit Jira in one burst.
+    jitterMs: (left, random) => Math.floor(random * Math.min(250, left * 0.2 + 50)),
+    now,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
 
   return {
-    pausedForMs,
-    pauseFor,
+    pausedForMs: gate.pausedForMs,
+    pauseFor: gate.pauseFor,
     async run(task) {
       const release = await semaphore.acquire();
       try {
-        await waitOutPause();
+        await gate.waitOut();
         return await task();
       } finally {
         release();
@@ -155,7 +93,7 @@ export function createJiraLimiter(options: JiraLimiterOptions): JiraLimiter {
     },
     async observe(status, headers) {
       const pause = requestedPauseMs(status, headers, now());
-      if (pause !== undefined && pause > 0) await pauseFor(pause);
+      if (pause !== undefined && pause > 0) await gate.pauseFor(pause);
       return pause;
     },
   };

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OutboundClient, OutboundResponse } from '../../http-client/index.ts';
+import { type OutboundClient, type OutboundResponse, sendThrough429 } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
-import { authorizationOf, type Credential } from '../credentials/index.ts';
+import { authorizationOf, type Credential, sendRenewingOn401 } from '../credentials/index.ts';
 import { type AuthKind, type CallSubject, errorFromOutbound, errorFromResponse, JIRA_BAD_RESPONSE, JIRA_RATE_LIMITED, JiraError } from './errors.ts';
-import { createJiraLimiter, type JiraLimiter, type JiraLimiterRegistry, RateLimitWaitTooLong } from './limiter.ts';
+import { createJiraLimiter, type JiraLimiter, type JiraLimiterRegistry } from './limiter.ts';
 import type { JiraLimits, JiraTarget } from './types.ts';
 
 export const DEFAULT_LIMITS: JiraLimits = {
@@ -106,36 +106,21 @@ export function createJiraTransport(
     }
   }
 
-  /** The credential of the moment; after a 401, once more with a renewed one when the source has it (Jira did nothing on a 401). */
-  async function once(call: JiraCall): Promise<OutboundResponse> {
-    const credential = await target.credentials.current();
-    const response = await send(call, credential);
-    if (response.status !== 401) return response;
-    const renewed = await target.credentials.renewAfterRejection(credential);
-    return renewed ? send(call, renewed) : response;
-  }
+  /** The credential of the moment; after a 401, once more with a renewed one when the source has it. */
+  const once = (call: JiraCall): Promise<OutboundResponse> => sendRenewingOn401(target.credentials, (credential) => send(call, credential));
 
   async function call(spec: JiraCall): Promise<OutboundResponse> {
-    const started = Date.now();
-    for (;;) {
-      let response: OutboundResponse;
-      try {
-        response = await limiter.run(() => once(spec));
-      } catch (error) {
-        if (error instanceof RateLimitWaitTooLong) throw rateLimited(error.waitMs);
-        throw error;
-      }
-      const pause = await limiter.observe(response.status, response.headers);
-      if (response.status === 429) {
-        const waited = Date.now() - started;
-        const wait = pause ?? 1000;
-        if (waited + wait > limits.maxRateLimitWaitMs) throw rateLimited(wait);
-        deps.logger.info({ connection: connectionKey, retry_after_ms: wait }, 'jira rate limit: pausing this connection');
-        continue;
-      }
-      if ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status)) return response;
-      throw errorFromResponse(response, spec.subject, kind, pause);
-    }
+    const { response, pause } = await sendThrough429({
+      maxWaitMs: limits.maxRateLimitWaitMs,
+      send: async () => {
+        const answer = await limiter.run(() => once(spec));
+        return { response: answer, pause: await limiter.observe(answer.status, answer.headers) };
+      },
+      tooLong: rateLimited,
+      onWait: (wait) => deps.logger.info({ connection: connectionKey, retry_after_ms: wait }, 'jira rate limit: pausing this connection'),
+    });
+    if ((response.status >= 200 && response.status < 300) || spec.accept?.includes(response.status)) return response;
+    throw errorFromResponse(response, spec.subject, kind, pause);
   }
 
   function rateLimited(waitMs: number): JiraError {

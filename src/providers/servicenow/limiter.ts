@@ -13,50 +13,15 @@
  *   calls on 429s. Calls sent before a window was known are counted when their answer names it. ServiceNow commits its counts every 30 s per node, so the instance may let
  *   a few more through or refuse a few earlier; the 429 path stays authoritative.
  */
-import { parseDelayHeader } from '../../http-client/index.ts';
+import { createLimiterRegistry, createPauseGate, type LimiterRegistry, parseDelayHeader } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
 
-export interface Semaphore {
-  acquire(): Promise<() => void>;
-}
-
-function createSemaphore(limit: number): Semaphore {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  };
-  return {
-    acquire() {
-      if (active < limit) {
-        active++;
-        return Promise.resolve(release);
-      }
-      return new Promise((resolve) => waiting.push(() => resolve(release)));
-    },
-  };
-}
+export { RateLimitWaitTooLong, type Semaphore } from '../../http-client/index.ts';
 
 /** Semaphores by connection key; one registry per process is what makes the cap per process. */
-export interface ServiceNowLimiterRegistry {
-  semaphore(key: string, limit: number): Semaphore;
-}
+export type ServiceNowLimiterRegistry = LimiterRegistry;
 
-export function createServiceNowLimiterRegistry(): ServiceNowLimiterRegistry {
-  const semaphores = new Map<string, Semaphore>();
-  return {
-    semaphore(key, limit) {
-      let found = semaphores.get(key);
-      if (!found) {
-        found = createSemaphore(limit);
-        semaphores.set(key, found);
-      }
-      return found;
-    },
-  };
-}
+export const createServiceNowLimiterRegistry = createLimiterRegistry;
 
 export const processLimiters: ServiceNowLimiterRegistry = createServiceNowLimiterRegistry();
 
@@ -88,14 +53,6 @@ export interface ServiceNowLimiter {
   observe(status: number, headers: Record<string, string>, ticket?: LimiterTicket): Promise<number | undefined>;
 }
 
-export class RateLimitWaitTooLong extends Error {
-  readonly waitMs: number;
-  constructor(waitMs: number) {
-    super(`rate-limit pause of ${waitMs} ms exceeds the wait budget`);
-    this.waitMs = waitMs;
-  }
-}
-
 const MIN_429_PAUSE_MS = 250;
 const DEFAULT_429_PAUSE_MS = 1000;
 
@@ -109,33 +66,18 @@ export function pauseAfter429(headers: Record<string, string>, now: number): num
 
 export function createServiceNowLimiter(options: ServiceNowLimiterOptions): ServiceNowLimiter {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
-  const pauseKey = `servicenow:pause:${options.key}`;
   const semaphore = options.registry.semaphore(options.key, options.maxConcurrent);
-
-  async function pausedForMs(): Promise<number> {
-    const until = Number((await options.sharedState.get(pauseKey)) ?? 0);
-    return Math.max(0, until - now());
-  }
-
-  async function pauseFor(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    const until = now() + ms;
-    const current = Number((await options.sharedState.get(pauseKey)) ?? 0);
-    if (current >= until) return;
-    await options.sharedState.set(pauseKey, String(until), ms + 1000);
-  }
-
-  async function waitOutPause(): Promise<void> {
-    for (;;) {
-      const left = await pausedForMs();
-      if (left <= 0) return;
-      if (left > options.maxPauseMs) throw new RateLimitWaitTooLong(left);
-      // A little jitter so the waiters released by one pause do not arrive as one burst.
-      await sleep(left + Math.floor(random() * Math.min(50, left * 0.1 + 5)));
-    }
-  }
+  const gate = createPauseGate({
+    stateKey: `servicenow:pause:${options.key}`,
+    sharedState: options.sharedState,
+    maxPauseMs: options.maxPauseMs,
+    // A little jitter so the waiters released by one pause do not arrive as one burst.
+    jitterMs: (left, random) => Math.floor(random * Math.min(50, left * 0.1 + 5)),
+    now,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const { pausedForMs, pauseFor } = gate;
 
   const windowKey = `servicenow:window:${options.key}`;
   const usedKey = (reset: number) => `servicenow:used:${options.key}:${reset}`;
@@ -187,7 +129,7 @@ export function createServiceNowLimiter(options: ServiceNowLimiterOptions): Serv
       try {
         const ticket: LimiterTicket = { countedIn: null, uncounted: false };
         for (;;) {
-          await waitOutPause();
+          await gate.waitOut();
           const window = await currentWindow();
           if (!window) {
             ticket.uncounted = true;

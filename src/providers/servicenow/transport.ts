@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OutboundClient, OutboundResponse } from '../../http-client/index.ts';
+import { type OutboundClient, type OutboundResponse, sendThrough429 } from '../../http-client/index.ts';
 import type { SharedState } from '../../shared-state/index.ts';
-import { authorizationOf, type Credential } from '../credentials/index.ts';
+import { authorizationOf, type Credential, sendRenewingOn401 } from '../credentials/index.ts';
 import { type AuthContext, type CallSubject, errorFromOutbound, errorFromResponse, isHibernationPage, PROVIDER, ServiceNowError } from './errors.ts';
-import { createServiceNowLimiter, RateLimitWaitTooLong, type ServiceNowLimiter, type ServiceNowLimiterRegistry } from './limiter.ts';
+import { createServiceNowLimiter, type ServiceNowLimiter, type ServiceNowLimiterRegistry } from './limiter.ts';
 import type { ServiceNowLimits, ServiceNowTarget } from './types.ts';
 
 export const DEFAULT_LIMITS: ServiceNowLimits = {
@@ -105,13 +105,7 @@ export function createServiceNowTransport(
   }
 
   /** The credential of the moment; after a 401, once more with a renewed one when the source has it. */
-  async function once(call: ServiceNowCall): Promise<OutboundResponse> {
-    const credential = await target.credentials.current();
-    const response = await send(call, credential);
-    if (response.status !== 401) return response;
-    const renewed = await target.credentials.renewAfterRejection(credential);
-    return renewed ? send(call, renewed) : response;
-  }
+  const once = (call: ServiceNowCall): Promise<OutboundResponse> => sendRenewingOn401(target.credentials, (credential) => send(call, credential));
 
   function rateLimited(waitMs: number): ServiceNowError {
     return new ServiceNowError('PROVIDER_RATE_LIMITED', `ServiceNow's rate-limit rule refuses more calls from this connection; try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s`, {
@@ -122,35 +116,23 @@ export function createServiceNowTransport(
   }
 
   async function call(spec: ServiceNowCall): Promise<OutboundResponse> {
-    const started = Date.now();
-    for (;;) {
-      let response: OutboundResponse;
-      let pause: number | undefined;
-      try {
-        // Observed inside the slot: the next caller starts only after this answer was counted.
-        response = await limiter.run(async (ticket) => {
+    // A 429 is a refusal before anything was done: resending is safe for writes too.
+    const { response, pause } = await sendThrough429({
+      maxWaitMs: limits.maxRateLimitWaitMs,
+      // Observed inside the slot: the next caller starts only after this answer was counted.
+      send: () =>
+        limiter.run(async (ticket) => {
           const answer = await once(spec);
-          pause = await limiter.observe(answer.status, answer.headers, ticket);
-          return answer;
-        });
-      } catch (error) {
-        if (error instanceof RateLimitWaitTooLong) throw rateLimited(error.waitMs);
-        throw error;
-      }
-      if (response.status === 429) {
-        // A 429 is a refusal before anything was done: resending is safe for writes too.
-        const waited = Date.now() - started;
-        const wait = pause ?? 1000;
-        if (waited + wait > limits.maxRateLimitWaitMs) throw rateLimited(wait);
-        deps.logger.info({ connection: connectionKey, retry_after_ms: wait }, 'servicenow rate limit: pausing this connection');
-        continue;
-      }
-      const ok = response.status >= 200 && response.status < 300;
-      // Some front ends answer a sleeping instance's page with 200: it is not the Table API either way.
-      if (ok && isHibernationPage(response)) throw errorFromResponse({ ...response, status: 503 }, spec.subject, context);
-      if (ok || spec.accept?.includes(response.status)) return response;
-      throw errorFromResponse(response, spec.subject, context, pause);
-    }
+          return { response: answer, pause: await limiter.observe(answer.status, answer.headers, ticket) };
+        }),
+      tooLong: rateLimited,
+      onWait: (wait) => deps.logger.info({ connection: connectionKey, retry_after_ms: wait }, 'servicenow rate limit: pausing this connection'),
+    });
+    const ok = response.status >= 200 && response.status < 300;
+    // Some front ends answer a sleeping instance's page with 200: it is not the Table API either way.
+    if (ok && isHibernationPage(response)) throw errorFromResponse({ ...response, status: 503 }, spec.subject, context);
+    if (ok || spec.accept?.includes(response.status)) return response;
+    throw errorFromResponse(response, spec.subject, context, pause);
   }
 
   return {
