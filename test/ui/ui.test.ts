@@ -17,6 +17,7 @@ import { startTestService, type TestService } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { type AtlassianOAuthSimulator, startAtlassianOAuthSimulator } from '../simulators/atlassian-oauth/index.ts';
 import { type JiraCloudSimulator, startJiraCloudSimulator } from '../simulators/jira/cloud/index.ts';
+import { type ServiceNowSimulator, startServiceNowSimulator } from '../simulators/servicenow/index.ts';
 import { axeViolations, DESKTOP, type LaunchedBrowser, launchChromium, newContext, PHONE, screenshot, serious } from './browser.ts';
 
 const ADMIN = { username: 'ui-admin', password: 'correct horse battery staple 1' };
@@ -25,6 +26,7 @@ describe('web UI in Chromium', () => {
   let service: TestService;
   let jira: JiraCloudSimulator;
   let oauth: AtlassianOAuthSimulator | null = null;
+  let servicenow: ServiceNowSimulator;
   let chromium: LaunchedBrowser;
   let context: BrowserContext;
   let page: Page;
@@ -76,6 +78,7 @@ describe('web UI in Chromium', () => {
     jira = await startJiraCloudSimulator({ searchLagMs: 0, validateBearer: (token) => (oauth ? oauth.validateAccessToken(token) : { ok: false, reason: 'unknown' }) } as Parameters<typeof startJiraCloudSimulator>[0]);
     oauth = await startAtlassianOAuthSimulator({ redirectUris: [redirect], sites: [{ cloudId: jira.cloudId, url: 'https://sim-site.atlassian.net', name: 'sim-site' }], products: { jira: jira.url } });
     oauth.admin.setConsent({ cloudIds: [jira.cloudId] });
+    servicenow = await startServiceNowSimulator({ outbound: null, redirectUris: [`${base}/oauth/servicenow`] });
     service = await startTestService('embedded', {
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
@@ -138,6 +141,7 @@ describe('web UI in Chromium', () => {
     await service?.close();
     await oauth?.close();
     await jira?.close();
+    await servicenow?.close();
   });
 
   it('signs in with the first admin (ADMIN_USERNAME / ADMIN_PASSWORD)', async (test) => {
@@ -189,6 +193,25 @@ describe('web UI in Chromium', () => {
     expect(await status.textContent()).toContain('sim-site');
     expect(await status.textContent()).toMatch(/Scopes: .*write:jira-work/);
     expect(await status.textContent()).toContain('expires');
+  }, 60_000);
+
+  it("connects ServiceNow with OAuth from its card (the instance's OAuth app, consent, callback at /oauth/servicenow)", async (test) => {
+    test.skip(!sessionsAvailable, 'needs sign-in (session API missing)');
+    await page.goto('/settings/integrations');
+    const card = page.getByTestId('provider-servicenow');
+    await card.getByRole('button', { name: 'Connect with OAuth' }).click();
+    const form = card.getByRole('form', { name: 'Connect ServiceNow with OAuth' });
+    await form.getByLabel('Name').fill('Sim SN OAuth');
+    await form.getByLabel('Instance URL').fill(servicenow.url);
+    await form.getByLabel('Client ID').fill(servicenow.credentials.clientId);
+    await form.getByRole('textbox', { name: 'Client secret' }).fill(servicenow.credentials.clientSecret);
+    await form.getByRole('button', { name: 'Continue to ServiceNow' }).click();
+    // The simulator consents as its integration user and sends the browser back to our callback.
+    await page.waitForURL(/\/oauth\/servicenow/);
+    expect(await page.textContent('body')).toContain('ServiceNow connected');
+    await page.goto('/settings/integrations');
+    await card.getByText('Sim SN OAuth').waitFor();
+    expect(await page.content()).not.toContain(servicenow.credentials.clientSecret);
   }, 60_000);
 
   it('edits a mapping; the default row is shown, locked and cannot be removed', async (test) => {
