@@ -1,7 +1,7 @@
 /**
  * The code-host interface the PR engine builds on: repository and default branch, the tree and file
  * contents, commits and branches over the host's API (or a URL and token for the git transport),
- * pull requests (find, open, update, label, comment, close). GitHub implements it in
+ * pull requests (find, open, update, label, comment and list comments, close). GitHub implements it in
  * src/providers/github/; GitLab would be one more folder. test/providers/code-host/contract.case.ts
  * is the suite every implementation passes.
  */
@@ -126,6 +126,8 @@ export interface CodeHost {
   closePull(ref: RepoRef, number: number): Promise<PullRef>;
   addLabels(ref: RepoRef, number: number, labels: string[]): Promise<void>;
   comment(ref: RepoRef, number: number, body: string): Promise<{ id: number; url: string }>;
+  /** The comments on a pull request or issue, oldest first (at most `limit`, default 1000). */
+  listComments(ref: RepoRef, number: number, limit?: number): Promise<{ id: number; body: string }[]>;
   whoAmI(): Promise<{ login: string; id: number | null; email: string | null }>;
   /** What an error thrown by this host means, or null when it is not one of the host's errors. */
   failureOf(error: unknown): CodeHostFailure | null;

@@ -300,6 +300,19 @@ export function createGitHubClient(target: GitHubTarget, deps: GitHubClientDeps)
       return { id: Number(data.id), url: data.html_url };
     },
 
+    async listComments(ref, number, limit = 1000) {
+      const subject = { ...read(ref, `comments of ${full(ref)}#${number}`), notFound: `pull request or issue #${number} was not found in ${full(ref)}` };
+      const found: { id: number; body: string }[] = [];
+      for (let page = 1; found.length < limit; page++) {
+        const { data } = await call(subject, () =>
+          octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: ref.owner, repo: ref.repo, issue_number: number, per_page: 100, page }),
+        );
+        for (const comment of data) found.push({ id: Number(comment.id), body: comment.body ?? '' });
+        if (data.length < 100) break;
+      }
+      return found.slice(0, limit);
+    },
+
     async whoAmI() {
       const { data } = await call({ action: 'read the token’s user', notFound: 'GitHub has no user for this token' }, () => octokit.request('GET /user'));
       return { login: data.login, id: typeof data.id === 'number' ? data.id : null, email: data.email ?? null };

@@ -258,6 +258,11 @@ async function linkTickets(service: TicketService, data: OpenPrJob, outcome: Fix
   return commented;
 }
 
+/** An invisible line in the comment, so a retry knows it was posted. */
+function obsoleteMarker(scanId: string): string {
+  return `<!-- integration-service:obsolete:${scanId.replace(/[^A-Za-z0-9._:-]/g, '')} -->`;
+}
+
 export function obsoleteCommentText(scanId: string, target: string): string {
   return `Closed by Integration Service: the vulnerabilities this pull request fixes are no longer detected in scan ${scanId} of ${target}, so it is not needed any more. Nothing was merged; delete the branch if you do not want it.`;
 }
@@ -336,8 +341,11 @@ export async function runClosePrJob(context: AppContext, data: ClosePrJob, job: 
       const current = await client.findPull(ref, { head: row.branch, state: 'all' });
       const ours = current?.number === number ? current : null;
       if (ours && ours.state === 'open') {
+        // Said first, once (the marker finds it after a crash between the two), then closed.
+        const marker = obsoleteMarker(data.scan_id);
+        const said = (await client.listComments(ref, number)).some((comment) => comment.body.includes(marker));
+        if (!said) await client.comment(ref, number, `${obsoleteCommentText(data.scan_id, data.target)}\n\n${marker}`);
         await client.closePull(ref, number);
-        await client.comment(ref, number, obsoleteCommentText(data.scan_id, data.target));
         await markPull(context, row.id, 'closed');
         return { status: 'closed' as const, pr_number: number };
       }

@@ -112,6 +112,7 @@ export function runCodeHostContract(name: string, start: () => Promise<CodeHostF
       await fx.host.addLabels(fx.repo, opened.number, ['security']);
       const comment = await fx.host.comment(fx.repo, opened.number, 'a comment');
       expect(comment.url).toMatch(/^https?:\/\//);
+      expect(await fx.host.listComments(fx.repo, opened.number)).toEqual([{ id: comment.id, body: 'a comment' }]);
       const closed = await fx.host.closePull(fx.repo, opened.number);
       expect(closed.state).toBe('closed');
       expect(await fx.host.findPull(fx.repo, { head: branch, state: 'open' })).toBeNull();
