@@ -143,6 +143,32 @@ describe('fix PRs as open_pr jobs', () => {
     expect(rows).toHaveLength(1);
   }, 90_000);
 
+  it('a GitHub App installation connection: queued as well, and the job opens the PR as the app', async () => {
+    const app = fx.github.githubApp!;
+    const created = await fx.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: admin,
+      payload: { provider: 'github', auth_kind: 'app-installation', name: 'Sim App', api_url: fx.github.apiUrl, app_id: String(app.id), installation_id: String(app.installationId), private_key: app.privateKeyPem },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const requests = { id: 'app-requests', package_name: 'requests', ecosystem: 'pypi', current_version: '2.25.1', fixed_version: '2.31.0', severity: 'high', cve_ids: ['CVE-2023-32681'], title: 'requests 2.25.1 is vulnerable' };
+    const response = await fx.post({ vulnerabilities: [requests], jira: { project_key: 'SEC', issue_type: 'Bug' }, github: { repo_url: `${fx.github.url}/acme/api`, base_branch: 'main' } });
+    expect(response.statusCode, response.body).toBe(200);
+    const github = response.json().results[0].github;
+    expect(github).toMatchObject({ status: 'queued', job_id: expect.any(String) });
+    const job = await waitFor(async () => {
+      const state = await jobState(github.job_id);
+      return state.state === 'completed' || state.state === 'failed' ? state : null;
+    }, 60_000);
+    expect(job.state, JSON.stringify(job)).toBe('completed');
+    const [pull] = openPulls('acme/api', 'security/pip/requests-2.31.0');
+    expect(pull).toBeDefined();
+    expect(JSON.stringify((await fx.github.admin.pull('acme/api', pull!.number))!.user)).toContain(`${app.slug}[bot]`);
+    const [row] = await fx.service.context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/pip/requests-2.31.0')));
+    expect(row?.connectionId).toBe(created.json().id);
+  }, 90_000);
+
   it.each([
     ['a 5xx outage', () => fx.github.admin.faults.configure({ errorRate: 1, errorStatuses: [502] }), () => fx.github.admin.faults.configure({ errorRate: 0 })],
     [
