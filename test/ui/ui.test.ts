@@ -266,6 +266,9 @@ describe('web UI in Chromium', () => {
     await page.getByRole('tab', { name: 'Create tickets' }).click();
     await page.getByRole('checkbox', { name: 'Select Prototype pollution in pkg-2' }).check();
     await page.getByRole('checkbox', { name: 'Select Prototype pollution in pkg-4' }).check();
+    // A ServiceNow connection exists too (it would be the default tracker): file in the Jira site connected with OAuth.
+    await page.getByRole('combobox', { name: 'Tracker' }).click();
+    await page.getByRole('option', { name: 'sim-site (Atlassian OAuth)' }).click();
     await page.getByLabel('Project key').fill('SEC');
     await page.getByLabel('Issue type').fill('Bug');
     const ticketCount = async () => ((await api('GET', '/api/v1/tickets')).body.tickets as unknown[]).length;
