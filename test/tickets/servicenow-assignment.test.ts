@@ -3,8 +3,9 @@
  * public API: a group named in the mapping is sent by name with `sysparm_input_display_value=true`
  * (the instance stores its sys_id), a sys_id is sent as it is, a request's assignee email becomes
  * `assigned_to`. ServiceNow stores a reference to nothing without a word (an unknown sys_id as given,
- * an unmatched name as empty), so an unknown group or user is refused by us with a 422 naming the
- * value, and nothing is filed. Before, the mapping row was ignored: incidents had no group.
+ * an unmatched name as empty), so an unknown group is refused when the mapping is saved (and an
+ * unknown user, or a group gone since, when the ticket is drafted) with a 422 naming the value, and
+ * nothing is saved or filed. Before, the mapping row was ignored: incidents had no group.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ServiceNowSimulator, startServiceNowSimulator } from '../simulators/servicenow/index.ts';
@@ -36,12 +37,15 @@ describe('ServiceNow assignment group and assignee from the mapping', () => {
   });
   beforeEach(() => sn.admin.requests.clear());
 
-  async function setMapping(source: string, target: string) {
-    const response = await fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, {
+  const putMapping = (kind: string, source: string, target: string) =>
+    fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, {
       method: 'PUT',
       headers: { ...listening.admin, ...json },
-      body: JSON.stringify({ kind: 'assignment_group', source, target }),
+      body: JSON.stringify({ kind, source, target }),
     });
+
+  async function setMapping(source: string, target: string) {
+    const response = await putMapping('assignment_group', source, target);
     expect(response.status, await response.clone().text()).toBe(200);
   }
 
@@ -98,24 +102,45 @@ describe('ServiceNow assignment group and assignee from the mapping', () => {
     expect(incidentFor(other.title)).toHaveLength(0);
   }, 60_000);
 
-  it('an unknown group name or sys_id is a 422 naming the value; nothing is filed (ServiceNow itself would not refuse it)', async () => {
-    await setMapping('default', 'Red Team Nobody Made');
+  it('saving a mapping checks its values on the instance: an unknown group (name or sys_id), priority or incident state is a 422 naming it, nothing saved', async () => {
+    const before = (await (await fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, { headers: listening.admin })).json()) as { mappings: unknown[] };
+    const ghost = 'ab'.repeat(16);
+    for (const [kind, source, target, value] of [
+      ['assignment_group', 'default', 'Red Team Nobody Made', 'Red Team Nobody Made'],
+      ['assignment_group', 'high', ghost, ghost],
+      ['priority', 'high', 'Urgent', 'Urgent'],
+      ['status', 'Awaiting Vendor', 'in_progress', 'Awaiting Vendor'],
+      ['project', 'default', 'SEC', 'SEC'],
+    ] as const) {
+      const refused = await putMapping(kind, source, target);
+      const body = (await refused.json()) as { error: { code: string; message: string } };
+      expect(refused.status, JSON.stringify(body)).toBe(422);
+      expect(body.error.code).toBe('UNPROCESSABLE');
+      expect(body.error.message).toContain(value);
+    }
+    const after = (await (await fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, { headers: listening.admin })).json()) as { mappings: unknown[] };
+    expect(after.mappings).toEqual(before.mappings);
+    // Values the instance has are saved: a group by sys_id, a priority pair, a state by label.
+    for (const [kind, source, target] of [
+      ['assignment_group', 'low', seedSysId('sys_user_group', 'Database')],
+      ['priority', 'low', '3/2'],
+      ['status', 'On Hold', 'in_progress'],
+    ] as const) {
+      const saved = await putMapping(kind, source, target);
+      expect(saved.status, await saved.text()).toBe(200);
+    }
+  }, 60_000);
+
+  it('a group deactivated after its mapping was saved refuses the ticket with a 422 naming it; nothing is filed', async () => {
+    await setMapping('default', 'Service Desk');
+    sn.admin.updateRecordDirectly('sys_user_group', seedSysId('sys_user_group', 'Service Desk'), { active: 'false' });
     const one = await finding('medium');
     const refused = await ticket(one.id);
     expect(refused.status, JSON.stringify(refused.json)).toBe(422);
     expect(refused.json.error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'assignment_group' });
-    expect(JSON.stringify(refused.json)).toContain('Red Team Nobody Made');
+    expect(JSON.stringify(refused.json)).toContain('Service Desk');
     expect(incidentFor(one.title)).toHaveLength(0);
     expect(creates()).toHaveLength(0);
-
-    const ghost = 'ab'.repeat(16);
-    await setMapping('high', ghost);
-    const two = await finding('high');
-    const refusedId = await ticket(two.id);
-    expect(refusedId.status, JSON.stringify(refusedId.json)).toBe(422);
-    expect(refusedId.json.error).toMatchObject({ code: 'PROVIDER_FIELD_REJECTED', field: 'assignment_group' });
-    expect(JSON.stringify(refusedId.json)).toContain(ghost);
-    expect(incidentFor(two.title)).toHaveLength(0);
   }, 60_000);
 
   it('the simulator is as lenient as the instance: an unknown reference is not refused by ServiceNow', async () => {

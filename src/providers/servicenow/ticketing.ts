@@ -11,14 +11,14 @@ import { createHash } from 'node:crypto';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { type InternalState, type MappingRow, stateFor } from '../../domain/mapping.ts';
 import type { ConnectionTarget } from '../descriptor/connection.ts';
-import type { CreateItemResult, DraftResult, RequestPreview, TicketDraft, TicketingClient, TicketingDeps, TicketingProvider, TicketRef, TicketState } from '../ticketing/types.ts';
+import type { CreateItemResult, DraftResult, MappingValueProblem, RequestPreview, TicketDraft, TicketingClient, TicketingDeps, TicketingProvider, TicketRef, TicketState } from '../ticketing/types.ts';
 import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './client.ts';
 import { servicenowTargetOf } from './connection.ts';
 import { ServiceNowError } from './errors.ts';
 import { assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
-import { impactUrgencyFor } from './priority.ts';
+import { impactUrgencyFor, parseImpactUrgency } from './priority.ts';
 import { descriptionFor, shortDescriptionFor } from './render.ts';
-import { stateChangeFor } from './states.ts';
+import { INCIDENT_STATES, stateChangeFor } from './states.ts';
 import type { ServiceNowRecord } from './types.ts';
 
 const PROVIDER = 'servicenow';
@@ -194,6 +194,30 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
 
     async linkUrl(idOrKey, link) {
       await noteOnce(idOrKey, `${link.title}: ${link.url}${link.summary ? `\n${link.summary}` : ''}`, `link:${link.url}`);
+    },
+
+    async validateMappingValues(rows: MappingRow[]): Promise<MappingValueProblem[]> {
+      const problems: MappingValueProblem[] = [];
+      const problem = (row: MappingRow, field: 'source' | 'target', message: string) => problems.push({ kind: row.kind, source: row.source, field, value: row[field], message });
+      for (const row of rows) {
+        if (row.kind === 'assignment_group') {
+          try {
+            await assignment.group(row.target.trim());
+          } catch (error) {
+            if (!(error instanceof ServiceNowError) || error.code !== 'PROVIDER_FIELD_REJECTED') throw error;
+            problem(row, 'target', `ServiceNow has no active group "${row.target}" in sys_user_group (by name or sys_id)`);
+          }
+        } else if (row.kind === 'priority') {
+          if (!parseImpactUrgency(row.target)) problem(row, 'target', `"${row.target}" is not an impact/urgency pair (e.g. 2/3), a priority number (1-5) or name (Critical, High, Moderate, Low, Planning)`);
+        } else if (row.kind === 'status' && table === 'incident' && row.source.trim().toLowerCase() !== 'default') {
+          const wanted = row.source.trim().toLowerCase();
+          const known = Object.entries(INCIDENT_STATES).some(([value, label]) => value === wanted || label.toLowerCase() === wanted);
+          if (!known) problem(row, 'source', `incidents have no state "${row.source}" (they have: ${Object.entries(INCIDENT_STATES).map(([value, label]) => `${value} ${label}`).join(', ')})`);
+        } else if (row.kind === 'project' || row.kind === 'issue_type') {
+          problem(row, 'target', `ServiceNow connections have no ${row.kind === 'project' ? 'project' : 'issue type'} ("${row.target}"): records go to the connection's table (${table})`);
+        }
+      }
+      return problems;
     },
 
     previewRequests(drafts): RequestPreview[] {
