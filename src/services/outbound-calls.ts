@@ -91,7 +91,8 @@ export class OutboundCallRecorder {
         orgId: operation?.orgId ?? orgId,
         kind: operation?.kind ?? 'background',
         name: operation?.name ?? `${event.provider} call`,
-        actor: operation?.actor ?? 'service',
+        // A public request (OAuth callback, webhook) has no caller to name; background work is the service's.
+        actor: operation ? operation.actor : 'service',
         requestId: operation?.requestId ?? null,
         createdAt: operation?.startedAt ?? at,
       });

@@ -90,6 +90,16 @@ describe.each(databaseKinds())('outbound call recorder (%s)', (kind) => {
     expect(found.rows).toEqual([{ kind: 'background', name: 'github call', path: marker }]);
   });
 
+  it('keeps a public request without a caller as such (no actor), not as the service', async () => {
+    const { logger } = capture();
+    const recorder = new OutboundCallRecorder(database.db.orm, logger, { flushIntervalMs: 60_000 });
+    const operationId = randomUUID();
+    runInOperation({ id: operationId, kind: 'request', name: 'GET /oauth/servicenow', orgId, actor: null, requestId: 'req-2', startedAt: new Date() }, () => recorder.record(call()));
+    await recorder.close();
+    const operation = (await database.db.orm.execute(sql`select actor from operations where id = ${operationId}`)) as unknown as { rows: Record<string, unknown>[] };
+    expect(operation.rows).toEqual([{ actor: null }]);
+  });
+
   it('logs a failed write and never throws to the caller; a full queue drops its oldest', async () => {
     const { lines, logger } = capture();
     const broken = new Proxy(database.db.orm, {

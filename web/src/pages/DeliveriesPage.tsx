@@ -218,7 +218,7 @@ function OperationItem({ operation }: { operation: AuditOperationView }) {
               {operation.name}
             </Text>
             <Text size="xs" c="dimmed">
-              {formatDateTime(operation.started_at)} · {operation.kind} · {operation.actor ?? 'unknown'}
+              {formatDateTime(operation.started_at)} · {operation.kind} · {operation.actor ?? 'no sign-in'}
             </Text>
           </Stack>
           <Group gap={6} wrap="wrap">
