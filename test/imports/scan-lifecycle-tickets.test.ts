@@ -5,7 +5,7 @@
  * scan X" and walked through the workflow to Done by a `transition` job (the webhooks those
  * transitions cause come back as our own writes and change nothing); the finding returning in a
  * third scan reopens the same issue (To Do), never a second one. A transition job queued for a
- * finding that moved on before it ran does nothing.
+ * finding that moved on before it ran does nothing. The same on the ServiceNow simulator (below).
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ import { transitionHandler } from '../../src/jobs/handlers/transition.ts';
 import type { JobContext } from '../../src/jobs/queue.ts';
 import { type JiraFixture, startJiraFixture } from '../helpers/jira.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { deliveriesOf, endpoints, type EndpointJson, type ListeningService } from '../webhooks/helpers.ts';
+import { type ServiceNowSimulator, startServiceNowSimulator } from '../simulators/servicenow/index.ts';
+import { deliveriesOf, endpoints, type EndpointJson, type ListeningService, post, startListening } from '../webhooks/helpers.ts';
 
 function trivy(vulns: { id: string; pkg: string; severity: string }[]): string {
   return JSON.stringify({
@@ -145,5 +146,93 @@ describe('scan lifecycle on Jira tickets', () => {
     expect(result).toMatchObject({ ticket: 'skipped' });
     expect(fixture.jira.admin.transitions(key)).toHaveLength(before);
     expect((await ticketRows())[0]).toMatchObject({ state: 'todo', findingState: 'todo' });
+  });
+});
+
+/**
+ * The same lifecycle on ServiceNow through the same ticketing interface: the resolved finding's
+ * incident is moved to Resolved (state 6) with close code and close notes, and a work note names
+ * the scan; the finding returning reopens the same incident (state 1), never a second one.
+ */
+describe('scan lifecycle on ServiceNow incidents', () => {
+  let listening: ListeningService;
+  let sn: ServiceNowSimulator;
+  let orgId: string;
+  let connectionId: string;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    listening = await startListening('embedded');
+    await listening.service.context.queue.work(productHandlers(listening.service.context), 2);
+    sn = await startServiceNowSimulator({ outbound: null });
+    sn.admin.setRequireCloseFields(true);
+    const created = await post(
+      `${listening.url}/api/v1/connections`,
+      JSON.stringify({ provider: 'servicenow', auth_kind: 'basic', name: 'SN lifecycle', instance_url: sn.url, username: sn.credentials.username, password: sn.credentials.password }),
+      { ...listening.admin, ...json },
+    );
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    connectionId = created.json.id as string;
+    orgId = await listening.service.context.tenants.orgId('demo-org');
+    const policy = await listening.service.app.inject({
+      method: 'PUT',
+      url: '/api/v1/policies',
+      headers: listening.admin,
+      payload: {
+        tickets: { severities: ['critical'], connection_id: connectionId },
+        pull_requests: { severities: [], connection_id: null, grouping: 'repo_scan' },
+        sla_days: { ...DEFAULT_SLA_DAYS },
+      },
+    });
+    expect(policy.statusCode, policy.body).toBe(200);
+  });
+  afterAll(async () => {
+    await sn?.close();
+    await listening?.close();
+  });
+
+  const importReport = async (body: string) => {
+    const response = await listening.service.app.inject({
+      method: 'POST',
+      url: '/api/v1/findings/import?target=lifecycle%2Fsn&format=trivy',
+      headers: { ...listening.admin, 'content-type': 'application/json' },
+      payload: body,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as { scan_id: string; new: number; resolved: number; reopened: number };
+  };
+  const ticketRows = async () =>
+    listening.service.context.db.orm
+      .select({ id: tickets.id, externalId: tickets.externalId, state: tickets.state, findingState: findings.state })
+      .from(tickets)
+      .innerJoin(findings, eq(findings.id, tickets.findingId))
+      .where(and(eq(findings.orgId, orgId), eq(findings.packageName, CRITICAL.pkg)));
+  const incidents = () => sn.admin.records('incident').filter((record) => record.short_description?.includes(CRITICAL.pkg));
+
+  it('a second scan without the finding resolves its incident with close notes; the finding returning reopens the same incident', async () => {
+    expect(await importReport(trivy([CRITICAL, LOW]))).toMatchObject({ new: 2 });
+    const [ticket] = await waitFor(async () => {
+      const rows = await ticketRows();
+      return rows.length === 1 && rows[0]!.externalId ? rows : null;
+    });
+    expect(incidents()).toHaveLength(1);
+
+    const second = await importReport(trivy([LOW]));
+    expect(second).toMatchObject({ resolved: 1 });
+    const resolved = await waitFor(async () => (incidents()[0]?.state === '6' ? incidents()[0]! : null));
+    expect(resolved.close_notes).toBeTruthy();
+    expect(resolved.close_code).toBeTruthy();
+    await waitFor(async () => (JSON.stringify(sn.admin.journal('incident', resolved.sys_id!)).includes(`no longer detected in scan ${second.scan_id}`) ? true : null));
+    await waitFor(async () => ((await ticketRows())[0]?.state === 'done' ? true : null));
+
+    const third = await importReport(trivy([CRITICAL, LOW]));
+    expect(third).toMatchObject({ new: 0, reopened: 1 });
+    await waitFor(async () => (incidents()[0]?.state === '1' ? true : null));
+    const reopened = await waitFor(async () => {
+      const rows = await ticketRows();
+      return rows.length === 1 && rows[0]!.state === 'todo' && rows[0]!.findingState === 'todo' ? rows[0]! : null;
+    });
+    expect(reopened.id).toBe(ticket!.id);
+    expect(incidents()).toHaveLength(1);
   });
 });
