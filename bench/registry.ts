@@ -10,4 +10,5 @@ export const benchmarks: Record<string, () => Promise<{ benchmark: Benchmark }>>
   'pr-engine': () => import('./suites/pr-engine.ts'),
   memory: () => import('./suites/memory.ts'),
   import: () => import('./suites/import.ts'),
+  'webhook-ingest': () => import('./suites/webhook-ingest.ts'),
 };

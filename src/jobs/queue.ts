@@ -7,10 +7,10 @@
  * pg-boss's tables are changed only through its public API; this module only reads them.
  */
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
 import type { CursorPosition } from '../db/cursor.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Orm } from '../db/database.ts';
 import { jobRecords } from '../db/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type Operation, runInOperation } from '../lib/operation-context.ts';
@@ -54,6 +54,21 @@ export interface EnqueueOptions {
   startAfterSeconds?: number;
   /** The run this job is a child of (listed with it, deleted with it). */
   runId?: string;
+}
+
+/**
+ * pg-boss's `executeSql` over a drizzle transaction: its positional `$n` parameters become bound
+ * values of one drizzle statement, so its insert runs on the transaction's connection.
+ */
+function sqlExecutor(tx: Orm): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
+  return {
+    async executeSql(text, values = []) {
+      const parts = text.split(/\$(\d+)/);
+      const chunks: SQL[] = parts.map((part, index) => (index % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`));
+      const result = (await tx.execute(sql.join(chunks))) as unknown as { rows: never[] };
+      return { rows: result.rows };
+    },
+  };
 }
 
 /** A payload that does not match its kind's schema: a programming error, never queued. */
@@ -167,6 +182,34 @@ export class JobQueue {
       if (!sent) await this.#db.orm.delete(jobRecords).where(eq(jobRecords.id, id));
     }
     return sent;
+  }
+
+  /**
+   * Call once before enqueueIn for a kind: loads pg-boss's queue cache for it outside any
+   * transaction. Otherwise its first insert would read the queue inside our transaction's callback on
+   * its own connection, which on PGlite (one connection) waits for that transaction: a deadlock.
+   */
+  async prepareEnqueueIn(kind: JobKind): Promise<void> {
+    await this.boss.insert(kind, []);
+  }
+
+  /**
+   * Enqueue jobs of one kind inside the caller's transaction (a drizzle transaction): the jobs and
+   * their records commit or roll back with the caller's own writes, in one commit and one pg-boss
+   * insert (webhook ingest: a batch of delivery rows and their jobs, so a delivery is never stored
+   * without its job nor queued twice). No singleton keys here. Returns the job ids in order.
+   */
+  async enqueueIn<K extends JobKind>(tx: Orm, kind: K, payloads: JobPayload<K>[]): Promise<string[]> {
+    if (payloads.length === 0) return [];
+    const jobs = payloads.map((data) => {
+      const parsed = jobPayloads[kind].safeParse(data);
+      if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
+      return { id: randomUUID(), data: parsed.data as JobPayload<K> };
+    });
+    await tx.insert(jobRecords).values(jobs.map((job) => ({ id: job.id, orgId: job.data.org_id, kind, runId: null })));
+    const ids = await this.boss.insert(kind, jobs, { db: sqlExecutor(tx), returnId: true });
+    if ((ids?.length ?? 0) !== jobs.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${jobs.length} ${kind} jobs`);
+    return jobs.map((job) => job.id);
   }
 
   /**

@@ -6,10 +6,10 @@
  * valid for an overlap window, so deliveries signed before the sender was updated still verify.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, max } from 'drizzle-orm';
 import type { KeyRing } from '../../crypto/index.ts';
 import type { Orm } from '../../db/database.ts';
-import { webhookEndpoints } from '../../db/schema.ts';
+import { deliveries, webhookEndpoints } from '../../db/schema.ts';
 import { openSecret, sealSecret } from '../secret-columns.ts';
 import { defaultSignatureHeader, type WebhookProvider, webhookProviders } from './signatures.ts';
 
@@ -54,10 +54,11 @@ export class WebhookEndpoints {
     return row;
   }
 
+  /** With each endpoint's last delivery time (withLastDelivery). */
   async ensureAll(orgId: string, providers: readonly WebhookProvider[] = webhookProviders): Promise<EndpointRow[]> {
     const rows: EndpointRow[] = [];
     for (const provider of providers) rows.push(await this.ensure(orgId, provider));
-    return rows;
+    return this.withLastDelivery(rows);
   }
 
   async byProvider(orgId: string, provider: WebhookProvider): Promise<EndpointRow | null> {
@@ -74,9 +75,10 @@ export class WebhookEndpoints {
     return row ?? null;
   }
 
+  /** With its last delivery time (withLastDelivery). */
   async get(orgId: string, id: string): Promise<EndpointRow | null> {
     const [row] = await this.#orm.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, id)));
-    return row ?? null;
+    return row ? ((await this.withLastDelivery([row]))[0] ?? null) : null;
   }
 
   async list(orgId: string): Promise<EndpointRow[]> {
@@ -113,7 +115,7 @@ export class WebhookEndpoints {
       })
       .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretEncrypted, row.secretEncrypted)))
       .returning();
-    return updated ? { row: updated, secret } : null;
+    return updated ? { row: { ...updated, lastDeliveryAt: row.lastDeliveryAt }, secret } : null;
   }
 
   /** How deliveries are signed (ServiceNow: the Business Rule's header name, HMAC algorithm and digest encoding). */
@@ -124,14 +126,26 @@ export class WebhookEndpoints {
       .where(eq(webhookEndpoints.id, row.id))
       .returning();
     if (!updated) throw new Error('webhook endpoint vanished during configure');
-    return updated;
+    return { ...updated, lastDeliveryAt: row.lastDeliveryAt };
   }
 
-  /** Moves last_delivery_at forward (never back: deliveries may be recorded out of order). */
-  async touch(id: string, at: Date): Promise<void> {
-    await this.#orm
-      .update(webhookEndpoints)
-      .set({ lastDeliveryAt: sql`greatest(${webhookEndpoints.lastDeliveryAt}, ${at.toISOString()}::timestamptz)` })
-      .where(eq(webhookEndpoints.id, id));
+  /**
+   * The rows with `lastDeliveryAt` as the newest verified delivery's receipt (or the column, kept by
+   * older versions, when later). Read, not written per delivery: one hot row updated by every
+   * delivery serialized the ingest path on its lock.
+   */
+  async withLastDelivery<T extends EndpointRow>(rows: T[]): Promise<T[]> {
+    if (rows.length === 0) return rows;
+    const newest = await this.#orm
+      .select({ endpointId: deliveries.endpointId, at: max(deliveries.receivedAt) })
+      .from(deliveries)
+      .where(and(inArray(deliveries.endpointId, rows.map((row) => row.id)), eq(deliveries.signatureValid, true)))
+      .groupBy(deliveries.endpointId);
+    const byId = new Map(newest.map((entry) => [entry.endpointId, entry.at]));
+    return rows.map((row) => {
+      const at = byId.get(row.id) ?? null;
+      const latest = at && (!row.lastDeliveryAt || at > row.lastDeliveryAt) ? at : row.lastDeliveryAt;
+      return { ...row, lastDeliveryAt: latest };
+    });
   }
 }

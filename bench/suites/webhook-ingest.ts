@@ -1,0 +1,324 @@
+/**
+ * `webhook-ingest` (issue 13): what the signed webhook path costs, on PostgreSQL and on the embedded
+ * database, next to a bare Fastify route measured in the same run.
+ *
+ * Per database, one service (the real app and runtime, logs silent) and one bare Fastify app (a
+ * POST route that parses the JSON body and answers 202, no logger, nothing stored) listen on
+ * 127.0.0.1 in this process; autocannon drives them from a worker thread with the same requests:
+ * every request a new Jira Cloud `jira:issue_updated` delivery (about 1.5 KB) with its own
+ * `X-Atlassian-Webhook-Identifier` and `X-Hub-Signature: sha256=<hex>` over the exact bytes
+ * (bench/lib/webhook-request.ts). Reported:
+ *
+ * - `throughput`: deliveries per second at saturation (BENCH_CONNECTIONS connections, the two
+ *   targets interleaved over BENCH_ROUNDS rounds, median round), p50/p99 latency, and the ratio
+ *   ingest / bare (issue 13's target on PostgreSQL: ≥ 0.40). The service answers 202 only after the
+ *   delivery row (and its job) are committed; afterwards every acknowledged delivery is looked up in
+ *   the database (`lost` = acknowledged but not stored, must be 0).
+ * - `fixed_rate`: p50/p99/max latency of both targets at BENCH_RATE deliveries per second offered.
+ * - `duplicate_burst`: BENCH_BURST deliveries of which 20% repeat an earlier delivery id with the
+ *   same bytes (a provider's retry), shuffled so that repeats race their originals, sent by
+ *   BENCH_BURST_CONCURRENCY concurrent senders while the service's worker processes them; then, in
+ *   the database and from the worker: every distinct id stored once (`lost` 0), every repeat
+ *   counted on it, every delivery processed exactly once (`processed_twice` 0).
+ *
+ * The worker runs only during the burst (during the throughput runs the jobs wait in the queue), so
+ * the throughput numbers are the request path's alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { signHmacToken } from '../../src/auth/sign.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { productHandlers } from '../../src/jobs/handlers/index.ts';
+import { startRuntime } from '../../src/runtime.ts';
+import { intFromEnv } from '../lib/env.ts';
+import { adminTarget, createScratchDatabase, describeUrl } from '../lib/postgres.ts';
+import { serviceEnv } from '../lib/service-env.ts';
+import { round, runBounded, sleep } from '../lib/stats.ts';
+import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
+import { signedDelivery } from '../lib/webhook-request.ts';
+
+const setupRequestFile = fileURLToPath(new URL('../lib/webhook-request.ts', import.meta.url));
+
+interface BenchParameters {
+  duration_seconds_per_target_and_round: number;
+  rounds: number;
+  connections: number;
+  fixed_rate_per_second: number;
+  fixed_rate_seconds: number;
+  burst_deliveries: number;
+  burst_duplicate_percent: number;
+  burst_concurrency: number;
+  worker_concurrency: number;
+  burst_timeout_seconds: number;
+}
+
+interface Sample {
+  requests_per_second: number;
+  acknowledged: number;
+  p50_ms: number;
+  p99_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** One autocannon run of signed deliveries with ids `<prefix>-<thread>-<n>`. */
+async function drive(url: string, secret: string, prefix: string, options: { connections: number; duration: number; overallRate?: number }) {
+  process.env.BENCH_WEBHOOK_SECRET = secret;
+  process.env.BENCH_WEBHOOK_PREFIX = prefix;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: options.connections,
+    duration: options.duration,
+    workers: 1,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    requests: [{ setupRequest: setupRequestFile }],
+  } as Parameters<typeof autocannon>[0]);
+  return result as typeof result & { '2xx': number };
+}
+
+async function measure(database: Database, parameters: BenchParameters): Promise<Record<string, unknown>> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-webhook-'));
+  const envVars = serviceEnv(dataDir);
+  const config = loadConfig(envVars, dataDir);
+  const runtime = await startRuntime(config, { database, skipClockCheck: true });
+  const apps: FastifyInstance[] = [];
+  const runId = randomBytes(4).toString('hex');
+  try {
+    const bare = Fastify();
+    // The ceiling: the same request parsed as JSON and answered, nothing verified or stored.
+    bare.post('/hook', async (request, reply) => reply.status(202).send({ status: 'accepted', id: 'x', delivery_id: String((request.body as { timestamp?: number }).timestamp) }));
+    apps.push(bare);
+    const service = await buildApp(runtime.context);
+    apps.push(service);
+    const bareUrl = `${await listen(bare)}/hook`;
+    const serviceBase = await listen(service);
+    const ingestUrl = `${serviceBase}/api/integrations/jira/webhook`;
+
+    const token = await signHmacToken(envVars.JWT_SECRET_KEY as string, 'HS256', { subject: 'bench-admin', org: 'demo-org', roles: ['admin'] });
+    const listed = await fetch(`${serviceBase}/api/v1/webhooks`, { headers: { authorization: `Bearer ${token}` } });
+    if (listed.status !== 200) throw new Error(`GET /api/v1/webhooks answered ${listed.status}`);
+    const jira = ((await listed.json()) as { webhooks: { id: string; provider: string; secret?: string }[] }).webhooks.find((hook) => hook.provider === 'jira');
+    if (!jira?.secret) throw new Error('no Jira webhook secret for demo-org');
+    const secret = jira.secret;
+    const probe = signedDelivery(secret, `${runId}-probe`, 0);
+    const probed = await fetch(ingestUrl, { method: 'POST', headers: probe.headers, body: probe.body });
+    if (probed.status !== 202) throw new Error(`a signed delivery answered ${probed.status}: ${await probed.text()}`);
+    const stored = async (prefix: string) =>
+      Number((await database.query<{ n: string }>('select count(*)::text as n from deliveries where endpoint_id = $1::uuid and signature_valid and delivery_id like $2', [jira.id, `${prefix}-%`]))[0]?.n ?? 0);
+
+    // --- the duplicate burst, with the worker running -------------------------------------------
+    const calls = new Map<string, number>();
+    const handlers = productHandlers(runtime.context);
+    const original = handlers.webhook_delivery;
+    if (!original) throw new Error('no webhook_delivery handler');
+    handlers.webhook_delivery = async (data, job) => {
+      calls.set(data.delivery_id, (calls.get(data.delivery_id) ?? 0) + 1);
+      return original(data, job);
+    };
+    await runtime.context.queue.work({ webhook_delivery: handlers.webhook_delivery }, parameters.worker_concurrency);
+    const unique = Math.round(parameters.burst_deliveries * (1 - parameters.burst_duplicate_percent / 100));
+    const originals = Array.from({ length: unique }, (_, n) => signedDelivery(secret, `${runId}-burst-${n}`, n));
+    const sends = [...originals, ...Array.from({ length: parameters.burst_deliveries - unique }, (_, n) => originals[(n * 7919) % unique]!)];
+    for (let i = sends.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [sends[i], sends[j]] = [sends[j]!, sends[i]!];
+    }
+    const statuses = new Map<number, number>();
+    const burstStarted = performance.now();
+    await runBounded(sends.length, parameters.burst_concurrency, async (index) => {
+      const delivery = sends[index]!;
+      const response = await fetch(ingestUrl, { method: 'POST', headers: delivery.headers, body: delivery.body });
+      await response.arrayBuffer();
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    });
+    const burstMs = performance.now() - burstStarted;
+    const settledSql = `select count(*) filter (where outcome in ('processed', 'ignored'))::text as settled, count(*)::text as rows, coalesce(sum(repeats), 0)::text as repeats,
+              count(*) filter (where outcome = 'failed')::text as failed
+         from deliveries where endpoint_id = $1::uuid and signature_valid and delivery_id like $2`;
+    const deadline = Date.now() + parameters.burst_timeout_seconds * 1000;
+    let row: { settled: string; rows: string; repeats: string; failed: string } | undefined;
+    for (;;) {
+      [row] = await database.query<{ settled: string; rows: string; repeats: string; failed: string }>(settledSql, [jira.id, `${runId}-burst-%`]);
+      if (Number(row?.settled) + Number(row?.failed) >= unique || Date.now() > deadline) break;
+      await sleep(200);
+    }
+    const drainedMs = performance.now() - burstStarted;
+    await runtime.context.queue.boss.offWork('webhook_delivery');
+    const burstIds = new Set((await database.query<{ id: string }>('select id::text as id from deliveries where endpoint_id = $1::uuid and delivery_id like $2', [jira.id, `${runId}-burst-%`])).map((r) => r.id));
+    const handled = [...calls.entries()].filter(([id]) => burstIds.has(id));
+    const duplicateBurst = {
+      deliveries_sent: sends.length,
+      distinct_delivery_ids: unique,
+      repeats_sent: sends.length - unique,
+      answers: Object.fromEntries([...statuses.entries()].map(([status, count]) => [String(status), count])),
+      send_seconds: round(burstMs / 1000, 2),
+      deliveries_per_second: round((sends.length * 1000) / burstMs),
+      all_settled_seconds: round(drainedMs / 1000, 2),
+      stored_rows: Number(row?.rows),
+      repeats_counted: Number(row?.repeats),
+      settled: Number(row?.settled),
+      failed: Number(row?.failed),
+      lost: unique - Number(row?.rows),
+      jobs_run: handled.reduce((sum, [, count]) => sum + count, 0),
+      processed_twice: handled.filter(([, count]) => count > 1).length,
+      not_processed: unique - Number(row?.settled),
+    };
+
+    // --- saturation: bare vs ingest, interleaved -----------------------------------------------
+    const targets = [
+      { name: 'bare', url: bareUrl },
+      { name: 'ingest', url: ingestUrl },
+    ];
+    for (const target of targets) await drive(target.url, secret, `${runId}-warm-${target.name}`, { connections: 10, duration: 1 });
+    const samples: Record<string, Sample[]> = { bare: [], ingest: [] };
+    const lost: number[] = [];
+    for (let r = 0; r < parameters.rounds; r += 1) {
+      const order = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const prefix = `${runId}-sat-${target.name}-${r}`;
+        const result = await drive(target.url, secret, prefix, { connections: parameters.connections, duration: parameters.duration_seconds_per_target_and_round });
+        samples[target.name]!.push({
+          requests_per_second: result.requests.average,
+          acknowledged: result['2xx'],
+          p50_ms: result.latency.p50,
+          p99_ms: result.latency.p99,
+          non_2xx: result.non2xx,
+          errors: result.errors,
+        });
+        if (target.name === 'ingest') lost.push(Math.max(0, result['2xx'] - (await stored(prefix))));
+      }
+    }
+    const summarize = (list: Sample[]) => ({
+      requests_per_second: round(median(list.map((s) => s.requests_per_second))),
+      rounds_requests_per_second: list.map((s) => round(s.requests_per_second)),
+      p50_ms: median(list.map((s) => s.p50_ms)),
+      p99_ms: median(list.map((s) => s.p99_ms)),
+      acknowledged: list.reduce((sum, s) => sum + s.acknowledged, 0),
+      non_2xx: list.reduce((sum, s) => sum + s.non_2xx, 0),
+      errors: list.reduce((sum, s) => sum + s.errors, 0),
+    });
+    const bareNumbers = summarize(samples.bare!);
+    const ingestNumbers = { ...summarize(samples.ingest!), acknowledged_but_not_stored: lost.reduce((a, b) => a + b, 0) };
+
+    // --- latency at a fixed offered rate --------------------------------------------------------
+    const fixedRate: Record<string, unknown> = {};
+    for (const target of targets) {
+      const result = await drive(target.url, secret, `${runId}-rate-${target.name}`, {
+        connections: Math.min(parameters.connections, 20),
+        duration: parameters.fixed_rate_seconds,
+        overallRate: parameters.fixed_rate_per_second,
+      });
+      fixedRate[target.name] = {
+        offered_per_second: parameters.fixed_rate_per_second,
+        achieved_per_second: round(result.requests.average),
+        p50_ms: result.latency.p50,
+        p99_ms: result.latency.p99,
+        max_ms: result.latency.max,
+        non_2xx: result.non2xx,
+        errors: result.errors,
+      };
+    }
+
+    return {
+      status: 'measured',
+      throughput: { bare: bareNumbers, ingest: ingestNumbers, ingest_to_bare: round(ingestNumbers.requests_per_second / bareNumbers.requests_per_second, 3) },
+      fixed_rate: fixedRate,
+      duplicate_burst: duplicateBurst,
+    };
+  } finally {
+    for (const app of apps) await app.close().catch(() => {});
+    await runtime.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function onPostgres(env: BenchEnv, parameters: BenchParameters): Promise<Record<string, unknown>> {
+  const target = adminTarget(env);
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+  try {
+    scratch = await createScratchDatabase(target.url);
+  } catch (error) {
+    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`, { cause: error });
+    return { status: 'skipped', reason: `no PostgreSQL at ${describeUrl(target.url)} (set BENCH_DATABASE_URL)` };
+  }
+  try {
+    const database = await openDatabase({ kind: 'postgres', url: scratch.url });
+    return { database: `PostgreSQL ${scratch.serverVersion}`, server: describeUrl(target.url), url_source: target.source, ...(await measure(database, parameters)) };
+  } finally {
+    await scratch.drop();
+  }
+}
+
+async function onEmbedded(parameters: BenchParameters): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-webhook-pgdata-'));
+  try {
+    const database = await openDatabase({ kind: 'embedded', dir: path.join(dir, 'pgdata') });
+    return { database: 'embedded (PGlite, on disk)', ...(await measure(database, parameters)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
+  const parameters: BenchParameters = {
+    duration_seconds_per_target_and_round: intFromEnv(env, 'BENCH_DURATION_SECONDS', 5, { min: 1, max: 300 }),
+    rounds: intFromEnv(env, 'BENCH_ROUNDS', 2, { min: 1, max: 20 }),
+    connections: intFromEnv(env, 'BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
+    fixed_rate_per_second: intFromEnv(env, 'BENCH_RATE', 200, { min: 1, max: 100_000 }),
+    fixed_rate_seconds: intFromEnv(env, 'BENCH_RATE_SECONDS', 5, { min: 1, max: 300 }),
+    burst_deliveries: intFromEnv(env, 'BENCH_BURST', 2000, { min: 10, max: 200_000 }),
+    burst_duplicate_percent: 20,
+    burst_concurrency: intFromEnv(env, 'BENCH_BURST_CONCURRENCY', 50, { min: 1, max: 1000 }),
+    worker_concurrency: intFromEnv(env, 'BENCH_WORKER_CONCURRENCY', 8, { min: 1, max: 256 }),
+    burst_timeout_seconds: intFromEnv(env, 'BENCH_BURST_TIMEOUT_SECONDS', 120, { min: 1, max: 3600 }),
+  };
+  const results = { postgres: await onPostgres(env, parameters), embedded: await onEmbedded(parameters) };
+  const headline = (numbers: Record<string, unknown>) => {
+    if (numbers.status !== 'measured') return { status: numbers.status };
+    const throughput = numbers.throughput as { bare: { requests_per_second: number }; ingest: { requests_per_second: number; p99_ms: number; acknowledged_but_not_stored: number }; ingest_to_bare: number };
+    const rate = numbers.fixed_rate as Record<string, { p50_ms: number; p99_ms: number }>;
+    const burst = numbers.duplicate_burst as { lost: number; processed_twice: number; not_processed: number };
+    return {
+      bare_rps: throughput.bare.requests_per_second,
+      ingest_rps: throughput.ingest.requests_per_second,
+      ingest_to_bare: throughput.ingest_to_bare,
+      fixed_rate_p50_ms: rate.ingest?.p50_ms,
+      fixed_rate_p99_ms: rate.ingest?.p99_ms,
+      acknowledged_not_stored: throughput.ingest.acknowledged_but_not_stored,
+      burst_lost: burst.lost,
+      burst_processed_twice: burst.processed_twice,
+      burst_not_processed: burst.not_processed,
+    };
+  };
+  return {
+    parameters: { ...parameters, payload: 'Jira Cloud jira:issue_updated, ~1.5 KB, X-Hub-Signature sha256', logs: 'silent', load_generator_workers: 1 },
+    results: { ...results, target_ingest_to_bare_on_postgres: 0.4 },
+    summary: { postgres: headline(results.postgres), embedded: headline(results.embedded) },
+  };
+}
+
+export const benchmark: Benchmark = {
+  name: 'webhook-ingest',
+  description: 'signed Jira deliveries acknowledged after a durable write vs a bare Fastify route (req/s, p50/p99 at a fixed rate), and a 20%-duplicate burst checked for loss and double processing, on PostgreSQL and embedded',
+  run,
+};

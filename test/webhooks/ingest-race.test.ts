@@ -1,0 +1,53 @@
+/**
+ * Repeats of a delivery racing their original (a provider retrying while the first attempt is still
+ * being written): one stored row, one job, every answer given after the commit. Before the delivery
+ * row and its job were written in one transaction, a repeat could see the row stored but not yet
+ * queued and queue a second job for it (seen on PostgreSQL: bench webhook-ingest, 7 of 400).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../helpers/databases.ts';
+import { type EndpointJson, endpoints, hmacHex, type ListeningService, post, startListening } from './helpers.ts';
+
+const jiraBody = (id: string) => JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:issue_updated', issue: { id, key: `SEC-${id}`, fields: { status: { name: 'Done' } } } });
+
+describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind) => {
+  let listening: ListeningService;
+  let hooks: Record<'jira' | 'servicenow' | 'github', EndpointJson>;
+
+  beforeAll(async () => {
+    listening = await startListening(kind);
+    hooks = await endpoints(listening);
+  });
+  afterAll(async () => {
+    await listening?.close();
+  });
+
+  it('stores each delivery once with exactly one job, however many repeats race it', async () => {
+    const url = `${listening.url}/api/integrations/jira/webhook`;
+    const secret = hooks.jira.secret!;
+    const orgId = await listening.service.context.tenants.orgId('demo-org');
+    const originals = Array.from({ length: 20 }, (_, n) => {
+      const body = jiraBody(String(4000 + n));
+      return { body, headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() } };
+    });
+    // Each delivery four times, all at once, interleaved.
+    const sends = [0, 1, 2, 3].flatMap(() => originals);
+    const answers = await Promise.all(sends.map((delivery) => post(url, delivery.body, delivery.headers)));
+    expect(answers.filter((answer) => answer.status === 202)).toHaveLength(20);
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(60);
+
+    const rows = await listening.service.context.db.query<{ id: string; repeats: number }>(
+      'select id::text as id, repeats from deliveries where endpoint_id = $1::uuid and signature_valid and delivery_id = any($2::text[])',
+      [hooks.jira.id, originals.map((delivery) => delivery.headers['x-atlassian-webhook-identifier'])],
+    );
+    expect(rows).toHaveLength(20);
+    expect(rows.every((row) => row.repeats === 3)).toBe(true);
+    const jobs = await listening.service.context.db.query<{ delivery_id: string; n: number }>(
+      "select data->>'delivery_id' as delivery_id, count(*)::int as n from pgboss.job where name = 'webhook_delivery' and data->>'org_id' = $1 group by 1",
+      [orgId],
+    );
+    const perDelivery = new Map(jobs.map((job) => [job.delivery_id, job.n]));
+    expect(rows.map((row) => perDelivery.get(row.id))).toEqual(Array(20).fill(1));
+  });
+});
