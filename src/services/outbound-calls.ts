@@ -132,7 +132,7 @@ export class OutboundCallRecorder {
 
   /** Writes everything queued so far; resolves when it is written (or dropped after a failure). */
   flush(): Promise<void> {
-    this.#writing = this.#writing.then(() => this.#writeAll());
+    this.#writing = this.#writing.then(() => this.#writeAll()).catch((error: unknown) => this.#logger.warn({ err: error }, 'outbound calls not recorded'));
     return this.#writing;
   }
 
