@@ -2,11 +2,12 @@
  * Fix PRs as durable jobs (issues 13 and 14), against the GitHub simulator (real git underneath):
  * - with a stored GitHub connection, POST /internal/create-issues-and-prs answers the PR part
  *   `queued` with its `open_pr` job, and the job opens the PR and links it on the Jira issue;
- * - two jobs for the same branch worked at once by two workers open one PR (the branch lease);
+ * - two workers running jobs for the same branch at once open one PR (the branch lease);
  * - a GitHub outage (5xx) and a rate limit (429 with Retry-After) fail an attempt; the retry succeeds;
  * - an organization policy opens fix PRs after a scan import (once: a re-import opens nothing), and
  *   a later complete scan without the findings closes the obsolete, unmerged PR with a comment.
  */
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRequests } from '../../src/db/schema.ts';
@@ -31,7 +32,7 @@ describe('fix PRs as open_pr jobs', () => {
   const openPulls = (repo: string, head: string) => fx.github.admin.pulls(repo).filter((pull) => pull.headRef === head);
 
   beforeAll(async () => {
-    fx = await startPrFixture('embedded');
+    fx = await startPrFixture(process.env.PR_TEST_DB === 'postgres' ? 'postgres' : 'embedded');
     const context = fx.service.context;
     admin = { authorization: `Bearer ${await fx.service.token({ subject: 'org-admin', roles: ['admin'] })}` };
     orgId = await context.tenants.orgId('demo-org');
@@ -117,29 +118,31 @@ describe('fix PRs as open_pr jobs', () => {
     expect(openPulls('acme/web', branch)).toHaveLength(1);
   }, 60_000);
 
-  it('two jobs for the same branch worked at once open exactly one PR', async () => {
+  it('two workers running jobs for the same branch at once open exactly one PR', async () => {
+    const context = fx.service.context;
     const payload = openPrPayload(
       { repoUrl: `${fx.github.url}/acme/web`, baseBranch: 'main', items: [{ packageName: 'axios', ecosystem: 'npm', fixedVersion: '0.21.2', currentVersion: '0.21.1', advisories: [{ id: 'CVE-2021-3749' }] }], connectionId },
       { orgId, commentOnTicket: false, source: 'request', requestedBy: null },
     );
-    // Slow GitHub answers, so both workers are well inside the engine at the same time without the lease.
+    // Two workers (two handlers, as two processes would have) given two jobs for one branch at the
+    // same moment; GitHub answers slowly, so without the lease both would be inside the engine at once.
+    const worker = () => openPrHandler(context, { clientFor: (target) => createGitHubClient(target, { http: context.outbound, logger: context.logger, options: FAST_GITHUB }) });
+    const jobContext = (name: string) => ({ id: randomUUID(), kind: 'open_pr' as const, attempt: 1, signal: new AbortController().signal, logger: context.logger.child({ worker: name }) });
     fx.github.admin.faults.configure({ latencyMs: 40 });
+    let results: unknown[];
     try {
-      const [first, second] = await Promise.all([fx.service.context.queue.enqueue('open_pr', payload), fx.service.context.queue.enqueue('open_pr', payload)]);
-      const done = await waitFor(async () => {
-        const states = await Promise.all([jobState(first!), jobState(second!)]);
-        return states.every((state) => state.state === 'completed' || state.state === 'failed') ? states : null;
-      }, 60_000);
-      expect(done.map((state) => state.state), JSON.stringify(done)).toEqual(['completed', 'completed']);
-      // They did race: one found the branch leased by the other and waited for it.
-      expect(fx.service.logs.some((line) => line.includes('branch security/npm/axios-0.21.2 is leased by another job'))).toBe(true);
+      results = await Promise.all([worker()(payload, jobContext('a')), worker()(payload, jobContext('b'))]);
     } finally {
       fx.github.admin.faults.configure({ latencyMs: 0 });
     }
+    // One opened it; the other waited for the branch and found it.
+    expect(results.map((result) => (result as { status: string }).status).sort()).toEqual(['created', 'existing']);
+    expect(new Set(results.map((result) => (result as { pr_number: number }).pr_number)).size).toBe(1);
+    expect(fx.service.logs.some((line) => line.includes('branch security/npm/axios-0.21.2 is leased by another job'))).toBe(true);
     expect(openPulls('acme/web', 'security/npm/axios-0.21.2')).toHaveLength(1);
     const creates = fx.github.admin.requests().filter((request) => request.method === 'POST' && request.path.endsWith('/repos/acme/web/pulls'));
     expect(creates.filter((request) => JSON.stringify(request.body ?? '').includes('axios-0.21.2'))).toHaveLength(1);
-    const rows = await fx.service.context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/npm/axios-0.21.2')));
+    const rows = await context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/npm/axios-0.21.2')));
     expect(rows).toHaveLength(1);
   }, 90_000);
 

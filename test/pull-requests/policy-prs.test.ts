@@ -59,7 +59,7 @@ describe('policy-driven fix PRs', () => {
   };
 
   beforeAll(async () => {
-    fx = await startPrFixture('embedded');
+    fx = await startPrFixture(process.env.PR_TEST_DB === 'postgres' ? 'postgres' : 'embedded');
     const context = fx.service.context;
     admin = { authorization: `Bearer ${await fx.service.token({ subject: 'org-admin', roles: ['admin'] })}` };
     orgId = await context.tenants.orgId('demo-org');
