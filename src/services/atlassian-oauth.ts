@@ -30,12 +30,11 @@ import {
   type OAuthClientCredentials,
   OAuthProtocolError,
   type OAuthProvider,
-  OAuthStateError,
-  type OAuthStateRecord,
   type ProtocolDeps,
   refreshGrant,
   type TokenSet,
 } from '../oauth/index.ts';
+import { takeCallbackState } from './oauth-callback.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
 
@@ -263,20 +262,11 @@ export class AtlassianOAuthService {
    * `caller` is the signed-in user when the callback came with a token: it must be the one who started.
    */
   async complete(query: Record<string, string | undefined>, caller: { orgId: string; subject: string } | null): Promise<CallbackOutcome> {
-    const state = query.state ?? '';
-    let record: OAuthStateRecord;
-    try {
-      record = await this.#states().consume(state, ATLASSIAN_OAUTH_PROVIDER, caller);
-    } catch (error) {
-      if (error instanceof OAuthStateError) throw new AppError('OAUTH_STATE_INVALID', `${error.message} (state ${error.reason})`, { field: 'state' });
-      throw error;
-    }
+    const { state, record, parameters } = await takeCallbackState(this.#states(), query, ATLASSIAN_OAUTH_PROVIDER, caller);
     const client = await this.client(record.orgId);
     if (client.redirectUri !== record.redirectUri) {
       throw new AppError('OAUTH_STATE_INVALID', 'the OAuth app changed while this authorization was in progress; start again', { field: 'state' });
     }
-    const parameters = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && name !== 'format') parameters.set(name, value);
     let tokens: TokenSet;
     try {
       tokens = await exchangeCode(this.provider, client, this.#deps({ orgId: record.orgId }), { parameters, state, codeVerifier: record.codeVerifier });

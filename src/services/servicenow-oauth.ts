@@ -22,10 +22,11 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { connections } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
-import { createStateStore, OAuthProtocolError, OAuthStateError, type OAuthStateRecord, type ProtocolDeps, STATE_TTL_MS, type TokenSet } from '../oauth/index.ts';
+import { createStateStore, OAuthProtocolError, type ProtocolDeps, STATE_TTL_MS, type TokenSet } from '../oauth/index.ts';
 import type { Credential, CredentialOwner, CredentialRefresher } from '../providers/credentials/index.ts';
 import { credentialNow } from './atlassian-oauth.ts';
 import { checkUrl, type ConnectionView, ConnectionService } from './connections.ts';
+import { takeCallbackState } from './oauth-callback.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
 
@@ -137,19 +138,10 @@ export class ServiceNowOAuthService {
 
   /** Finishes the flow from the callback's query: one connection stored, or nothing at all. */
   async complete(query: Record<string, string | undefined>, caller: { orgId: string; subject: string } | null): Promise<ConnectionView> {
-    const state = query.state ?? '';
-    let record: OAuthStateRecord;
-    try {
-      record = await this.#states().consume(state, SERVICENOW_OAUTH_PROVIDER, caller);
-    } catch (error) {
-      if (error instanceof OAuthStateError) throw new AppError('OAUTH_STATE_INVALID', `${error.message} (state ${error.reason})`, { field: 'state' });
-      throw error;
-    }
+    const { state, record, parameters } = await takeCallbackState(this.#states(), query, SERVICENOW_OAUTH_PROVIDER, caller);
     const sealed = await this.#context.sharedState.take(pendingKey(state));
     if (!sealed) throw new AppError('OAUTH_STATE_INVALID', 'this ServiceNow authorization is no longer pending; start again', { field: 'state' });
     const pending = JSON.parse(this.#context.keyRing.decrypt(sealed, pendingKey(state))) as Pending;
-    const parameters = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && name !== 'format') parameters.set(name, value);
     let tokens: TokenSet;
     try {
       tokens = await this.#protocol.exchangeCode(

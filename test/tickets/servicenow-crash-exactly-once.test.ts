@@ -64,7 +64,7 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
 
       const first = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
       children.push(first);
-      await waitUntil(() => fs.existsSync(path.join(markers, 'crashed')), 30_000, 'the first worker to create and crash');
+      await waitUntil(() => fs.existsSync(path.join(markers, 'crashed')), 60_000, 'the first worker to create and crash');
       await exited(first);
       expect(first.signalCode).toBe('SIGKILL');
       const crashedKey = fs.readFileSync(path.join(markers, 'crashed'), 'utf8');
@@ -99,5 +99,5 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
       await dropDatabase?.();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 150_000);
+  }, 210_000);
 });
