@@ -1,6 +1,6 @@
 /**
  * The response shapes of the API's resources (findings, tickets, connections and mappings, audit
- * cases, the web session): the routes answer with them (and /openapi.json documents them), the
+ * cases, the web session, Atlassian OAuth status): the routes answer with them (and /openapi.json documents them), the
  * services build them, and the web UI imports their types (`import type`, src/api/types.ts).
  */
 import { z } from 'zod';
@@ -119,3 +119,40 @@ export const sessionBody = z
   .meta({ id: 'Session' });
 
 export type SessionView = z.infer<typeof sessionBody>;
+
+/** `GET /api/v1/auth/status` and seed 002's `/api/jira/status`: the Atlassian OAuth connections. */
+export const oauthConnection = z
+  .object({
+    id: z.string(),
+    cloud_id: z.string(),
+    site_url: z.string().nullable(),
+    site_name: z.string().nullable(),
+    account_id: z.string().nullable(),
+    account_email: z.string().nullable(),
+    scopes: z.array(z.string()),
+    status: z.string().describe('active, reauth_required (connect again), error, disconnected'),
+    last_error: z.string().nullable(),
+    expires_at: z.string().nullable().describe('When the current access token expires (it is refreshed automatically)'),
+    refresh_token_issued_at: z.string().nullable(),
+    owner: z.enum(['user', 'organization']),
+    user_id: z.string().nullable(),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'OAuthConnection' });
+
+export const oauthStatusBody = z
+  .object({
+    connected: z.boolean(),
+    site_url: z.string().nullable(),
+    site_name: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    status: z.string().describe('not_connected, active, reauth_required, disconnected'),
+    action: z.string().nullable().describe('What the user must do, when anything'),
+    owner: z.enum(['user', 'organization']).nullable(),
+    user_id: z.string().nullable(),
+    account_id: z.string().nullable(),
+    scopes: z.array(z.string()),
+    connections: z.array(oauthConnection),
+  })
+  .meta({ id: 'OAuthStatus' });
+export type OAuthStatusView = z.infer<typeof oauthStatusBody>;

@@ -16,6 +16,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { identifier, secret, webUrl } from '../../contracts/index.ts';
+import { oauthConnection, oauthStatusBody as statusBody } from '../../contracts/views.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { errorCatalogue } from '../../errors/catalogue.ts';
 import { AtlassianOAuthService, type Caller, type OAuthConnectionView } from '../../services/atlassian-oauth.ts';
@@ -25,41 +26,6 @@ import { authErrors, errorResponse } from '../schemas.ts';
 
 const secured = { security: [{ bearerAuth: [] }] };
 const tags = ['oauth'];
-
-const oauthConnection = z
-  .object({
-    id: z.string(),
-    cloud_id: z.string(),
-    site_url: z.string().nullable(),
-    site_name: z.string().nullable(),
-    account_id: z.string().nullable(),
-    account_email: z.string().nullable(),
-    scopes: z.array(z.string()),
-    status: z.string().describe('active, reauth_required (connect again), error, disconnected'),
-    last_error: z.string().nullable(),
-    expires_at: z.string().nullable().describe('When the current access token expires (it is refreshed automatically)'),
-    refresh_token_issued_at: z.string().nullable(),
-    owner: z.enum(['user', 'organization']),
-    user_id: z.string().nullable(),
-    warnings: z.array(z.string()),
-  })
-  .meta({ id: 'OAuthConnection' });
-
-const statusBody = z
-  .object({
-    connected: z.boolean(),
-    site_url: z.string().nullable(),
-    site_name: z.string().nullable(),
-    expires_at: z.string().nullable(),
-    status: z.string().describe('not_connected, active, reauth_required, disconnected'),
-    action: z.string().nullable().describe('What the user must do, when anything'),
-    owner: z.enum(['user', 'organization']).nullable(),
-    user_id: z.string().nullable(),
-    account_id: z.string().nullable(),
-    scopes: z.array(z.string()),
-    connections: z.array(oauthConnection),
-  })
-  .meta({ id: 'OAuthStatus' });
 
 const ownerQuery = z.object({
   user_id: identifier(200).optional().describe('Whose Jira to connect (default: the caller; another user needs the admin role)'),

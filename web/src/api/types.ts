@@ -2,11 +2,11 @@
  * Shapes of the public API's answers the UI reads. Where the server has them in src/contracts (the
  * one contracts module of routes, services and UI) they are imported from there as types only
  * (`import type`: erased by the build, so no zod in the bundle; ESLint allows nothing else from
- * src/). The rest (jobs, webhooks, OAuth status, import summary) are still written out here, as
+ * src/). The rest (jobs, webhooks, import summary) are still written out here, as
  * /openapi.json describes them, until their routes' schemas move to src/contracts.
  */
 
-import type { AuditCaseView, ConnectionView, FindingView, MappingView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
+import type { AuditCaseView, ConnectionView, FindingView, MappingView, OAuthStatusView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
 
 // The server's response shapes (src/contracts/views.ts, z.infer types): one definition for the
 // routes, the OpenAPI document and the UI; a field the service renames is a type error here.
@@ -88,18 +88,7 @@ export interface WebhookDelivery {
   processed_at: string | null;
 }
 
-export interface OAuthStatus {
-  connected: boolean;
-  site_url: string | null;
-  site_name: string | null;
-  expires_at: string | null;
-  status: string;
-  action: string | null;
-  owner: 'user' | 'organization' | null;
-  user_id: string | null;
-  account_id: string | null;
-  scopes: string[];
-}
+export type OAuthStatus = OAuthStatusView;
 
 export interface ImportSummary {
   scan_id: string | null;
