@@ -142,4 +142,28 @@ describe('Jira webhooks move tickets and findings', () => {
     expect(real!.outcome).toBe('processed');
     expect(await row(ticket.id)).toMatchObject({ state: 'done', finding_state: 'done' });
   });
+
+  it('loop guard: comments and field edits come back and start nothing, whoever the actor (our comment echoed back used to reopen a resolved finding)', async () => {
+    const { ticket, findingId } = await ticketFor();
+    const key = ticket.jira_ticket_key;
+    await settled(key, 1);
+    // The finding was resolved without the ticket (a scan no longer saw it); the issue is still To Do.
+    await fixture.service.context.db.query("update findings set state = 'done', resolved_at = now() where id = $1::uuid", [findingId]);
+    const jobsBefore = (await fixture.service.context.db.query<{ n: number }>("select count(*)::int as n from job_records where kind <> 'webhook_delivery'"))[0]!.n;
+
+    // Our comment ("no longer detected …"), echoed back by an actor we cannot tell is us (a shared
+    // account, an automation rule copying it): comment_created and issue_updated with the comment.
+    fixture.jira.admin.addCommentDirectly(key, 'The finding was no longer detected in scan s-9 of acme/app.', human);
+    // Our field edit echoed back the same way: only labels changed.
+    fixture.jira.admin.updateIssueDirectly(key, { labels: ['security', 'integration-service', 'scan-s-9'] }, human);
+    const echoes = (await settled(key, 3)).slice(1);
+    expect(echoes.length).toBeGreaterThanOrEqual(2);
+    expect(echoes.map((delivery) => delivery.outcome)).toEqual(echoes.map(() => 'ignored'));
+    expect(echoes.map((delivery) => delivery.detail).join(' ')).toMatch(/comment/);
+    expect(echoes.map((delivery) => delivery.detail).join(' ')).toMatch(/changed labels, not status or priority/);
+    expect(await row(ticket.id)).toMatchObject({ finding_state: 'done' });
+    expect((await row(ticket.id)).resolved_at).not.toBeNull();
+    const jobsAfter = (await fixture.service.context.db.query<{ n: number }>("select count(*)::int as n from job_records where kind <> 'webhook_delivery'"))[0]!.n;
+    expect(jobsAfter).toBe(jobsBefore);
+  });
 });

@@ -9,6 +9,10 @@
  * - what we wrote: `recordOwnWrite` keeps the status/priority we last set on a ticket; a delivery
  *   that reports exactly that, with the ticket already there, is our echo (the actor can be a
  *   shared account or an automation rule).
+ * - what changed (process.ts, Jira): only status and priority move a ticket, so our comments
+ *   (`comment_created`, `jira:issue_updated` carrying only a comment) and field edits (labels,
+ *   description, links: a changelog without status or priority) are ignored whoever made them;
+ *   nothing needs recording for them.
  */
 import { eq } from 'drizzle-orm';
 import type { Orm } from '../../db/database.ts';

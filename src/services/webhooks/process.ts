@@ -179,6 +179,19 @@ async function processJira(context: AppContext, delivery: ClaimedDelivery): Prom
   const issue = object(body.issue);
   if (!issue) return { outcome: 'ignored', detail: `${event ?? 'delivery'} carries no issue` };
   if (event === 'jira:issue_deleted') return { outcome: 'ignored', detail: 'issue deleted: tickets are kept' };
+  // Loop guard, by what changed: only a status or priority moves a ticket. Comments (ours come back as
+  // comment_created, or issue_updated carrying the comment) and field edits (labels, description,
+  // links: our own edits' echoes among them) carry nothing to apply, whoever made them.
+  const label = `Jira issue ${text(issue.key) ?? text(issue.id) ?? '?'}`;
+  if (event?.startsWith('comment_')) return { outcome: 'ignored', detail: `${label}: ${event}, a comment moves nothing` };
+  const changelog = object(body.changelog);
+  if (event === 'jira:issue_updated' && !changelog && object(body.comment)) return { outcome: 'ignored', detail: `${label}: a comment, nothing else changed` };
+  if (event === 'jira:issue_updated' && changelog && Array.isArray(changelog.items)) {
+    const fields = changelog.items.map((item) => text(object(item)?.fieldId) ?? text(object(item)?.field) ?? '?');
+    if (!fields.some((field) => ['status', 'priority', 'resolution'].includes(field.toLowerCase()))) {
+      return { outcome: 'ignored', detail: `${label}: changed ${fields.length > 0 ? fields.join(', ') : 'nothing'}, not status or priority` };
+    }
+  }
   const issueId = text(issue.id);
   const issueKey = text(issue.key);
   const fields = object(issue.fields) ?? {};
