@@ -117,9 +117,7 @@ export class ServiceNowOAuthService {
       throw new AppError('FORBIDDEN', "user_id must be your own subject: only admins may connect another user's ServiceNow", { field: 'user_id' });
     }
     const instanceUrl = await checkUrl(this.#context.outboundGuard, input.instance_url, 'instance_url');
-    const redirectUri = await checkUrl(this.#context.outboundGuard, input.redirect_uri, 'redirect_uri').catch(() => {
-      throw new AppError('VALIDATION_FAILED', 'redirect_uri must be the https URL registered on the instance’s OAuth app (ending in /oauth/servicenow)', { field: 'redirect_uri' });
-    });
+    const redirectUri = this.#redirectUri(input.redirect_uri);
     const table = input.table ?? this.#protocol.defaultTable;
     if (!TABLE.test(table)) throw new AppError('VALIDATION_FAILED', 'table must be a ServiceNow table name (a-z, 0-9, _; e.g. incident or u_security_finding)', { field: 'table' });
     const started = await this.#states().begin({
@@ -134,6 +132,27 @@ export class ServiceNowOAuthService {
     await this.#context.sharedState.set(pendingKey(started.state), this.#context.keyRing.encrypt(JSON.stringify(pending), pendingKey(started.state)), STATE_TTL_MS);
     const url = await this.#protocol.authorizationUrl(instanceUrl, { clientId: input.client_id, redirectUri }, started.state, this.#protocol.scopes);
     return { authorizationUrl: url, expiresAt: new Date(started.expiresAt).toISOString() };
+  }
+
+  /**
+   * Our own callback URL (where the instance sends the browser back): not an outbound target, so not
+   * the outbound guard's business, but it must be ours — https (plain http only for the hosts
+   * OUTBOUND_ALLOWED_HOSTS allows, i.e. local use), no credentials, query or fragment, path
+   * /oauth/servicenow.
+   */
+  #redirectUri(given: string): string {
+    const refuse = (why: string) =>
+      new AppError('VALIDATION_FAILED', `redirect_uri ${why}: it must be this service's ${SERVICENOW_CALLBACK_PATH} URL, as registered on the instance's OAuth app`, { field: 'redirect_uri' });
+    let url: URL;
+    try {
+      url = new URL(given);
+    } catch {
+      throw refuse('is not a URL');
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.#context.config.outbound.allowedHosts.includes(url.hostname))) throw refuse('must use https');
+    if (url.username || url.password || url.search || url.hash) throw refuse('must not carry credentials, a query or a fragment');
+    if (url.pathname.replace(/\/+$/, '') !== SERVICENOW_CALLBACK_PATH) throw refuse(`must end in ${SERVICENOW_CALLBACK_PATH}`);
+    return `${url.origin}${SERVICENOW_CALLBACK_PATH}`;
   }
 
   /** Finishes the flow from the callback's query: one connection stored, or nothing at all. */

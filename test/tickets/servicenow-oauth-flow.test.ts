@@ -56,6 +56,11 @@ describe('ServiceNow OAuth connection: authorization code, bearer calls, single-
     const badUrl = await start({ ...good, instance_url: 'ftp://example.com' });
     expect(badUrl.status).toBe(400);
     expect(JSON.stringify(badUrl.json)).toContain('instance_url');
+    const badRedirect = await start({ ...good, redirect_uri: `${listening.url}/somewhere-else` });
+    expect(badRedirect.status).toBe(400);
+    expect(JSON.stringify(badRedirect.json)).toContain('redirect_uri');
+    const plainRedirect = await start({ ...good, redirect_uri: 'http://integrations.example.com/oauth/servicenow' });
+    expect(plainRedirect.status).toBe(400);
     const member = await start(good, listening.member);
     expect(member.status).toBe(403);
   });
