@@ -32,6 +32,7 @@ const expectedPublic = [
   'GET /api/jira/callback',
   'GET /api/v1/auth/atlassian/callback',
   'GET /oauth/jira',
+  'GET /oauth/servicenow',
   // Web UI sign-in, session and sign-out read the session cookie themselves (test/ui-server). The
   // UI's page and build files are served without routes (src/http/plugins/web-ui.ts).
   'POST /api/v1/session',
