@@ -37,6 +37,12 @@ export interface GitHubSimulatorAdmin {
   addWebhook(target: WebhookTarget): HookRecord;
   removeWebhook(id: number): boolean;
   deliveries(): DeliveryRecord[];
+  /** Lose every delivery from now on (true) or send again (false); see webhooks.ts. */
+  dropWebhooks(drop: boolean): void;
+  /** Redeliver each failed delivery after these waits (same guid); [] = never, as GitHub. */
+  setWebhookRedelivery(delaysMs: number[]): void;
+  /** GitHub's "Redeliver" of one recorded delivery. */
+  redeliver(deliveryId: number): Promise<DeliveryRecord | null>;
   /** Waits until webhook payloads triggered so far have been delivered (or failed). */
   settle(): Promise<void>;
   readonly faults: FaultInjector;
@@ -107,6 +113,9 @@ export function createAdmin(ctx: SimContext): GitHubSimulatorAdmin {
     addWebhook: (target) => ctx.webhooks.add(target),
     removeWebhook: (id) => ctx.webhooks.remove(id),
     deliveries: () => ctx.webhooks.deliveries,
+    dropWebhooks: (drop) => ctx.webhooks.setDrop(drop),
+    setWebhookRedelivery: (delaysMs) => ctx.webhooks.setRedelivery(delaysMs),
+    redeliver: (deliveryId) => ctx.webhooks.redeliver(deliveryId),
     async settle() {
       await ctx.settle();
       await ctx.webhooks.idle();

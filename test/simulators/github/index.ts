@@ -246,6 +246,7 @@ export async function startGitHubSimulator(options: GitHubSimulatorOptions = {})
       clockOffset += ms;
     },
     async close() {
+      ctx.webhooks.close();
       await admin.settle().catch(() => undefined);
       await app.close();
       if (ownsDir) await rm(reposDir, { recursive: true, force: true });

@@ -54,6 +54,16 @@ export function registerAdminRoutes(app: FastifyInstance, admin: GitHubSimulator
       scope.get('/hooks', async () => admin.hooks());
       scope.post<{ Body: { url: string; secret?: string; events?: string[]; repo?: string } }>('/hooks', async (request, reply) => reply.code(201).send(admin.addWebhook(request.body)));
       scope.delete<{ Params: { id: string } }>('/hooks/:id', async (request, reply) => reply.code(admin.removeWebhook(Number(request.params.id)) ? 204 : 404).send());
+      scope.put<{ Body: { drop?: boolean; redelivery_ms?: number[] } }>('/hooks/delivery-settings', async (request, reply) => {
+        const body = request.body ?? {};
+        if (body.drop !== undefined) admin.dropWebhooks(body.drop === true);
+        if (Array.isArray(body.redelivery_ms)) admin.setWebhookRedelivery(body.redelivery_ms.filter((ms) => Number.isInteger(ms) && ms >= 0));
+        return reply.code(204).send();
+      });
+      scope.post<{ Params: { id: string } }>('/hooks/deliveries/:id/attempts', async (request, reply) => {
+        const record = await admin.redeliver(Number(request.params.id));
+        return record ? reply.code(202).send({ id: record.id, guid: record.guid, status: record.status }) : reply.code(404).send({ message: 'Not Found' });
+      });
       scope.get('/deliveries', async () => {
         await admin.settle();
         return admin.deliveries();

@@ -3,8 +3,14 @@
  * list matches, signed `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, exact raw body)>` (and
  * the legacy sha1 `X-Hub-Signature`) only when a secret is set, with X-GitHub-Event, X-GitHub-Delivery
  * (a GUID), X-GitHub-Hook-ID, the installation-target headers, the GHES host/version headers and a
- * `GitHub-Hookshot/<id>` user agent. Every delivery is recorded for the admin API; GitHub does not
- * retry failed deliveries automatically, so neither do we.
+ * `GitHub-Hookshot/<id>` user agent. Every delivery is recorded for the admin API.
+ *
+ * GitHub does not retry a failed delivery by itself; it is redelivered on request ("Redeliver" in the
+ * hook's settings, or `POST /repos/{o}/{r}/hooks/{id}/deliveries/{delivery_id}/attempts`), with the
+ * same X-GitHub-Delivery GUID and the same body. So by default nothing is retried; `redeliver(id)`
+ * is that request, and `setRedelivery([ms, …])` models an operator's script that redelivers each
+ * failed delivery (no answer or non-2xx) after those waits. `setDrop(true)` loses deliveries (a
+ * GitHub outage): recorded with `dropped: true`, never sent, never redelivered.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 
@@ -41,6 +47,10 @@ export interface DeliveryRecord {
   error: string | null;
   durationMs: number | null;
   deliveredAt: string;
+  /** A redelivery of an earlier delivery (same guid and body). */
+  redelivery: boolean;
+  /** Lost on purpose (setDrop): not sent. */
+  dropped: boolean;
 }
 
 export interface WebhookDispatcher {
@@ -50,8 +60,15 @@ export interface WebhookDispatcher {
   remove(id: number): boolean;
   /** Sends `event` to every matching hook; resolves when all attempts finished. */
   dispatch(event: string, payload: Record<string, unknown>, repo: string | null): Promise<void>;
-  /** Resolves once every delivery started so far has finished (tests wait on this). */
+  /** Resolves once every delivery started so far has finished, redeliveries included (tests wait on this). */
   idle(): Promise<void>;
+  /** Sends a recorded delivery again: same guid, same body (GitHub's "Redeliver"). */
+  redeliver(deliveryId: number): Promise<DeliveryRecord | null>;
+  /** Waits before automatic redeliveries of a failed delivery; [] (the default) = none, as on GitHub. */
+  setRedelivery(delaysMs: number[]): void;
+  setDrop(drop: boolean): void;
+  /** Stops pending redeliveries. */
+  close(): void;
 }
 
 export function signBody(secret: string, body: string): { sha256: string; sha1: string } {
@@ -68,9 +85,12 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
   let nextHookId = 400_000_000;
   let nextDeliveryId = 1;
 
-  async function deliver(hook: HookRecord, event: string, payload: Record<string, unknown>, repo: string | null): Promise<void> {
-    const body = JSON.stringify(payload);
-    const guid = randomUUID();
+  let redeliveryDelays: number[] = [];
+  let drop = false;
+  let closed = false;
+  const timers = new Map<NodeJS.Timeout, () => void>();
+
+  function headersFor(hook: HookRecord, event: string, guid: string, payload: Record<string, unknown>, body: string): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'GitHub-Hookshot/5d4a1c7',
@@ -87,12 +107,17 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
       headers['x-hub-signature'] = signatures.sha1;
       headers['x-hub-signature-256'] = signatures.sha256;
     }
+    return headers;
+  }
+
+  /** One attempt of a delivery; `previous` is the delivery it redelivers. */
+  async function send(hook: HookRecord, event: string, action: string | null, repo: string | null, guid: string, headers: Record<string, string>, body: string, redelivery: boolean): Promise<DeliveryRecord> {
     const record: DeliveryRecord = {
       id: nextDeliveryId++,
       guid,
       hookId: hook.id,
       event,
-      action: typeof payload.action === 'string' ? payload.action : null,
+      action,
       url: hook.url,
       repo,
       requestHeaders: headers,
@@ -102,8 +127,11 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
       error: null,
       durationMs: null,
       deliveredAt: new Date().toISOString(),
+      redelivery,
+      dropped: drop,
     };
     deliveries.push(record);
+    if (record.dropped) return record;
     const started = Date.now();
     try {
       const response = await fetch(hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
@@ -113,6 +141,29 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
       record.error = error instanceof Error ? error.message : String(error);
     } finally {
       record.durationMs = Date.now() - started;
+    }
+    return record;
+  }
+
+  const failed = (record: DeliveryRecord) => !record.dropped && (record.status === null || record.status < 200 || record.status >= 300);
+
+  async function deliver(hook: HookRecord, event: string, payload: Record<string, unknown>, repo: string | null): Promise<void> {
+    const body = JSON.stringify(payload);
+    const guid = randomUUID();
+    const headers = headersFor(hook, event, guid, payload, body);
+    const action = typeof payload.action === 'string' ? payload.action : null;
+    let record = await send(hook, event, action, repo, guid, headers, body, false);
+    for (const delay of redeliveryDelays) {
+      if (!failed(record) || closed) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, delay);
+        timers.set(timer, resolve);
+      });
+      if (closed) return;
+      record = await send(hook, event, action, repo, guid, headers, body, true);
     }
   }
 
@@ -151,6 +202,28 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
     },
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    async redeliver(deliveryId) {
+      const original = deliveries.find((delivery) => delivery.id === deliveryId);
+      const hook = original ? hooks.find((candidate) => candidate.id === original.hookId) : undefined;
+      if (!original || !hook) return null;
+      const task = send(hook, original.event, original.action, original.repo, original.guid, original.requestHeaders, original.body, true);
+      void track(task.then(() => undefined));
+      return task;
+    },
+    setRedelivery(delaysMs) {
+      redeliveryDelays = [...delaysMs];
+    },
+    setDrop(value) {
+      drop = value;
+    },
+    close() {
+      closed = true;
+      for (const [timer, wake] of timers) {
+        clearTimeout(timer);
+        wake();
+      }
+      timers.clear();
     },
   };
 }

@@ -44,6 +44,8 @@ export interface JiraAdmin {
   registerWebhook(registration: WebhookRegistration): Webhook;
   webhooks(): Webhook[];
   deliveries(): Delivery[];
+  /** Lose every webhook delivery from now on (true), or deliver again (false). */
+  dropWebhooks(drop: boolean): void;
   waitForWebhooks(): Promise<void>;
   /** The default actor of the *Directly helpers: a human admin, not the integration's account. */
   defaultActor: SeedUser;
@@ -90,6 +92,7 @@ export function createAdmin(deps: {
     registerWebhook: (registration) => webhooks.register(registration),
     webhooks: () => webhooks.list(),
     deliveries: () => [...webhooks.deliveries],
+    dropWebhooks: (drop) => webhooks.setDrop(drop),
     waitForWebhooks: () => webhooks.idle(),
     defaultActor,
     createIssueDirectly(input, actor = defaultActor) {
@@ -194,6 +197,12 @@ export function adminRoutes(app: FastifyInstance, admin: JiraAdmin): void {
   app.post('/_admin/webhooks', async (request, reply) => reply.code(201).send(admin.registerWebhook(request.body as WebhookRegistration)));
   app.get('/_admin/webhooks', async () => admin.webhooks());
   app.get('/_admin/webhooks/deliveries', async () => admin.deliveries());
+  app.put('/_admin/webhooks/drop', async (request, reply) => {
+    const drop = (request.body as { drop?: unknown } | null)?.drop;
+    if (typeof drop !== 'boolean') return reply.code(400).send({ errorMessages: ['drop must be true or false'] });
+    admin.dropWebhooks(drop);
+    return reply.code(204).send();
+  });
   app.post('/_admin/issues', async (request, reply) => {
     const body = (request.body ?? {}) as DirectIssueInput & { actor?: string };
     const result = await guard(() => admin.createIssueDirectly(body, actorOf(body.actor)));

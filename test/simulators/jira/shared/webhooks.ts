@@ -4,7 +4,8 @@
  * signed `X-Hub-Signature: sha256=<hex>` over the exact bytes sent (and optionally seed 003's
  * `X-Jira-Signature: <hex>`). Failed deliveries (408/409/425/429/5xx or no connection) are retried with
  * backoff; `X-Atlassian-Webhook-Identifier` stays the same across retries and `X-Atlassian-Webhook-Retry`
- * counts them.
+ * counts them. `setDrop(true)` loses deliveries (recorded with `dropped: true`, never sent), as when
+ * Jira gives up or an outage eats them: the receiver's periodic sync must catch up.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Flavor } from './model.ts';
@@ -36,6 +37,8 @@ export interface Delivery {
   at: number;
   headers: Record<string, string>;
   body: string;
+  /** Lost on purpose (setDrop): not sent, not retried. */
+  dropped?: boolean;
 }
 
 export interface WebhookOptions {
@@ -54,6 +57,8 @@ export interface WebhookDispatcher {
   deliveries: Delivery[];
   /** Resolves when no delivery or retry is pending. */
   idle(): Promise<void>;
+  /** Lose every delivery from now on (true), or deliver again (false). */
+  setDrop(drop: boolean): void;
   close(): void;
 }
 
@@ -125,6 +130,7 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
   const timeoutMs = options.timeoutMs ?? 5000;
   let nextId = 1;
   let closed = false;
+  let drop = false;
   // Payloads are v2-shaped on both flavours (Cloud's webhooks embed REST v2 issues).
   const payloadFlavor: Flavor = { kind: options.flavor.kind, apiVersion: '2', richText: 'wiki' };
 
@@ -144,6 +150,10 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
     }
     const record: Delivery = { webhookId: hook.id, identifier, event, attempt: n, status: null, error: null, at: Date.now(), headers, body };
     deliveries.push(record);
+    if (drop) {
+      record.dropped = true;
+      return;
+    }
     let retry: boolean;
     try {
       const response = await fetch(hook.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
@@ -192,6 +202,9 @@ export function createWebhookDispatcher(options: WebhookOptions): WebhookDispatc
     },
     list: () => hooks.map((h) => ({ ...h })),
     deliveries,
+    setDrop(value) {
+      drop = value;
+    },
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
