@@ -5,8 +5,10 @@
  * the service (`serve`, embedded database in a fresh temporary DATA_DIR, OUTBOUND_ALLOWED_HOSTS=
  * 127.0.0.1, an admin with a random password), then, through the public API with the admin's
  * session (cookie + X-CSRF-Token, as the web UI calls it): connects Jira Cloud (API token) and
- * GitHub (token), loads sample findings, opens Jira tickets for some and a fix PR (with its ticket)
- * for one, merges that PR in the GitHub simulator, and prints the URL and the sign-in.
+ * GitHub (token), registers the service's Jira and GitHub webhooks (URLs and secrets from
+ * GET /api/v1/webhooks) in the simulators, loads sample findings, opens Jira tickets for some and a
+ * fix PR (with its ticket) for one, merges that PR in the GitHub simulator — whose signed webhook
+ * moves the ticket to Done and resolves the finding — and prints the URL and the sign-in.
  * Runs until Ctrl-C, then stops everything and deletes the temporary folder.
  *
  * PORT (default 3001) picks the service's port. The service's log goes to <DATA_DIR>/service.log.
@@ -157,6 +159,18 @@ try {
   });
   await call('POST', '/api/v1/connections', { provider: 'github', name: 'GitHub (simulator)', api_url: github.apiUrl, token: github.token });
 
+  // Webhooks, as an admin sets them up: the service's URLs and secrets from its API, registered in
+  // Jira (admin → System → WebHooks) and on the GitHub repository (Settings → Webhooks, pull_request).
+  const { webhooks } = await call<{ webhooks: { provider: string; url: string; endpoint_url: string; secret?: string }[] }>('GET', '/api/v1/webhooks');
+  const hookOf = (provider: string) => {
+    const hook = webhooks.find((candidate) => candidate.provider === provider);
+    if (!hook?.secret) throw new Error(`GET /api/v1/webhooks gave no ${provider} endpoint with its secret`);
+    return hook;
+  };
+  jira.admin.registerWebhook({ url: hookOf('jira').url, secret: hookOf('jira').secret! });
+  github.admin.addWebhook({ url: hookOf('github').endpoint_url, secret: hookOf('github').secret!, events: ['pull_request'], repo: 'acme/web' });
+  say('  Jira and GitHub webhooks registered to the service');
+
   const repoUrl = `${github.url}/acme/web`;
   const samples = [
     sample('demo-lodash', 'lodash', '4.17.15', '4.17.21', 'high', 'CVE-2021-23337', 'Command injection in lodash'),
@@ -181,7 +195,8 @@ try {
     '/internal/create-issues-and-prs',
     {
       vulnerabilities: [{ ...samples[0]!, id: 'demo-lodash' }],
-      jira: { jira_url: jira.url, jira_email: jira.credentials.email, jira_pat: jira.credentials.apiToken, project_key: 'SEC', issue_type: 'Bug' },
+      // The organization's stored Jira connection (the closed loop moves the ticket with it later).
+      jira: { project_key: 'SEC', issue_type: 'Bug' },
       github: { repo_url: repoUrl, github_pat: github.token, base_branch: 'main' },
     },
   );
@@ -195,11 +210,23 @@ try {
       headers: { authorization: `token ${github.token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
       body: JSON.stringify({ merge_method: 'squash' }),
     });
-    say(
-      merge.ok
-        ? `  PR #${prNumber} merged in the GitHub simulator. The closed loop (merged PR -> ticket done -> finding resolved) needs a GitHub webhook to the service; the demo does not register one yet, so the ticket stays open until synced.`
-        : `  merging PR #${prNumber} failed: ${merge.status} ${await merge.text()}`,
-    );
+    if (!merge.ok) {
+      say(`  merging PR #${prNumber} failed: ${merge.status} ${await merge.text()}`);
+    } else {
+      say(`  PR #${prNumber} merged in the GitHub simulator; its signed pull_request webhook closes the loop…`);
+      // GitHub's delivery -> the service's webhook_delivery job -> a transition job walks the Jira issue to Done.
+      const key = result?.jira.issue_key;
+      const until = Date.now() + 60_000;
+      let status = '';
+      while (key && Date.now() < until) {
+        const page = await call<{ tickets: { external_key: string | null; external_status: string | null; state: string }[] }>('GET', '/api/v1/tickets?limit=200');
+        const ticket = page.tickets.find((candidate) => candidate.external_key === key);
+        status = ticket ? `${ticket.external_status} (${ticket.state})` : '';
+        if (ticket?.state === 'done') break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      say(`  ticket ${key ?? '?'} is now ${status || 'unknown'}: merged PR -> ticket done -> finding resolved`);
+    }
   }
 
   say('');
