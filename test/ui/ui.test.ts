@@ -212,6 +212,18 @@ describe('web UI in Chromium', () => {
     await page.goto('/settings/integrations');
     await card.getByText('Sim SN OAuth').waitFor();
     expect(await page.content()).not.toContain(servicenow.credentials.clientSecret);
+
+    // The instance refuses a refresh (the refresher marks the row reauth_required): the card says so
+    // and offers to connect again, as the Atlassian card does.
+    await service.context.db.orm.execute(sql`update connections set status = 'reauth_required' where provider = 'servicenow' and name = 'Sim SN OAuth'`);
+    try {
+      await page.goto('/settings/integrations');
+      await card.getByText('Reauth needed').waitFor();
+      expect(await card.getByRole('button', { name: 'Reconnect with OAuth' }).isVisible()).toBe(true);
+      await screenshot(page, 'integrations-servicenow-reauth');
+    } finally {
+      await service.context.db.orm.execute(sql`update connections set status = 'active' where provider = 'servicenow' and name = 'Sim SN OAuth'`);
+    }
   }, 60_000);
 
   it('edits a mapping; the default row is shown, locked and cannot be removed', async (test) => {

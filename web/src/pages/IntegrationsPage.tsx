@@ -79,7 +79,9 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
   // The OAuth block shows a connection that exists (or must be renewed); the button below makes one.
   const oauthRelevant = oauth && (oauth.connected || oauth.status === 'reauth_required') && (provider.key === 'jira-cloud' || oauth.scopes.some((scope) => scope.includes('confluence')));
   const connected = connections.some((row) => row.status === 'connected' || row.status === 'active') || (provider.oauth === 'atlassian' && oauth?.connected === true);
-  const reauth = oauth?.status === 'reauth_required' && provider.oauth === 'atlassian';
+  // Atlassian's consent is the OAuth status's; another provider's (ServiceNow) is its connection
+  // rows' own: a refused refresh leaves the row reauth_required, and nothing else stands in.
+  const reauth = provider.oauth === 'atlassian' ? oauth?.status === 'reauth_required' : !connected && connections.some((row) => row.status === 'reauth_required');
   const titleId = `card-${provider.key}`;
 
   return (
@@ -124,7 +126,7 @@ function ProviderCard({ provider, connections, webhook, summaryError, oauth, isA
             )}
             {provider.oauth === 'servicenow' && (
               <Button variant={connected ? 'default' : 'filled'} onClick={toggleOAuthForm} aria-expanded={oauthFormOpen} aria-controls="form-servicenow-oauth">
-                {oauthFormOpen ? 'Cancel' : 'Connect with OAuth'}
+                {oauthFormOpen ? 'Cancel' : reauth ? 'Reconnect with OAuth' : 'Connect with OAuth'}
               </Button>
             )}
             {provider.tokenForm && (
