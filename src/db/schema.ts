@@ -124,6 +124,8 @@ export const connections = pgTable(
      * they share one rotating refresh token, so a refresh rewrites every row of the grant at once.
      */
     oauthGrantId: uuid('oauth_grant_id'),
+    /** The periodic ticket sync's changed-since cursor (newest provider `updated` applied); every worker reads it here. */
+    syncCursor: timestamp('sync_cursor', { withTimezone: true }),
     status: text('status').notNull().default('active'),
     lastError: text('last_error'),
     createdAt: createdAt(),

@@ -5,13 +5,15 @@
  * correlation_id), bounded by `limit` per run and paced by the provider's limiter, and applies each
  * to the tickets we hold through the same function as webhook deliveries (applyTicketChange): the
  * ticket takes the status, its finding follows, our own writes move nothing. The cursor (the newest
- * `updated` seen) is kept in the shared state per connection; without one the sync looks back
- * DEFAULT_LOOKBACK_MS. The scheduler queues one job per connection (singleton key) every
- * TICKET_SYNC_INTERVAL_SECONDS.
+ * `updated` seen) is the connection's `sync_cursor` column: in the database every worker shares, it
+ * survives restarts and only moves forward (two workers racing never move it back); without one the
+ * sync looks back DEFAULT_LOOKBACK_MS. (It was in the shared state, which without REDIS_URL is the
+ * process's memory: lost on every restart, after which the 24 h look-back missed anything older.)
+ * The scheduler queues one job per connection (singleton key) every TICKET_SYNC_INTERVAL_SECONDS.
  */
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
-import { tickets } from '../../db/schema.ts';
+import { connections, tickets } from '../../db/schema.ts';
 import { ticketingProviders } from '../../providers/registry.ts';
 import type { TicketState } from '../../providers/ticketing/types.ts';
 import { ticketServiceFor } from '../tickets/ticket-operations.ts';
@@ -19,8 +21,6 @@ import { applyTicketChange, changeFromRemote } from '../webhooks/process.ts';
 
 export const DEFAULT_SYNC_LIMIT = 200;
 export const DEFAULT_LOOKBACK_MS = 24 * 3_600_000;
-const CURSOR_TTL_MS = 90 * 24 * 3_600_000;
-const cursorKey = (connectionId: string) => `sync:cursor:${connectionId}`;
 
 export interface SyncResult {
   since: string;
@@ -40,13 +40,17 @@ export function parseProviderTime(value: string | null): Date | null {
   return Number.isNaN(time) ? null : new Date(time);
 }
 
-export async function readSyncCursor(context: AppContext, connectionId: string): Promise<Date | null> {
-  const stored = await context.sharedState.get(cursorKey(connectionId));
-  return stored ? parseProviderTime(stored) : null;
+export async function readSyncCursor(context: Pick<AppContext, 'db'>, connectionId: string): Promise<Date | null> {
+  const [row] = await context.db.orm.select({ cursor: connections.syncCursor }).from(connections).where(eq(connections.id, connectionId));
+  return row?.cursor ?? null;
 }
 
-export async function writeSyncCursor(context: AppContext, connectionId: string, cursor: Date): Promise<void> {
-  await context.sharedState.set(cursorKey(connectionId), cursor.toISOString(), CURSOR_TTL_MS);
+/** Moves the cursor forward only. */
+export async function writeSyncCursor(context: Pick<AppContext, 'db'>, connectionId: string, cursor: Date): Promise<void> {
+  await context.db.orm
+    .update(connections)
+    .set({ syncCursor: sql`greatest(${connections.syncCursor}, ${cursor.toISOString()}::timestamptz)` })
+    .where(eq(connections.id, connectionId));
 }
 
 /** Applies one ticket's state as read from the provider to the tickets we hold for it (one code path with webhooks). */
