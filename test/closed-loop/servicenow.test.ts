@@ -1,8 +1,10 @@
 /**
- * The closed loop on ServiceNow, over real HTTP: a signed GitHub `pull_request` closed + merged for
- * our fix PR → the incident is moved to Resolved (close code and notes) with a work note naming the
- * merge commit → the finding is resolved. An incident resolved while its outbound call is dropped
- * (the simulator sends none here) is healed by the periodic sync.
+ * The closed loop on ServiceNow, over real HTTP and through the simulators' own signed deliveries:
+ * our fix PR merged in the GitHub simulator (REST merge) → its `pull_request` closed + merged webhook
+ * (X-Hub-Signature-256) → the incident is moved to Resolved (close code and notes) with a work note
+ * naming the merge commit → the finding is resolved; the instance's Business-Rule call for that
+ * update (X-ServiceNow-Signature) comes back and moves nothing. An incident resolved while the
+ * instance drops its outbound calls is healed by the periodic sync.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +13,15 @@ import { productHandlers } from '../../src/jobs/handlers/index.ts';
 import { sealSecret } from '../../src/services/secret-columns.ts';
 import { syncConnection } from '../../src/services/sync/index.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { type GitHubSimulator, startGitHubSimulator } from '../simulators/github/index.ts';
 import { type ServiceNowSimulator, startServiceNowSimulator } from '../simulators/servicenow/index.ts';
-import { endpoints, type EndpointJson, hmacHex, type ListeningService, post, startListening } from '../webhooks/helpers.ts';
+import { deliveriesOf, endpoints, type EndpointJson, type ListeningService, startListening } from '../webhooks/helpers.ts';
 
 describe('closed loop on ServiceNow', () => {
   let listening: ListeningService;
   let hooks: Record<'jira' | 'servicenow' | 'github', EndpointJson>;
   let sn: ServiceNowSimulator;
+  let github: GitHubSimulator;
   let orgId: string;
   let connectionId: string;
 
@@ -26,7 +30,10 @@ describe('closed loop on ServiceNow', () => {
     await listening.service.context.queue.work(productHandlers(listening.service.context), 2);
     hooks = await endpoints(listening);
     orgId = await listening.service.context.tenants.orgId('demo-org');
-    sn = await startServiceNowSimulator({ outbound: null });
+    // The instance's Business Rule posts to our ServiceNow endpoint; GitHub's hook to our GitHub one.
+    sn = await startServiceNowSimulator({ outbound: { url: hooks.servicenow.url, secret: hooks.servicenow.secret!, retryDelaysMs: [100, 300] } });
+    github = await startGitHubSimulator();
+    github.admin.addWebhook({ url: hooks.github.endpoint_url, secret: hooks.github.secret!, events: ['pull_request'] });
     // ServiceNow connections are not creatable through the connections API yet: the row it would write.
     connectionId = randomUUID();
     await listening.service.context.db.orm.insert(connections).values({
@@ -42,6 +49,7 @@ describe('closed loop on ServiceNow', () => {
     });
   });
   afterAll(async () => {
+    await github?.close();
     await sn?.close();
     await listening?.close();
   });
@@ -69,37 +77,69 @@ describe('closed loop on ServiceNow', () => {
       [ticketId],
     ))[0]!;
 
-  it('PR merged → the incident is Resolved with close notes and a work note naming the merge commit → the finding is resolved', async () => {
-    const { ticketId, findingId, sysId } = await ticketFor('Inactive accounts (merged fix)');
-    const [pr] = await db().query<{ id: string }>(
-      "insert into pull_requests (org_id, repo_url, branch, base_branch, number, url, title, state) values ($1::uuid, 'https://github.com/acme/app', 'fix/sn-201', 'main', 201, 'https://github.com/acme/app/pull/201', 'Fix', 'open') returning id::text as id",
-      [orgId],
-    );
-    await db().query('insert into pull_request_tickets (pull_request_id, ticket_id) values ($1::uuid, $2::uuid)', [pr!.id, ticketId]);
-    await db().query('insert into pull_request_findings (pull_request_id, finding_id) values ($1::uuid, $2::uuid)', [pr!.id, findingId]);
-    const sha = '0f1e2d3c'.repeat(5);
-    const body = JSON.stringify({
-      action: 'closed',
-      number: 201,
-      pull_request: { number: 201, html_url: 'https://github.com/acme/app/pull/201', state: 'closed', merged: true, merged_at: new Date().toISOString(), merge_commit_sha: sha },
-      repository: { full_name: 'acme/app', html_url: 'https://github.com/acme/app' },
+  /** Our fix PR in the GitHub simulator (branch, commit, PR through its REST API) and our record of it, linked to the ticket. */
+  async function fixPr(ticketId: string, findingId: string, branch: string) {
+    await github.admin.commitAsSomeoneElse({ repo: 'acme/web', branch, files: { 'SECURITY-FIX.md': `Fix for ${findingId}\n` }, message: 'Disable inactive accounts' });
+    const opened = await fetch(`${github.apiUrl}/repos/acme/web/pulls`, {
+      method: 'POST',
+      headers: { authorization: `token ${github.token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Disable inactive accounts', head: branch, base: 'main' }),
     });
-    const sent = await post(hooks.github.endpoint_url, body, { 'x-hub-signature-256': `sha256=${hmacHex(hooks.github.secret!, body)}`, 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID() });
-    expect(sent.status).toBe(202);
+    expect(opened.status).toBe(201);
+    const pr = (await opened.json()) as { number: number; html_url: string };
+    const [row] = await db().query<{ id: string }>(
+      "insert into pull_requests (org_id, repo_url, branch, base_branch, number, url, title, state) values ($1::uuid, $2, $3, 'main', $4, $5, 'Disable inactive accounts', 'open') returning id::text as id",
+      [orgId, `${github.url}/acme/web`, branch, pr.number, pr.html_url],
+    );
+    await db().query('insert into pull_request_tickets (pull_request_id, ticket_id) values ($1::uuid, $2::uuid)', [row!.id, ticketId]);
+    await db().query('insert into pull_request_findings (pull_request_id, finding_id) values ($1::uuid, $2::uuid)', [row!.id, findingId]);
+    return pr;
+  }
+
+  it('PR merged in the GitHub simulator → its signed delivery → the incident is Resolved with close notes and a work note naming the merge commit → the finding is resolved; the instance’s call back moves nothing', async () => {
+    const { ticketId, findingId, sysId, number } = await ticketFor('Inactive accounts (merged fix)');
+    const pr = await fixPr(ticketId, findingId, 'fix/sn-inactive-accounts');
+    await sn.admin.waitForDeliveries();
+    const mergedAt = Date.now();
+    const merged = await fetch(`${github.apiUrl}/repos/acme/web/pulls/${pr.number}/merge`, {
+      method: 'PUT',
+      headers: { authorization: `token ${github.token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
+      body: JSON.stringify({ merge_method: 'merge' }),
+    });
+    expect(merged.status).toBe(200);
+    const sha = ((await merged.json()) as { sha: string }).sha;
     const done = await waitFor(async () => {
       const current = await row(ticketId);
       return current.finding_state === 'done' ? current : null;
-    });
+    }, 30_000);
     expect(done).toMatchObject({ state: 'done', finding_state: 'done' });
+    const sent = github.admin.deliveries().filter((delivery) => delivery.action === 'closed');
+    expect(sent.map((delivery) => delivery.status)).toEqual([202]);
     const record = sn.admin.record('incident', sysId) as Record<string, unknown>;
     expect(String(record.state)).toBe('6');
     expect(String(record.close_notes ?? '')).not.toBe('');
     expect(JSON.stringify(sn.admin.journal('incident', sysId))).toContain(sha);
-  });
 
-  it('an incident resolved without an outbound call is healed by the periodic sync', async () => {
+    // The instance posted our own update back (signed, sys_updated_by = the connection's account): ignored.
+    await sn.admin.waitForDeliveries();
+    const echoes = await waitFor(async () => {
+      const mine = (await deliveriesOf(listening, hooks.servicenow.id, '?limit=200')).deliveries.filter((delivery) => delivery.detail?.includes(number) && Date.parse(delivery.received_at) >= mergedAt);
+      return mine.length > 0 && mine.every((delivery) => ['processed', 'ignored', 'failed'].includes(delivery.outcome)) ? mine : null;
+    });
+    expect(echoes.every((delivery) => delivery.signature_valid && delivery.outcome === 'ignored')).toBe(true);
+    expect(await row(ticketId)).toMatchObject({ state: 'done', finding_state: 'done' });
+  }, 60_000);
+
+  it('an incident resolved while the instance drops its outbound calls is healed by the periodic sync', async () => {
     const { ticketId, sysId } = await ticketFor('Inactive accounts (dropped webhook)');
-    sn.admin.setStateDirectly('incident', sysId, 'Resolved', { close_code: 'Solved (Permanently)', close_notes: 'Accounts disabled' });
+    sn.admin.setDropDeliveries(true);
+    try {
+      sn.admin.setStateDirectly('incident', sysId, 'Resolved', { close_code: 'Solved (Permanently)', close_notes: 'Accounts disabled' });
+      await sn.admin.waitForDeliveries();
+      expect(sn.admin.deliveries().filter((delivery) => delivery.sysId === sysId && delivery.dropped).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      sn.admin.setDropDeliveries(false);
+    }
     expect((await row(ticketId)).finding_state).not.toBe('done');
     const result = await syncConnection(listening.service.context, orgId, connectionId);
     expect(result.applied).toBeGreaterThanOrEqual(1);
