@@ -5,9 +5,11 @@
  * bench/suites/import.ts <report> <database-url|embedded:dir>`) through the same service function
  * the API and the CLI use, on PostgreSQL (a scratch database per size) and, up to
  * BENCH_IMPORT_EMBEDDED_MAX findings (default 10,000), on the embedded database. Each child:
- * migrates, imports (timed), re-imports the same report (timed: it must find everything unchanged and
- * write nothing new: no new rows, no finding's updated_at moved), and reports its peak RSS (VmHWM)
- * and its RSS before the import. Results: findings/s and peak RSS per size, and their growth ratios
+ * opens and migrates the database, imports (timed), re-imports the same report (timed: it must find everything
+ * unchanged and write nothing new: no new rows, no finding's updated_at moved), and reports its peak
+ * RSS (VmHWM: whole process, setup alone, and the imports alone after resetting the mark) and its RSS
+ * before the import. BENCH_IMPORT_DATABASES=embedded|postgres limits the run to one database;
+ * BENCH_IMPORT_NODE_FLAGS passes Node/V8 flags to the child (e.g. --liftoff-only). Results: findings/s and peak RSS per size, and their growth ratios
  * from the smallest size up.
  */
 import { spawn } from 'node:child_process';
@@ -70,13 +72,17 @@ interface ChildResult {
   findings: number;
   rss_before_mb: number;
   peak_rss_mb: number;
+  /** High-water mark of opening the database and migrating it (before the first import). */
+  peak_rss_setup_mb: number;
+  /** High-water mark of the two imports alone (the mark reset after setup); null where Linux cannot reset it. */
+  peak_rss_import_mb: number | null;
   first: { ms: number; new: number; updated: number; unchanged: number };
   again: { ms: number; new: number; updated: number; unchanged: number; resolved: number; rows_added: number; rows_touched: number };
 }
 
-function runChild(report: string, database: string): Promise<ChildResult> {
+function runChild(report: string, database: string, nodeFlags: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nodeBinary, [fileURLToPath(import.meta.url), report, database], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(nodeBinary, [...nodeFlags, fileURLToPath(import.meta.url), report, database], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -94,6 +100,17 @@ async function vm(field: 'VmRSS' | 'VmHWM'): Promise<number> {
   return round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024, 1);
 }
 
+/** Resets this process's VmHWM to its current RSS (Linux clear_refs 5); false when not possible. */
+async function resetPeak(): Promise<boolean> {
+  const { writeFile } = await import('node:fs/promises');
+  try {
+    await writeFile('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The child: one database, one report, two imports. */
 async function child(report: string, database: string): Promise<void> {
   const { createReadStream } = await import('node:fs');
@@ -107,6 +124,8 @@ async function child(report: string, database: string): Promise<void> {
     await runMigrations(db);
     const orgId = await new TenantDirectory(db.orm).orgId('bench-org');
     const rssBefore = await vm('VmRSS');
+    const setupPeak = await vm('VmHWM');
+    const reset = await resetPeak();
     const options = { orgId, actor: 'bench', target: 'bench-repo', format: 'trivy' as const };
     let started = performance.now();
     const first = await importReport(db.orm, { ...options, source: createReadStream(report) });
@@ -127,7 +146,9 @@ async function child(report: string, database: string): Promise<void> {
     const result: ChildResult = {
       findings: first.received,
       rss_before_mb: rssBefore,
-      peak_rss_mb: await vm('VmHWM'),
+      peak_rss_mb: Math.max(setupPeak, await vm('VmHWM')),
+      peak_rss_setup_mb: setupPeak,
+      peak_rss_import_mb: reset ? await vm('VmHWM') : null,
       first: { ms: round(firstMs, 0), new: first.new, updated: first.updated, unchanged: first.unchanged },
       again: { ms: round(againMs, 0), new: again.new, updated: again.updated, unchanged: again.unchanged, resolved: again.resolved, rows_added: after.n - before.n, rows_touched: Number(touchedRows[0]!.n) },
     };
@@ -151,6 +172,13 @@ export const benchmark: Benchmark = {
   async run(env: BenchEnv): Promise<BenchmarkOutcome> {
     const sizes = sizesFrom(env);
     const embeddedMax = intFromEnv(env, 'BENCH_IMPORT_EMBEDDED_MAX', 10_000, { min: 0, max: 1_000_000 });
+    // BENCH_IMPORT_DATABASES=embedded (or postgres) measures one database only.
+    const only = env.BENCH_IMPORT_DATABASES?.trim() || 'postgres,embedded';
+    const databases = new Set(only.split(',').map((name) => name.trim()));
+    if ([...databases].some((name) => name !== 'postgres' && name !== 'embedded')) throw new Error(`BENCH_IMPORT_DATABASES lists postgres and/or embedded, got '${only}'`);
+    // Node/V8 flags for the importing child, e.g. BENCH_IMPORT_NODE_FLAGS=--liftoff-only (docs/importing.md, Memory).
+    const nodeFlags = (env.BENCH_IMPORT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    if (nodeFlags.some((flag) => !/^--[a-z0-9-]+(=[\w.-]+)?$/.test(flag))) throw new Error(`BENCH_IMPORT_NODE_FLAGS takes --flags only, got '${env.BENCH_IMPORT_NODE_FLAGS}'`);
     const admin = adminTarget(env);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-import-'));
     const runs: Record<string, unknown>[] = [];
@@ -159,15 +187,17 @@ export const benchmark: Benchmark = {
         const report = path.join(dir, `trivy-${size}.json`);
         const bytes = await writeReport(report, size);
         const targets: { database: string; url: string; drop: () => Promise<void> }[] = [];
-        const scratch = await createScratchDatabase(admin.url);
-        targets.push({ database: 'postgres', url: scratch.url, drop: () => scratch.drop() });
-        if (size <= embeddedMax) {
+        if (databases.has('postgres')) {
+          const scratch = await createScratchDatabase(admin.url);
+          targets.push({ database: 'postgres', url: scratch.url, drop: () => scratch.drop() });
+        }
+        if (databases.has('embedded') && size <= embeddedMax) {
           const folder = path.join(dir, `pgdata-${size}`);
           targets.push({ database: 'embedded', url: `embedded:${folder}`, drop: () => rm(folder, { recursive: true, force: true }) });
         }
         for (const target of targets) {
           try {
-            const result = await runChild(report, target.url);
+            const result = await runChild(report, target.url, nodeFlags);
             if (result.again.new !== 0 || result.again.updated !== 0 || result.again.rows_added !== 0 || result.again.rows_touched !== 0 || result.again.unchanged !== size) {
               throw new Error(`re-import of ${size} findings on ${target.database} wrote something: ${JSON.stringify(result.again)}`);
             }
@@ -183,6 +213,8 @@ export const benchmark: Benchmark = {
               reimport_wrote_nothing_new: true,
               rss_before_import_mb: result.rss_before_mb,
               peak_rss_mb: result.peak_rss_mb,
+              peak_rss_setup_mb: result.peak_rss_setup_mb,
+              peak_rss_import_mb: result.peak_rss_import_mb,
               first: result.first,
               again: result.again,
             });
@@ -206,7 +238,7 @@ export const benchmark: Benchmark = {
       }));
     };
     return {
-      parameters: { sizes, embedded_max: embeddedMax, targets_per_report: 10, chunk: 500, database: describeUrl(admin.url) },
+      parameters: { sizes, embedded_max: embeddedMax, databases: [...databases], node_flags: nodeFlags, targets_per_report: 10, chunk: 500, database: describeUrl(admin.url) },
       results: { runs, growth: { postgres: growth('postgres'), embedded: growth('embedded') } },
       summary: Object.fromEntries(
         runs.map((r) => [`${r.database}_${r.findings}`, { findings_per_second: r.findings_per_second, peak_rss_mb: r.peak_rss_mb, reimport_ms: r.reimport_ms }]),
