@@ -12,6 +12,9 @@ export type JobKind = (typeof jobKinds)[number];
 export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 export type JobState = (typeof jobStates)[number];
 
+/** What an `update` job may push from a finding to its ticket (TicketUpdateField). */
+export const ticketUpdateFields = ['priority', 'summary', 'due_date'] as const;
+
 /** Every job carries the organization it works for, so listing and retrying stay tenant-scoped. */
 const base = z.object({ org_id: z.uuid() });
 
@@ -154,8 +157,12 @@ export const jobPayloads = {
       target: z.string().max(500),
     }),
   ]),
-  // Declared kinds without a product handler yet: any payload with its organization.
-  update: base.loose(),
+  /** Pushes a finding's changed values (severity → priority by the mapping, title → summary, SLA due date) to one ticket (src/jobs/handlers/update.ts). */
+  update: base.extend({
+    ticket_id: z.uuid(),
+    fields: z.array(z.enum(ticketUpdateFields)).min(1).max(ticketUpdateFields.length),
+    reason: z.string().min(1).max(2_000),
+  }),
 } satisfies Record<JobKind, z.ZodType<{ org_id: string }>>;
 
 export type JobPayload<K extends JobKind> = z.infer<(typeof jobPayloads)[K]>;

@@ -72,6 +72,8 @@ export type Finding = Omit<typeof findings.$inferSelect, 'cvssScore'> & { cvssSc
 export interface UpsertedFinding extends Finding {
   created: boolean;
   reopened: boolean;
+  /** What changed on a known finding that its tickets show (severity → priority, title → summary, SLA due date): the `update` job's fields. */
+  ticketChanges: ('priority' | 'summary' | 'due_date')[];
 }
 
 export interface UpsertOptions {
@@ -269,20 +271,26 @@ export async function upsertFindings(orm: Orm, orgId: string, inputs: readonly F
       const chunk = unique.slice(start, start + CHUNK);
       const fingerprints = chunk.map((row) => row.fingerprint);
       // Locked so the reopen report matches what the upsert below does to these rows.
-      const done = await tx
-        .select({ fingerprint: findings.fingerprint })
+      const before = await tx
+        .select({ fingerprint: findings.fingerprint, state: findings.state, severity: findings.severity, title: findings.title, dueAt: findings.dueAt })
         .from(findings)
-        .where(and(eq(findings.orgId, orgId), inArray(findings.fingerprint, fingerprints), eq(findings.state, 'done')))
+        .where(and(eq(findings.orgId, orgId), inArray(findings.fingerprint, fingerprints)))
         .orderBy(findings.fingerprint)
         .for('update');
-      const wereDone = new Set(done.map((row) => row.fingerprint));
+      const wereDone = new Set(before.filter((row) => row.state === 'done').map((row) => row.fingerprint));
+      const previous = new Map(before.map((row) => [row.fingerprint, row]));
       const written = await tx
         .insert(findings)
         .values(chunk)
         .onConflictDoUpdate({ target: [findings.orgId, findings.fingerprint], set: onConflictSet })
         .returning({ ...getTableColumns(findings), created: sql<boolean>`(xmax = 0)` });
       for (const { created, ...row } of written) {
-        results.set(row.fingerprint, { ...toFinding(row), created: Boolean(created), reopened: !created && wereDone.has(row.fingerprint) });
+        const was = created ? undefined : previous.get(row.fingerprint);
+        const ticketChanges: UpsertedFinding['ticketChanges'] = [];
+        if (was && was.severity !== row.severity) ticketChanges.push('priority');
+        if (was && was.title !== row.title) ticketChanges.push('summary');
+        if (was && (was.dueAt?.getTime() ?? null) !== (row.dueAt?.getTime() ?? null)) ticketChanges.push('due_date');
+        results.set(row.fingerprint, { ...toFinding(row), created: Boolean(created), reopened: !created && wereDone.has(row.fingerprint), ticketChanges });
       }
     }
     const all = [...results.values()];

@@ -6,6 +6,9 @@ import { databaseKinds } from '../helpers/databases.ts';
 import { startTestService, type TestService } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 
+/** A valid `update` payload for the test handler below, which reads what to do from `reason`. */
+const testUpdate = (orgId: string, behaviour: string) => ({ org_id: orgId, ticket_id: randomUUID(), fields: ['priority' as const], reason: behaviour });
+
 
 describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   let service: TestService;
@@ -21,11 +24,11 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
       {
         update: async (data, job) => {
           attempts.set(job.id, job.attempt);
-          if (data.behaviour === 'flaky' && job.attempt < 2) throw new Error('temporary upstream failure');
-          if (data.behaviour === 'permanent') throw new PermanentJobError('project SEC does not exist');
-          if (data.behaviour === 'rate-limited' && job.attempt < 2) throw new RetryLaterError('429 from Jira', 3_000);
-          if (data.behaviour === 'always') throw new Error('still broken');
-          if (data.behaviour === 'rate-limited-then-broken') {
+          if (data.reason === 'flaky' && job.attempt < 2) throw new Error('temporary upstream failure');
+          if (data.reason === 'permanent') throw new PermanentJobError('project SEC does not exist');
+          if (data.reason === 'rate-limited' && job.attempt < 2) throw new RetryLaterError('429 from Jira', 3_000);
+          if (data.reason === 'always') throw new Error('still broken');
+          if (data.reason === 'rate-limited-then-broken') {
             if (job.attempt === 1) throw new RetryLaterError('429 from Jira', 1_000);
             throw new Error('now a plain failure');
           }
@@ -56,27 +59,27 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it('runs a job to completion', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'ok' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'ok'));
     const job = await settled(orgA, id!, 'completed');
     expect(job.attempts).toBe(1);
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'flaky' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'flaky'));
     const job = await settled(orgA, id!, 'completed');
     expect(attempts.get(id!)).toBe(2);
     expect(job.attempts).toBe(2);
   });
 
   it('never retries a permanent failure, and keeps it visible with its error', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'permanent' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'permanent'));
     const job = await settled(orgA, id!, 'failed');
     expect(job.attempts).toBe(1);
     expect(job.last_error).toContain('project SEC does not exist');
   });
 
   it("waits at least the provider's Retry-After before the next attempt", async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'rate-limited' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'rate-limited'));
     const retrying = await waitFor(async () => {
       const job = await jobOf(orgA, id!);
       return job?.state === 'retry' ? job : null;
@@ -87,14 +90,14 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it('goes back to exponential backoff after a Retry-After wait', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'rate-limited-then-broken' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'rate-limited-then-broken'));
     await waitFor(async () => ((await jobOf(orgA, id!))?.attempts ?? 0) >= 2 && (await jobOf(orgA, id!))?.state !== 'active');
     const [row] = await service.context.db.query<{ retry_backoff: boolean }>('select retry_backoff from pgboss.job where id = $1', [id]);
     expect(row?.retry_backoff).toBe(true);
   });
 
   it('stops after the attempt cap and lists the failed job; POST retry puts it back in line', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'always' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'always'));
     const failed = await settled(orgA, id!, 'failed');
     expect(failed.attempts).toBe(3);
     const token = await service.token({ org: 'org-a', roles: ['admin'] });
@@ -112,7 +115,7 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   it('pages through jobs enqueued in one burst without skipping or repeating any', async () => {
     const orgC = await service.context.tenants.orgId('org-c');
     const ids = await Promise.all(
-      Array.from({ length: 7 }, () => service.context.queue.enqueue('update', { org_id: orgC }, { startAfterSeconds: 3600 })),
+      Array.from({ length: 7 }, () => service.context.queue.enqueue('update', testUpdate(orgC, 'ok'), { startAfterSeconds: 3600 })),
     );
     const token = await service.token({ org: 'org-c' });
     const seen: string[] = [];
@@ -127,7 +130,7 @@ describe.each(databaseKinds())('durable jobs on %s', (kind) => {
   });
 
   it("keeps organizations apart: org B cannot list, read, retry or infer org A's jobs", async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgA, behaviour: 'permanent' });
+    const id = await service.context.queue.enqueue('update', testUpdate(orgA, 'permanent'));
     await settled(orgA, id!, 'failed');
     const tokenB = await service.token({ org: 'org-b', roles: ['admin'] });
     const auth = { authorization: `Bearer ${tokenB}` };

@@ -2,6 +2,7 @@
  * A job still running when the worker's shutdown deadline passes is not failed for good: even on
  * its last attempt it goes back in line (pg-boss fails running jobs on stop; we grant one more try).
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { databaseKinds } from '../helpers/databases.ts';
 import { startTestService } from '../helpers/runtime.ts';
@@ -14,7 +15,7 @@ describe.each(databaseKinds())('queue shutdown on %s', (kind) => {
       const queue = service.context.queue;
       const orgId = await service.context.tenants.orgId('demo-org');
       await queue.work({ update: () => new Promise((resolve) => setTimeout(resolve, 8_000)) }, 1);
-      const id = (await queue.enqueue('update', { org_id: orgId }))!;
+      const id = (await queue.enqueue('update', { org_id: orgId, ticket_id: randomUUID(), fields: ['priority'], reason: 'stop test' }))!;
       await waitFor(async () => (await queue.get(orgId, id))?.state === 'active');
       await queue.stop(2_000);
       const job = await queue.get(orgId, id);

@@ -2,6 +2,7 @@
  * Real worker processes: SIGTERM lets the running job finish and exits cleanly; SIGKILL loses
  * nothing (the job runs again elsewhere after its timeout). On both databases.
  */
+import { randomUUID } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
 import { testEnv } from '../helpers/runtime.ts';
 import { exited, withRuntime } from '../helpers/wait.ts';
+
+/** An `update` job for test/fixtures/test-worker.ts: what it does (sleep `ms`, then GET `url`) rides in `reason`. */
+const workerJob = (orgId: string, instructions: { ms: number; url?: string }) => ({ org_id: orgId, ticket_id: randomUUID(), fields: ['priority' as const], reason: JSON.stringify(instructions) });
 
 const workerScript = path.resolve(import.meta.dirname, '../fixtures/test-worker.ts');
 
@@ -77,7 +81,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
       const peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}/ping`;
       const { jobId, orgId } = await withRuntime(env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
-        const jobId = await context.queue.enqueue('update', { org_id: orgId, ms: 1500, url: peerUrl });
+        const jobId = await context.queue.enqueue('update', workerJob(orgId, { ms: 1500, url: peerUrl }));
         return { jobId: jobId!, orgId };
       });
       const worker = startWorker({ ...env, WORKER_CONCURRENCY: '1' });
@@ -87,7 +91,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
         if (kind !== 'postgres') return null;
         // On PostgreSQL a second job can be queued while the worker runs; it must not be taken after SIGTERM.
         return withRuntime({ ...env, MIGRATE_ON_START: 'false' }, async ({ context }) =>
-          context.queue.enqueue('update', { org_id: orgId, ms: 0 }, { startAfterSeconds: 1 }),
+          context.queue.enqueue('update', workerJob(orgId, { ms: 0 }), { startAfterSeconds: 1 }),
         );
       })();
       worker.kill('SIGTERM');
@@ -109,7 +113,7 @@ describe.each(databaseKinds())('worker processes on %s', (kind) => {
     try {
       const { jobId, orgId } = await withRuntime(env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
-        const jobId = await context.queue.enqueue('update', { org_id: orgId, ms: 60_000 });
+        const jobId = await context.queue.enqueue('update', workerJob(orgId, { ms: 60_000 }));
         return { jobId: jobId!, orgId };
       });
       const first = startWorker(env);

@@ -3,6 +3,7 @@
  * OAUTH_REAUTH_REQUIRED anywhere in its error's cause chain fails the job for good on the first
  * attempt, with that message, however many attempts the queue would otherwise allow.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors/app-error.ts';
 import { startTestService, type TestService } from '../helpers/runtime.ts';
@@ -29,7 +30,7 @@ describe('jobs of a connection that must be connected again', () => {
   });
 
   it('fails for good at once with the reconnect message', async () => {
-    const id = await service.context.queue.enqueue('update', { org_id: orgId, behaviour: 'reauth' });
+    const id = await service.context.queue.enqueue('update', { org_id: orgId, ticket_id: randomUUID(), fields: ['priority'], reason: 'reauth' });
     const job = await waitFor(async () => {
       const found = await service.context.queue.get(orgId, id!);
       return found?.state === 'failed' ? found : null;

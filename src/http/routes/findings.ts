@@ -10,6 +10,7 @@ import { internalStates } from '../../domain/states.ts';
 import { parseSeverity, type Severity, severityLevels } from '../../domain/severity.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type Finding, type FindingInput, getFinding, isSlaBreached, listFindings, upsertFindings } from '../../services/findings.ts';
+import { queueTicketUpdates } from '../../services/tickets/ticket-updates.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier, safeLine, safeText } from '../../contracts/index.ts';
 import { findingView } from '../../contracts/views.ts';
@@ -203,6 +204,7 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
         const upserted = await upsertFindings(context.db.orm, orgId, request.body.findings.map(toFindingInput), {
           actor: request.principal?.subject ?? 'unknown',
         });
+        await queueTicketUpdates(context, orgId, upserted, 'the finding was posted again with new values');
         return { findings: upserted.map((finding) => ({ ...toFindingView(finding), created: finding.created, reopened: finding.reopened })) };
       },
     );

@@ -11,6 +11,7 @@ import { runItemsHandler } from './run-items.ts';
 import { slaScanHandler } from './sla-scan.ts';
 import { syncHandler } from './sync.ts';
 import { transitionHandler } from './transition.ts';
+import { updateHandler } from './update.ts';
 import { webhookDeliveryHandler } from './webhook-delivery.ts';
 
 export function productHandlers(context: AppContext): JobHandlers {
@@ -22,6 +23,7 @@ export function productHandlers(context: AppContext): JobHandlers {
     sla_scan: slaScanHandler(context),
     sync: syncHandler(context),
     transition: transitionHandler(context),
+    update: updateHandler(context),
     webhook_delivery: webhookDeliveryHandler(context),
   };
 }

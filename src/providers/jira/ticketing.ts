@@ -28,10 +28,11 @@ import type {
   TicketRef,
   TicketState,
   TicketSubject,
+  TicketUpdateField,
 } from '../ticketing/types.ts';
 import { createJiraClient } from './client.ts';
 import { jiraTargetOf } from './connection.ts';
-import { descriptionFor } from './description.ts';
+import { buildSummary, descriptionFor } from './description.ts';
 import { JIRA_ISSUE_NOT_FOUND, JIRA_TRANSITION_NOT_AVAILABLE, JiraError } from './errors.ts';
 import { buildIssueFields, checkAgainstScreen, withoutFields } from './issue-fields.ts';
 import { findProject, siteNames, type SiteNameList } from './metadata.ts';
@@ -332,6 +333,35 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
       } catch (error) {
         throw attributeTo(error, provider);
       }
+    },
+
+    async updateFromFinding(idOrKey, subject: TicketSubject, wanted: readonly TicketUpdateField[], rows: MappingRow[], options = {}) {
+      const fields: Record<string, unknown> = {};
+      let priority: string | null = null;
+      if (wanted.includes('priority')) {
+        const name = priorityFor(rows, subject.severity);
+        priorities ??= client.priorities();
+        // Jira's own spelling when it has the priority; otherwise the mapped name as it is, which Jira
+        // refuses with its own message (a mapping naming a priority the site does not have).
+        priority = matchPriority(name, await priorities) ?? name;
+        fields.priority = { name: priority };
+      }
+      if (wanted.includes('summary')) fields.summary = buildSummary(subject.finding);
+      if (wanted.includes('due_date')) fields.duedate = subject.dueDate ?? null;
+      if (Object.keys(fields).length === 0) return { priority: null };
+      await options.beforeWrite?.({ priority });
+      try {
+        await transport.call({
+          method: 'PUT',
+          path: issuePath(idOrKey),
+          body: { fields },
+          subject: { action: `update ${idOrKey}`, issueKey: idOrKey, notFound: JIRA_ISSUE_NOT_FOUND },
+          idempotent: true,
+        });
+      } catch (error) {
+        throw attributeTo(error, provider);
+      }
+      return { priority };
     },
 
     async transition(idOrKey, to: InternalState, rows: MappingRow[]) {

@@ -44,6 +44,12 @@ export function priorityOf(pair: ImpactUrgency): string {
   return table[`${pair.impact}${pair.urgency}`] ?? '5';
 }
 
+/** The base system's display value of a priority code (`2` → `2 - High`), as the record shows it. */
+export function priorityLabel(code: string): string {
+  const label = { '1': 'Critical', '2': 'High', '3': 'Moderate', '4': 'Low', '5': 'Planning' }[code];
+  return label ? `${code} - ${label}` : code;
+}
+
 /** Reads a mapping target: `I/U`, a priority number or name; null when it is none of them. */
 export function parseImpactUrgency(target: string): ImpactUrgency | null {
   const text = target.trim().toLowerCase();

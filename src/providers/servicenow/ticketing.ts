@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import { fingerprintLabel } from '../../domain/fingerprint.ts';
 import { type InternalState, type MappingRow, stateFor } from '../../domain/mapping.ts';
 import type { ConnectionTarget } from '../descriptor/connection.ts';
-import type { CreateItemResult, DraftResult, MappingValueProblem, RequestPreview, TicketDraft, TicketingClient, TicketingDeps, TicketingProvider, TicketRef, TicketState } from '../ticketing/types.ts';
+import type { CreateItemResult, DraftResult, MappingValueProblem, RequestPreview, TicketDraft, TicketingClient, TicketingDeps, TicketingProvider, TicketRef, TicketState, TicketSubject, TicketUpdateField } from '../ticketing/types.ts';
 import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './client.ts';
 import { servicenowTargetOf } from './connection.ts';
 import { ServiceNowError } from './errors.ts';
 import { assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
-import { impactUrgencyFor, parseImpactUrgency } from './priority.ts';
+import { impactUrgencyFor, parseImpactUrgency, priorityLabel, priorityOf } from './priority.ts';
 import { descriptionFor, shortDescriptionFor } from './render.ts';
 import { INCIDENT_STATES, stateChangeFor } from './states.ts';
 import type { ServiceNowRecord } from './types.ts';
@@ -172,6 +172,23 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     async updateFields(idOrKey, fields) {
       const record = await find(idOrKey);
       await client.update(table, record.sysId, fields);
+    },
+
+    async updateFromFinding(idOrKey, subject: TicketSubject, wanted: readonly TicketUpdateField[], rows: MappingRow[], options = {}) {
+      const fields: Record<string, unknown> = {};
+      const pair = impactUrgencyFor(rows, subject.severity);
+      if (wanted.includes('priority')) Object.assign(fields, { impact: pair.impact, urgency: pair.urgency });
+      if (wanted.includes('summary')) fields.short_description = shortDescriptionFor(subject.finding);
+      // due_date is a glide_date_time (UTC in the Table API); empty clears it.
+      if (wanted.includes('due_date')) fields.due_date = subject.dueDate ? `${subject.dueDate} 00:00:00` : '';
+      if (Object.keys(fields).length === 0) return { priority: null };
+      const record = await find(idOrKey);
+      await options.beforeWrite?.({ priority: wanted.includes('priority') ? priorityLabel(priorityOf(pair)) : null });
+      await client.update(table, record.sysId, fields, { fields: ['sys_id'] });
+      if (!wanted.includes('priority')) return { priority: null };
+      // ServiceNow computes priority from the pair: read what it shows, as its webhooks will report it.
+      const after = (await client.get(table, record.sysId, { displayValue: 'all', fields: ['priority'] })).fields.priority;
+      return { priority: displayOf(after) || valueOf(after) || null };
     },
 
     async transition(idOrKey, to: InternalState, rows: MappingRow[]) {

@@ -36,6 +36,9 @@ export interface TicketFinding {
   detailsUrl?: string | null;
 }
 
+/** What an `update` job pushes from our finding to its ticket. */
+export type TicketUpdateField = 'priority' | 'summary' | 'due_date';
+
 /** One finding to file a ticket for. */
 export interface TicketSubject {
   findingId: string;
@@ -171,6 +174,21 @@ export interface TicketingClient {
   listChangedSince(since: Date, limit: number): Promise<TicketState[]>;
   /** Sets fields (provider field ids → values). */
   updateFields(idOrKey: string, fields: Record<string, unknown>): Promise<void>;
+  /**
+   * Pushes our finding's current values to its ticket (the `update` job): `priority` through the
+   * severity mapping (Jira: the mapped priority name; ServiceNow: impact/urgency), `summary` from the
+   * title, `due_date` from the SLA due date (null clears it). Returns the priority the ticket shows
+   * afterwards as webhooks report it (for the loop guard), null when none was written.
+   * `beforeWrite` is called with the priority about to be written, before the provider call (its
+   * webhook may arrive before the call returns).
+   */
+  updateFromFinding(
+    idOrKey: string,
+    subject: TicketSubject,
+    fields: readonly TicketUpdateField[],
+    mapping: MappingRow[],
+    options?: { beforeWrite?: (expected: { priority: string | null }) => Promise<void> },
+  ): Promise<{ priority: string | null }>;
   /**
    * Moves the ticket to the provider status the mapping gives for `to` (Jira: the workflow
    * transition, read from the ticket, that reaches such a status, or the done category for `done`).
