@@ -35,7 +35,7 @@ import {
   type SkipReason,
 } from '../../importers/index.ts';
 import { recordAudit } from '../audit.ts';
-import { type Finding, type FindingInput, toFinding, upsertFindings } from '../findings.ts';
+import { type Finding, type FindingInput, toFinding, type UpsertedFinding, upsertFindings } from '../findings.ts';
 import { aliasKey, codeFingerprint, orderedAliases, packageFingerprint, packageKey } from './identity.ts';
 import { applyScanTransitions, type FindingTransitions, publishTransitions } from './lifecycle.ts';
 import { Spill } from './spill.ts';
@@ -236,6 +236,8 @@ interface ChunkCounts {
   reopened: string[];
   /** Ids of the new findings (for the lifecycle listeners: policies open tickets for them). */
   created: string[];
+  /** Known findings whose ticket-visible values changed (FindingTransitions.changed). */
+  changed: { id: string; ticketChanges: UpsertedFinding['ticketChanges'] }[];
   skipped: Map<SkipReason, number>;
 }
 
@@ -336,6 +338,7 @@ async function writeChunk(
       touch.push(row.id);
       for (const key of aliases) aliasRows.push({ orgId, target, aliasKey: key, findingId: row.id });
       if (existing?.lastScanId === scanId) continue;
+      if (row.ticketChanges.length > 0) counts.changed.push({ id: row.id, ticketChanges: row.ticketChanges });
       if (row.created) {
         counts.new++;
         counts.created.push(row.id);
@@ -410,14 +413,14 @@ export async function importReport(orm: Orm, options: ImportOptions): Promise<Im
         await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`import:${options.orgId}:${target}`}))`);
         const [scan] = await tx.insert(scans).values({ orgId: options.orgId, target, format, partial, actor: options.actor }).returning({ id: scans.id });
         const scanId = scan!.id;
-        const counts: ChunkCounts = { new: 0, updated: 0, unchanged: 0, reopened: [], created: [], skipped };
+        const counts: ChunkCounts = { new: 0, updated: 0, unchanged: 0, reopened: [], created: [], changed: [], skipped };
         let done = 0;
         for await (const chunk of spill.chunks(CHUNK)) {
           await writeChunk(tx, { orgId: options.orgId, target, scanId, format, actor: options.actor }, chunk, counts);
           done += chunk.length;
           progress({ phase: 'write', done, findings: total });
         }
-        transitions = await applyScanTransitions(tx, { orgId: options.orgId, target, scanId, partial, reopened: counts.reopened, created: counts.created, actor: options.actor });
+        transitions = { ...(await applyScanTransitions(tx, { orgId: options.orgId, target, scanId, partial, reopened: counts.reopened, created: counts.created, actor: options.actor })), changed: counts.changed };
         const result: ImportSummary = {
           scanId: dryRun ? null : scanId,
           format,

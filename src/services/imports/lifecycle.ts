@@ -25,6 +25,8 @@ import type { Orm } from '../../db/database.ts';
 import { findings, scanTargetFindings, tickets } from '../../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { applyPolicyActions } from '../policies/auto-actions.ts';
+import type { UpsertedFinding } from '../findings.ts';
+import { queueTicketUpdates } from '../tickets/ticket-updates.ts';
 import { queueTicketReopens } from '../webhooks/closed-loop.ts';
 
 export interface FindingTransitions {
@@ -41,6 +43,8 @@ export interface FindingTransitions {
   resolved: string[];
   /** Findings this scan reported again after they were resolved (reopened). */
   reopened: string[];
+  /** Known findings whose severity, title or due date this scan changed: their tickets get `update` jobs. */
+  changed?: { id: string; ticketChanges: UpsertedFinding['ticketChanges'] }[];
 }
 
 export type TransitionListener = (transitions: FindingTransitions) => void | Promise<void>;
@@ -101,15 +105,16 @@ export async function applyScanTransitions(
 
 /** After commit: every listener gets the transitions, in batches of at most 500 ids. */
 export async function publishTransitions(transitions: FindingTransitions, onError: (error: unknown) => void): Promise<void> {
-  const { created, resolved, reopened } = transitions;
-  if (listeners.size === 0 || (created.length === 0 && resolved.length === 0 && reopened.length === 0)) return;
-  const batches = Math.max(Math.ceil(created.length / BATCH), Math.ceil(resolved.length / BATCH), Math.ceil(reopened.length / BATCH));
+  const { created, resolved, reopened, changed = [] } = transitions;
+  if (listeners.size === 0 || (created.length === 0 && resolved.length === 0 && reopened.length === 0 && changed.length === 0)) return;
+  const batches = Math.max(Math.ceil(created.length / BATCH), Math.ceil(resolved.length / BATCH), Math.ceil(reopened.length / BATCH), Math.ceil(changed.length / BATCH));
   for (let i = 0; i < batches; i++) {
     const batch = {
       ...transitions,
       created: created.slice(i * BATCH, (i + 1) * BATCH),
       resolved: transitions.resolved.slice(i * BATCH, (i + 1) * BATCH),
       reopened: transitions.reopened.slice(i * BATCH, (i + 1) * BATCH),
+      changed: changed.slice(i * BATCH, (i + 1) * BATCH),
     };
     for (const listener of listeners) {
       try {
@@ -167,6 +172,7 @@ export async function followScanTransitions(context: AppContext, transitions: Fi
   const { tickets: queued } = await applyPolicyActions(context, transitions);
   const resolvedTickets = await queueScanResolutions(context, transitions);
   const reopenedTickets = await queueTicketReopens(context, transitions.orgId, transitions.reopened, `scan ${transitions.scanId} of ${transitions.target}`);
+  await queueTicketUpdates(context, transitions.orgId, transitions.changed ?? [], `scan ${transitions.scanId} of ${transitions.target} changed the finding`);
   return { tickets: queued, resolvedTickets, reopenedTickets };
 }
 
