@@ -18,18 +18,22 @@ describe('update jobs push our finding to its ticket', () => {
   let sn: ServiceNowSimulator;
   let listening: ListeningService;
   let endpointId: string;
+  let snEndpointId: string;
   let snConnection: string;
 
   beforeAll(async () => {
     fixture = await startJiraFixture('embedded', { env: { JOB_RETRY_DELAY_SECONDS: '1' } });
-    sn = await startServiceNowSimulator({ outbound: null });
     await fixture.service.app.listen({ host: '127.0.0.1', port: 0 });
     const address = fixture.service.app.server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     listening = { service: fixture.service, url, admin: fixture.auth, member: fixture.auth, close: async () => {} };
     await fixture.service.context.queue.work(productHandlers(fixture.service.context), 2);
-    const jira = (await endpoints(listening)).jira;
+    const hooks = await endpoints(listening);
+    const jira = hooks.jira;
     endpointId = jira.id;
+    snEndpointId = hooks.servicenow.id;
+    // The instance's Business Rule posts every incident change, signed, to our ServiceNow endpoint.
+    sn = await startServiceNowSimulator({ outbound: { url: hooks.servicenow.url, secret: hooks.servicenow.secret! } });
     fixture.jira.admin.registerWebhook({ url: jira.url, secret: jira.secret! });
     const created = await fixture.service.app.inject({
       method: 'POST',
@@ -156,16 +160,61 @@ describe('update jobs push our finding to its ticket', () => {
     }
   }, 120_000);
 
-  it('ServiceNow: a new severity sets impact and urgency (the priority ServiceNow computes follows), a new title the short description', async () => {
+  it('a re-import that changes the severity queues the update (Jira priority follows)', async () => {
+    const report = (severity: string) =>
+      JSON.stringify({
+        SchemaVersion: 2,
+        ArtifactName: '.',
+        Results: [
+          {
+            Target: 'package-lock.json',
+            Class: 'lang-pkgs',
+            Type: 'npm',
+            Vulnerabilities: [{ VulnerabilityID: 'CVE-2026-4177', PkgName: 'update-job-pkg', InstalledVersion: '1.0.0', FixedVersion: '1.0.1', Severity: severity, Title: 'CVE-2026-4177 in update-job-pkg' }],
+          },
+        ],
+      });
+    const importReport = async (body: string) => {
+      const response = await fixture.service.app.inject({
+        method: 'POST',
+        url: '/api/v1/findings/import?target=update-job%2Fapp&format=trivy',
+        headers: { ...fixture.auth, 'content-type': 'application/json' },
+        payload: body,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+    };
+    await importReport(report('LOW'));
+    const [row] = await fixture.service.context.db.query<{ id: string }>("select id from findings where package_name = 'update-job-pkg'");
+    const ticket = await file(row!.id, { project_key: 'SEC', connection_id: fixture.connectionId });
+    expect(priorityName(ticket.external_key)).toBe('Low');
+    await importReport(report('HIGH'));
+    const [job] = await settledJob(ticket.id, 'completed');
+    expect(job!.output).toMatchObject({ priority: 'High' });
+    expect(priorityName(ticket.external_key)).toBe('High');
+  }, 120_000);
+
+  it('ServiceNow: a new severity sets impact and urgency (the priority ServiceNow computes follows; the echo starts nothing), a new title the short description', async () => {
     const findingId = await post(finding('low', 'axios SSRF'));
     const ticket = await file(findingId, { connection_id: snConnection });
     const record = () => sn.admin.records('incident').find((row) => row.sys_id === ticket.external_id)!;
     expect(record()).toMatchObject({ impact: '3', urgency: '3', priority: '5' });
 
+    await sn.admin.waitForDeliveries();
+    const seen = (await deliveriesOf(listening, snEndpointId, '?limit=200')).deliveries.length;
+    const before = await otherJobs();
     await post(finding('high', 'axios SSRF'));
     const [job] = await settledJob(ticket.id, 'completed');
     expect(record()).toMatchObject({ impact: '1', urgency: '2', priority: '2' });
     expect(job!.output).toMatchObject({ priority: '2 - High' });
+    // The Business Rule's delivery of our PATCH comes back: ignored, no new work.
+    await sn.admin.waitForDeliveries();
+    const echoes = await waitFor(async () => {
+      const all = (await deliveriesOf(listening, snEndpointId, '?limit=200')).deliveries;
+      const mine = all.slice(0, all.length - seen);
+      return mine.length > 0 && mine.every((delivery) => ['processed', 'ignored', 'failed'].includes(delivery.outcome)) ? mine : null;
+    });
+    expect(echoes.map((delivery) => delivery.outcome)).toEqual(echoes.map(() => 'ignored'));
+    expect(await otherJobs()).toBe(before);
 
     await post({ ...finding('high', 'axios SSRF'), title: 'axios server-side request forgery', fingerprint: 'upd-axios SSRF' });
     await waitFor(async () => ((await updateJobs(ticket.id)).filter((row) => row.state === 'completed').length === 2 ? true : null), 60_000);
