@@ -196,6 +196,23 @@ export function runTicketingContract(name: string, start: () => Promise<Ticketin
       expect((await fx.ticketing.get(ref.key)).priority).toBe(fx.update.priority);
     });
 
+    it('updates from the finding: the severity’s mapped priority (announced before the write, as the ticket then reads) and the summary', async () => {
+      const { ref } = await oneTicket('update-from');
+      const changed = { ...subject('update-from'), severity: 'critical' as const };
+      const announced: (string | null)[] = [];
+      const written = await fx.ticketing.updateFromFinding(ref.key, changed, ['priority', 'summary'], fx.mapping, {
+        beforeWrite: async ({ priority }) => {
+          announced.push(priority);
+        },
+      });
+      const after = await fx.ticketing.get(ref.key);
+      expect(written.priority).toBeTruthy();
+      expect(after.priority).toBe(written.priority);
+      expect(announced).toEqual([written.priority]);
+      // Only the summary: nothing to say about priority.
+      expect(await fx.ticketing.updateFromFinding(ref.key, changed, ['summary'], fx.mapping)).toEqual({ priority: null });
+    });
+
     it('transitions by internal state through the mapping, idempotently; an unreachable state is TRANSITION_NOT_AVAILABLE', async () => {
       const { ref } = await oneTicket('transition');
       if (fx.unreachable) {
