@@ -204,7 +204,11 @@ export function findingRoutes(context: AppContext): FastifyPluginAsyncZod {
         const upserted = await upsertFindings(context.db.orm, orgId, request.body.findings.map(toFindingInput), {
           actor: request.principal?.subject ?? 'unknown',
         });
-        await queueTicketUpdates(context, orgId, upserted, 'the finding was posted again with new values');
+        // The findings are written: a queue outage must not turn that into a 500 (the client would
+        // post again for nothing). The tickets then keep their old values until the next change.
+        await queueTicketUpdates(context, orgId, upserted, 'the finding was posted again with new values').catch((error: unknown) => {
+          request.log.error({ err: error }, 'ticket updates for changed findings were not queued');
+        });
         return { findings: upserted.map((finding) => ({ ...toFindingView(finding), created: finding.created, reopened: finding.reopened })) };
       },
     );
