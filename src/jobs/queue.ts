@@ -7,7 +7,7 @@
  * pg-boss's tables are changed only through its public API; this module only reads them.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
 import type { CursorPosition } from '../db/cursor.ts';
 import type { Database, Orm } from '../db/database.ts';
@@ -48,6 +48,14 @@ export interface JobContext {
 export type JobHandler<K extends JobKind = JobKind> = (data: JobPayload<K>, context: JobContext) => Promise<unknown>;
 /** The handlers a process runs, by kind; each receives its kind's validated payload. */
 export type JobHandlers = { [K in JobKind]?: JobHandler<K> };
+
+interface PendingJob {
+  id: string;
+  payload: { org_id: string };
+  options: EnqueueOptions;
+  resolve: (id: string) => void;
+  reject: (error: unknown) => void;
+}
 
 export interface EnqueueOptions {
   singletonKey?: string;
@@ -168,6 +176,10 @@ export class JobQueue {
     const parsed = jobPayloads[kind].safeParse(data);
     if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
     const payload = parsed.data as JobPayload<K>;
+    // Without a singleton key the job always goes in: concurrent enqueues of one kind share their
+    // writes (one records insert and one pg-boss insert per group, like a group commit), which on
+    // the embedded database's single connection is most of the cost of a fan-out.
+    if (!options.singletonKey) return this.#enqueueGrouped(kind, payload, options);
     // Our record first, under the id pg-boss will use: a job never exists without its tenant.
     const id = randomUUID();
     await this.#db.orm.insert(jobRecords).values({ id, orgId: payload.org_id, kind, runId: options.runId ?? null });
@@ -182,6 +194,70 @@ export class JobQueue {
       if (!sent) await this.#db.orm.delete(jobRecords).where(eq(jobRecords.id, id));
     }
     return sent;
+  }
+
+  readonly #groups = new Map<JobKind, { pending: PendingJob[]; flushing: boolean }>();
+
+  /** Adds the job to its kind's next group; resolves with its id once the group is written. */
+  #enqueueGrouped(kind: JobKind, payload: { org_id: string }, options: EnqueueOptions): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let group = this.#groups.get(kind);
+      if (!group) this.#groups.set(kind, (group = { pending: [], flushing: false }));
+      group.pending.push({ id: randomUUID(), payload, options, resolve, reject });
+      // One group in flight per kind: what arrives meanwhile is written together after it.
+      if (!group.flushing) {
+        group.flushing = true;
+        queueMicrotask(() => void this.#flushGroups(kind, group));
+      }
+    });
+  }
+
+  async #flushGroups(kind: JobKind, group: { pending: PendingJob[]; flushing: boolean }): Promise<void> {
+    try {
+      while (group.pending.length > 0) {
+        const batch = group.pending.splice(0, 500);
+        try {
+          await this.#writeGroup(kind, batch);
+          for (const job of batch) job.resolve(job.id);
+        } catch (error) {
+          if (batch.length === 1) {
+            batch[0]!.reject(error);
+            continue;
+          }
+          // One bad job (an unknown org, say) must not fail the others it happened to share a
+          // write with: each is tried alone, and only its own failure reaches its caller.
+          for (const job of batch) {
+            await this.#writeGroup(kind, [job]).then(
+              () => job.resolve(job.id),
+              (alone: unknown) => job.reject(alone),
+            );
+          }
+        }
+      }
+    } finally {
+      group.flushing = false;
+    }
+  }
+
+  /** Our records first, under the ids pg-boss will use (a job never exists without its tenant), then the jobs. */
+  async #writeGroup(kind: JobKind, batch: PendingJob[]): Promise<void> {
+    await this.#db.orm.insert(jobRecords).values(batch.map((job) => ({ id: job.id, orgId: job.payload.org_id, kind, runId: job.options.runId ?? null })));
+    let ids: string[] | null = null;
+    try {
+      ids = await this.boss.insert(
+        kind,
+        batch.map((job) => ({ id: job.id, data: job.payload, ...(job.options.startAfterSeconds ? { startAfter: job.options.startAfterSeconds } : {}) })),
+        { returnId: true },
+      );
+    } finally {
+      if ((ids?.length ?? 0) !== batch.length) {
+        await this.#db.orm
+          .delete(jobRecords)
+          .where(inArray(jobRecords.id, batch.map((job) => job.id)))
+          .catch(() => undefined);
+      }
+    }
+    if ((ids?.length ?? 0) !== batch.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${batch.length} ${kind} jobs`);
   }
 
   /**

@@ -62,6 +62,32 @@ describe.each(databaseKinds())('typed job payloads on %s', (kind) => {
     await waitFor(async () => (await service.context.queue.get(orgId, id!))?.state === 'completed');
     expect(received).toEqual([{ org_id: orgId, ticket_id: ticketId, text: 'hello' }]);
   });
+
+  it('writes concurrent enqueues together, each job recorded for its org; a bad one fails alone', async () => {
+    const before = received.length;
+    const otherOrg = await service.context.tenants.orgId('payload-org-2');
+    const unknownOrg = randomUUID();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, index) =>
+        service.context.queue.enqueue('comment', { org_id: index === 7 ? unknownOrg : index % 2 ? otherOrg : orgId, ticket_id: randomUUID(), text: `group ${index}` }),
+      ),
+    );
+    // The job for an organization that does not exist is refused (no record, no job); the 29 others
+    // that shared its write are queued all the same.
+    expect(outcomes[7]!.status).toBe('rejected');
+    const ids = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value!] : []));
+    expect(ids).toHaveLength(29);
+    expect(new Set(ids).size).toBe(29);
+    const records = await service.context.db.query<{ org_id: string; n: number }>(
+      'select org_id, count(*)::int as n from job_records where id = any($1::uuid[]) group by org_id order by n',
+      [ids],
+    );
+    expect(records.map((row) => row.n).sort()).toEqual([14, 15]);
+    const second = outcomes[1] as PromiseFulfilledResult<string | null>;
+    expect(await service.context.queue.get(otherOrg, second.value!)).not.toBeNull();
+    expect(await service.context.queue.get(orgId, second.value!)).toBeNull();
+    await waitFor(async () => received.length - before === 29, 60_000);
+  }, 120_000);
 });
 
 describe('pg-boss internals', () => {
