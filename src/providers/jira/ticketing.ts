@@ -90,6 +90,20 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
   const transport = createJiraTransport(target, { ...clientDeps, limiters: processLimiters, limits: { ...DEFAULT_LIMITS, timeoutMs: deps.timeoutMs } });
   const api = `${target.baseUrl.replace(/\/+$/, '')}/rest/api/${flavor === 'cloud' ? '3' : '2'}`;
   const issuePath = (idOrKey: string) => `/issue/${encodeURIComponent(idOrKey)}`;
+  /** Edits an issue's fields; setting the same values again gives the same issue. */
+  const putFields = async (idOrKey: string, fields: Record<string, unknown>) => {
+    try {
+      await transport.call({
+        method: 'PUT',
+        path: issuePath(idOrKey),
+        body: { fields },
+        subject: { action: `update ${idOrKey}`, issueKey: idOrKey, notFound: JIRA_ISSUE_NOT_FOUND },
+        idempotent: true,
+      });
+    } catch (error) {
+      throw attributeTo(error, provider);
+    }
+  };
 
   let verified: Promise<{ accountId: string | null }> | null = null;
   let priorities: Promise<{ id: string; name: string }[]> | null = null;
@@ -321,18 +335,7 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
     },
 
     async updateFields(idOrKey, fields) {
-      try {
-        await transport.call({
-          method: 'PUT',
-          path: issuePath(idOrKey),
-          body: { fields },
-          subject: { action: `update ${idOrKey}`, issueKey: idOrKey, notFound: JIRA_ISSUE_NOT_FOUND },
-          // Setting the same values again gives the same issue.
-          idempotent: true,
-        });
-      } catch (error) {
-        throw attributeTo(error, provider);
-      }
+      await putFields(idOrKey, fields);
     },
 
     async updateFromFinding(idOrKey, subject: TicketSubject, wanted: readonly TicketUpdateField[], rows: MappingRow[], options = {}) {
@@ -350,17 +353,7 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
       if (wanted.includes('due_date')) fields.duedate = subject.dueDate ?? null;
       if (Object.keys(fields).length === 0) return { priority: null };
       await options.beforeWrite?.({ priority });
-      try {
-        await transport.call({
-          method: 'PUT',
-          path: issuePath(idOrKey),
-          body: { fields },
-          subject: { action: `update ${idOrKey}`, issueKey: idOrKey, notFound: JIRA_ISSUE_NOT_FOUND },
-          idempotent: true,
-        });
-      } catch (error) {
-        throw attributeTo(error, provider);
-      }
+      await putFields(idOrKey, fields);
       return { priority };
     },
 

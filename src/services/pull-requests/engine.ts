@@ -48,12 +48,12 @@ export function branchFor(request: FixRequest): string {
   return defaultBranchName(first.ecosystem, first.packageName, first.fixedVersion);
 }
 
-export async function openFixPullRequest(request: FixRequest, deps: EngineDeps): Promise<FixOutcome> {
-  const branch = branchFor(request);
-  const outcome: FixOutcome = {
+/** The outcome before anything happened (status failed, nothing known yet), with `fields` set. */
+export function blankOutcome(request: FixRequest, fields: Partial<FixOutcome> = {}): FixOutcome {
+  return {
     status: 'failed',
     repo: request.repoUrl,
-    branch,
+    branch: branchFor(request),
     base: request.baseBranch ?? null,
     prNumber: null,
     prUrl: null,
@@ -66,7 +66,13 @@ export async function openFixPullRequest(request: FixRequest, deps: EngineDeps):
     error: null,
     commitSha: null,
     recordId: null,
+    ...fields,
   };
+}
+
+export async function openFixPullRequest(request: FixRequest, deps: EngineDeps): Promise<FixOutcome> {
+  const branch = branchFor(request);
+  const outcome = blankOutcome(request);
   // Every secret the credential source hands out, for scrubbing failure text once more.
   const secrets: string[] = [];
   const credentials = recording(request.credentials, secrets);

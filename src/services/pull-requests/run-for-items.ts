@@ -13,7 +13,7 @@ import { codeHostFor } from '../../providers/registry.ts';
 import type { TicketingClient } from '../../providers/ticketing/index.ts';
 import { requestCredentials } from '../connections.ts';
 import { canonicalEcosystem } from './ecosystems.ts';
-import { branchFor, type EngineDeps, openFixPullRequest } from './engine.ts';
+import { blankOutcome, branchFor, type EngineDeps, openFixPullRequest } from './engine.ts';
 import { withBranchLock } from './branch-lock.ts';
 import { describeFailure, GITHUB_BRANCH_MOVED } from './errors.ts';
 import { type OpenPrJob, openPrPayload } from './pr-jobs.ts';
@@ -236,25 +236,13 @@ async function runLocked(request: FixRequest, deps: EngineDeps, dryRun: boolean)
   const branch = branchFor(request);
   const locked = await withBranchLock(deps.orm, { repoWebUrl: webUrl, branch, holder: `request:${randomUUID()}`, ttlSeconds: REQUEST_LEASE_SECONDS, waitMs: REQUEST_LEASE_WAIT_MS }, () => openFixPullRequest(request, deps));
   if (!locked.busy) return locked.value;
-  return {
-    status: 'failed',
+  return blankOutcome(request, {
     repo: webUrl,
-    branch,
-    base: request.baseBranch ?? null,
-    prNumber: null,
-    prUrl: null,
-    title: null,
-    body: null,
-    files: [],
-    items: [],
-    note: null,
     code: GITHUB_BRANCH_MOVED,
     error: `another run is working on branch ${branch} of ${webUrl}; retry in a minute`,
     retryable: true,
     retryAfterMs: locked.retryAfterMs,
-    commitSha: null,
-    recordId: null,
-  };
+  });
 }
 
 /** Items bumping the same package to the same version are one bump with several tickets. */
