@@ -32,6 +32,8 @@ export interface JobView {
   max_attempts: number;
   next_run_at: string | null;
   last_error: string | null;
+  /** What a completed job's handler answered (e.g. an open_pr job's pr_url); null otherwise. */
+  result: Record<string, unknown> | null;
   created_at: string;
   completed_at: string | null;
   data: Record<string, unknown>;
@@ -514,6 +516,7 @@ function toView(row: JobRow): JobView {
     max_attempts: row.retry_limit + 1,
     next_run_at: pending ? iso(row.start_after) : null,
     last_error: state === 'completed' ? null : errorText(row.output),
+    result: state === 'completed' && row.output && typeof row.output === 'object' && !Array.isArray(row.output) ? (row.output as Record<string, unknown>) : null,
     created_at: iso(row.created_on) ?? '',
     completed_at: iso(row.completed_on),
     data: row.data,

@@ -92,6 +92,10 @@ describe('fix PRs as open_pr jobs', () => {
     expect(comments.filter((text) => text.includes(`acme/web#${pulls[0]!.number}`))).toHaveLength(1);
     const [row] = await fx.service.context.db.orm.select().from(pullRequests).where(and(eq(pullRequests.orgId, orgId), eq(pullRequests.branch, 'security/npm/lodash-4.17.21')));
     expect(row).toMatchObject({ state: 'open', number: pulls[0]!.number, connectionId });
+    // The client that got `queued` finds the PR through the job it was given.
+    const polled = await fx.service.app.inject({ method: 'GET', url: `/api/v1/jobs/${result.github.job_id}`, headers: admin });
+    expect(polled.statusCode, polled.body).toBe(200);
+    expect(polled.json()).toMatchObject({ state: 'completed', result: { pr_number: pulls[0]!.number, pr_url: expect.stringContaining(`/acme/web/pull/${pulls[0]!.number}`) } });
   }, 60_000);
 
   it('a request PAT keeps the synchronous path and its shape', async () => {

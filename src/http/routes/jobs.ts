@@ -18,6 +18,7 @@ const job = z
     max_attempts: z.number().int(),
     next_run_at: z.string().nullable(),
     last_error: z.string().nullable(),
+    result: z.record(z.string(), z.unknown()).nullable().describe("A completed job's answer (an open_pr job's pr_number and pr_url, a create job's issue_key); null otherwise"),
     created_at: z.string(),
     completed_at: z.string().nullable(),
   })

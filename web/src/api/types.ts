@@ -56,6 +56,7 @@ export interface Job {
   max_attempts: number;
   next_run_at: string | null;
   last_error: string | null;
+  result: Record<string, unknown> | null;
   created_at: string;
   completed_at: string | null;
 }
