@@ -72,7 +72,7 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
 
       const second = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
       children.push(second);
-      await waitUntil(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 60_000, 'every job to settle');
+      await waitUntil(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 120_000, 'every job to settle');
       second.kill('SIGTERM');
       await exited(second);
 

@@ -49,6 +49,13 @@ describe('web UI in Chromium', () => {
   /** Every page: axe scan with no serious/critical violation, screenshots at 1280 px and 390 px. */
   async function checkPage(name: string) {
     await page.waitForLoadState('networkidle');
+    // Let transitions end first (a modal fading in has half-opaque text, which axe rightly measures
+    // as low contrast: the dry-run dialog's buttons failed that way now and then).
+    await page.waitForFunction(
+      () => (globalThis as unknown as { document: { getAnimations(): { playState: string }[] } }).document.getAnimations().every((animation) => animation.playState !== 'running'),
+      undefined,
+      { timeout: 5_000 },
+    );
     expect(pageErrors, `${name}: uncaught errors in the page`).toEqual([]);
     const violations = serious(await axeViolations(page));
     expect(violations, `${name}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
