@@ -34,6 +34,7 @@ import {
   refreshGrant,
   type TokenSet,
 } from '../oauth/index.ts';
+import { lockOAuthConnection } from './connections.ts';
 import { takeCallbackState } from './oauth-callback.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
@@ -348,20 +349,8 @@ export class AtlassianOAuthService {
     const ids: string[] = [];
     await this.#orm.transaction(async (tx) => {
       for (const site of sites) {
-        const [existing] = await tx
-          .select({ id: connections.id })
-          .from(connections)
-          .where(
-            and(
-              eq(connections.orgId, orgId),
-              eq(connections.provider, 'jira-cloud'),
-              eq(connections.authKind, 'oauth2'),
-              eq(connections.cloudId, site.id),
-              userId ? eq(connections.userId, userId) : isNull(connections.userId),
-            ),
-          )
-          .for('update');
-        const id = existing?.id ?? randomUUID();
+        const existing = await lockOAuthConnection(tx, { orgId, userId }, 'jira-cloud', eq(connections.cloudId, site.id));
+        const id = existing ?? randomUUID();
         const secrets = sealSecret(this.#context.keyRing, 'connections', id, JSON.stringify({ access_token: tokens.accessToken, refresh_token: tokens.refreshToken ?? undefined } satisfies OAuthSecrets));
         const fields = {
           name: `${site.name} (Atlassian OAuth)`,

@@ -5,7 +5,7 @@
  * is stored, so a connection can never point at a private or metadata address.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { KeyRing } from '../crypto/index.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
@@ -513,4 +513,31 @@ function toView(row: ConnectionRow): ConnectionView {
     user_id: row.userSubject,
     created_at: row.createdAt.toISOString(),
   };
+}
+
+/**
+ * Inside a transaction: the row an OAuth consent (re)connects — the owner's (a user's, or the
+ * organization's when `userId` is null) oauth2 connection of `provider` that `site` picks out (Jira:
+ * the cloud id; ServiceNow: the instance URL) — locked for update; null when there is none yet.
+ */
+export async function lockOAuthConnection(
+  tx: Pick<Orm, 'select'>,
+  owner: { orgId: string; userId: string | null },
+  provider: string,
+  site: SQL,
+): Promise<string | null> {
+  const [existing] = await tx
+    .select({ id: connections.id })
+    .from(connections)
+    .where(
+      and(
+        eq(connections.orgId, owner.orgId),
+        eq(connections.provider, provider),
+        eq(connections.authKind, 'oauth2'),
+        site,
+        owner.userId ? eq(connections.userId, owner.userId) : isNull(connections.userId),
+      ),
+    )
+    .for('update');
+  return existing?.id ?? null;
 }

@@ -18,14 +18,14 @@
  *   and a refused refresh token marks the connection `reauth_required`.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { connections } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createStateStore, OAuthProtocolError, type ProtocolDeps, STATE_TTL_MS, type TokenSet } from '../oauth/index.ts';
 import type { Credential, CredentialOwner, CredentialRefresher } from '../providers/credentials/index.ts';
 import { credentialNow } from './atlassian-oauth.ts';
-import { checkUrl, type ConnectionView, ConnectionService } from './connections.ts';
+import { checkUrl, type ConnectionView, ConnectionService, lockOAuthConnection } from './connections.ts';
 import { takeCallbackState } from './oauth-callback.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
 import { ensureUser } from './tenancy.ts';
@@ -198,20 +198,8 @@ export class ServiceNowOAuthService {
     const now = new Date(this.#now());
     return orm.transaction(async (tx) => {
       // A reconnect (after reauth_required, or a disconnect) updates the instance's row for this owner.
-      const [existing] = await tx
-        .select({ id: connections.id })
-        .from(connections)
-        .where(
-          and(
-            eq(connections.orgId, orgId),
-            eq(connections.provider, SERVICENOW_OAUTH_PROVIDER),
-            eq(connections.authKind, 'oauth2'),
-            eq(connections.siteUrl, pending.instanceUrl),
-            userId ? eq(connections.userId, userId) : isNull(connections.userId),
-          ),
-        )
-        .for('update');
-      const id = existing?.id ?? randomUUID();
+      const existing = await lockOAuthConnection(tx, { orgId, userId }, SERVICENOW_OAUTH_PROVIDER, eq(connections.siteUrl, pending.instanceUrl));
+      const id = existing ?? randomUUID();
       const secrets: StoredSecrets = { access_token: tokens.accessToken, refresh_token: tokens.refreshToken ?? '', client_id: pending.clientId, client_secret: pending.clientSecret };
       const fields = {
         name: pending.name,
