@@ -4,6 +4,7 @@
  * services build them, and the web UI imports their types (`import type`, src/api/types.ts).
  */
 import { z } from 'zod';
+import { mappingKinds } from '../domain/mapping.ts';
 import { severityLevels } from '../domain/severity.ts';
 import { internalStates } from '../domain/states.ts';
 
@@ -84,6 +85,11 @@ export const connectionView = z
   .meta({ id: 'Connection' });
 
 export type ConnectionView = z.infer<typeof connectionView>;
+
+/** A mapping row's kind, as PUT /api/v1/connections/{id}/mappings takes it (which ones a connection takes is its provider's). */
+export const mappingKind = z.enum(mappingKinds).meta({ id: 'MappingKind' });
+
+export type MappingKind = z.infer<typeof mappingKind>;
 
 export const mappingView = z
   .object({ id: z.string(), kind: z.string(), source: z.string(), target: z.string(), removable: z.boolean() })

@@ -23,6 +23,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { mappingKinds } from '../domain/mapping.ts';
 import { severityLevels } from '../domain/severity.ts';
 import { internalStates } from '../domain/states.ts';
 
@@ -41,7 +42,7 @@ export const providers = ['jira-cloud', 'jira-server', 'servicenow', 'github', '
 export const authKinds = ['oauth2', 'pat', 'api-token', 'basic', 'app-installation'] as const;
 /** `reauth_required`: the provider refused the refresh token; the owner must connect again. */
 export const connectionStatuses = ['active', 'error', 'disconnected', 'reauth_required'] as const;
-export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group'] as const;
+export { mappingKinds };
 
 const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((value) => `'${value}'`).join(', ')})`);

@@ -9,6 +9,14 @@ import { type InternalState, isInternalState } from './states.ts';
 export type { InternalState } from './states.ts';
 export type { Severity } from './severity.ts';
 
+/**
+ * The kinds of mapping row (the database's mappings_kind_ck lists the same). Which kinds a connection
+ * takes is its ticketing provider's (TicketingProvider.mappingKinds): `close_code` and `assignee` are
+ * ServiceNow's, `project` and `issue_type` Jira's.
+ */
+export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group', 'close_code'] as const;
+export type MappingKind = (typeof mappingKinds)[number];
+
 export interface MappingRow {
   kind: string;
   source: string;

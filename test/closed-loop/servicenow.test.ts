@@ -1,7 +1,8 @@
 /**
  * The closed loop on ServiceNow, over real HTTP and through the simulators' own signed deliveries:
  * our fix PR merged in the GitHub simulator (REST merge) → its `pull_request` closed + merged webhook
- * (X-Hub-Signature-256) → the incident is moved to Resolved (close code and notes) with a work note
+ * (X-Hub-Signature-256) → the incident is moved to Resolved (the connection's close_code mapping row
+ * and notes, on an instance that requires both) with a work note
  * naming the merge commit → the finding is resolved; the instance's Business-Rule call for that
  * update (X-ServiceNow-Signature) comes back and moves nothing. An incident resolved while the
  * instance drops its outbound calls is healed by the periodic sync.
@@ -99,6 +100,14 @@ describe('closed loop on ServiceNow', () => {
   it('PR merged in the GitHub simulator → its signed delivery → the incident is Resolved with close notes and a work note naming the merge commit → the finding is resolved; the instance’s call back moves nothing', async () => {
     const { ticketId, findingId, sysId, number } = await ticketFor('Inactive accounts (merged fix)');
     const pr = await fixPr(ticketId, findingId, 'fix/sn-inactive-accounts');
+    // The connection's close code for done, checked against the instance's choices; the instance requires both close fields.
+    const mapped = await fetch(`${listening.url}/api/v1/connections/${connectionId}/mappings`, {
+      method: 'PUT',
+      headers: { ...listening.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'close_code', source: 'done', target: 'Solved Remotely (Permanently)' }),
+    });
+    expect(mapped.status, await mapped.clone().text()).toBe(200);
+    sn.admin.setRequireCloseFields(true);
     await sn.admin.waitForDeliveries();
     const mergedAt = Date.now();
     const merged = await fetch(`${github.apiUrl}/repos/acme/web/pulls/${pr.number}/merge`, {
@@ -117,6 +126,7 @@ describe('closed loop on ServiceNow', () => {
     expect(sent.map((delivery) => delivery.status)).toEqual([202]);
     const record = sn.admin.record('incident', sysId) as Record<string, unknown>;
     expect(String(record.state)).toBe('6');
+    expect(String(record.close_code)).toBe('Solved Remotely (Permanently)');
     expect(String(record.close_notes ?? '')).not.toBe('');
     expect(JSON.stringify(sn.admin.journal('incident', sysId))).toContain(sha);
 

@@ -4,6 +4,7 @@
  * project keys (GET /project/{key}) and issue types (GET /issuetype, and the project's own). An
  * unknown value is 422 naming it and nothing is saved; the site's lists are cached briefly; a Jira
  * that cannot be reached fails the request (502) and nothing is saved. Before, every value was saved.
+ * A kind Jira takes no rows of (close_code, assignment_group: ServiceNow's) is 422 without asking Jira.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JiraFixture, startJiraFixture } from '../helpers/jira.ts';
@@ -81,6 +82,24 @@ describe('mapping values validated against Jira', () => {
     expect(story.json().error.message).toContain('project FEDRAMP has no issue type "Story"');
     expect(await has('issue_type', 'violation', 'Story')).toBe(false);
     expect((await put('issue_type', 'violation', 'Bug')).statusCode).toBe(200);
+  });
+
+  it("kinds Jira has no use for (ServiceNow's close_code and assignment_group) are 422 naming the kind, without asking Jira; nothing saved", async () => {
+    const before = fixture.jira.admin.received({}).length;
+    for (const [kind, source, target] of [
+      ['close_code', 'done', 'Solved (Permanently)'],
+      ['assignment_group', 'default', 'Security Operations'],
+    ] as const) {
+      const refused = await put(kind, source, target);
+      expect(refused.statusCode, refused.body).toBe(422);
+      expect(refused.json().error).toMatchObject({ code: 'UNPROCESSABLE', field: 'kind' });
+      expect(refused.json().error.message).toContain(`Jira Cloud connections take no ${kind} mappings`);
+      expect(refused.json().error.message).toContain('they take status, priority, project, issue_type');
+      expect(await has(kind, source, target)).toBe(false);
+    }
+    expect(fixture.jira.admin.received({}).length).toBe(before);
+    // A kind nobody takes is the request schema's 400.
+    expect((await put('reporter', 'default', 'someone')).statusCode).toBe(400);
   });
 
   it('a Jira that cannot be reached fails the request; nothing is saved unchecked', async () => {

@@ -14,7 +14,7 @@ import { MappingService } from '../../services/mappings.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier } from '../../contracts/index.ts';
-import { connectionView, mappingView } from '../../contracts/views.ts';
+import { connectionView, mappingKind, mappingView } from '../../contracts/views.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 /** Derived from the provider descriptors (src/providers/registry.ts): one object per provider and pasted auth mode. */
@@ -206,7 +206,7 @@ export function connectionRoutes(context: AppContext): FastifyPluginAsyncZod {
           ...secured,
           params: uuidParam,
           body: z.object({
-            kind: z.enum(['status', 'priority', 'project', 'issue_type', 'assignment_group']),
+            kind: mappingKind,
             source: identifier(200),
             target: identifier(200),
           }),

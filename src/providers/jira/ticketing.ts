@@ -434,6 +434,8 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
 export function jiraTicketing(flavor: JiraFlavor): TicketingProvider {
   return {
     create: (target, deps) => createJiraTicketing(flavor, target, deps),
+    // Jira files into a project with an issue type; it has no assignment groups or close codes.
+    mappingKinds: ['status', 'priority', 'project', 'issue_type'],
     requestCredential({ siteUrl, account, token }): Credential | null {
       if (jiraFlavorOf(siteUrl, account) !== flavor) return null;
       return flavor === 'cloud' && account ? { kind: 'api-token', email: account, apiToken: token } : { kind: 'pat', token };

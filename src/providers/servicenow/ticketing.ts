@@ -15,6 +15,7 @@ import type { CreateItemResult, DraftResult, MappingValueProblem, RequestPreview
 import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './client.ts';
 import { servicenowTargetOf } from './connection.ts';
 import { ServiceNowError } from './errors.ts';
+import { activeChoices, type ChoiceValue } from './choices.ts';
 import { assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
 import { impactUrgencyFor, parseImpactUrgency, priorityLabel, priorityOf } from './priority.ts';
 import { descriptionFor, shortDescriptionFor } from './render.ts';
@@ -216,6 +217,7 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
     async validateMappingValues(rows: MappingRow[]): Promise<MappingValueProblem[]> {
       const problems: MappingValueProblem[] = [];
       const problem = (row: MappingRow, field: 'source' | 'target', message: string) => problems.push({ kind: row.kind, source: row.source, field, value: row[field], message });
+      let closeCodes: Promise<ChoiceValue[]> | undefined;
       for (const row of rows) {
         if (row.kind === 'assignment_group') {
           try {
@@ -230,8 +232,22 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
           const wanted = row.source.trim().toLowerCase();
           const known = Object.entries(INCIDENT_STATES).some(([value, label]) => value === wanted || label.toLowerCase() === wanted);
           if (!known) problem(row, 'source', `incidents have no state "${row.source}" (they have: ${Object.entries(INCIDENT_STATES).map(([value, label]) => `${value} ${label}`).join(', ')})`);
-        } else if (row.kind === 'project' || row.kind === 'issue_type') {
-          problem(row, 'target', `ServiceNow connections have no ${row.kind === 'project' ? 'project' : 'issue type'} ("${row.target}"): records go to the connection's table (${table})`);
+        } else if (row.kind === 'close_code') {
+          // stateChangeFor writes the value as it is: it must be one of the field's active choices.
+          closeCodes ??= activeChoices(client, table, 'close_code');
+          const choices = await closeCodes;
+          const given = row.target.trim();
+          if (!choices.some((choice) => choice.value === given)) {
+            const byLabel = choices.find((choice) => choice.label.toLowerCase() === given.toLowerCase() || choice.value.toLowerCase() === given.toLowerCase());
+            const listed = choices.length === 0 ? 'none' : choices.slice(0, 25).map((choice) => choice.value).join(', ') + (choices.length > 25 ? ', …' : '');
+            problem(
+              row,
+              'target',
+              byLabel
+                ? `"${row.target}" is not a ${table} close code value; the choice is stored as "${byLabel.value}"`
+                : `ServiceNow has no active close code "${row.target}" for ${table} (sys_choice ${table}.close_code has: ${listed})`,
+            );
+          }
         }
       }
       return problems;
@@ -252,5 +268,7 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
 
 export const servicenowTicketing: TicketingProvider = {
   create: (target, deps) => createServiceNowTicketing(target, deps),
+  // Records go to the connection's table: no project or issue type rows.
+  mappingKinds: ['status', 'priority', 'assignment_group', 'close_code'],
 };
 

@@ -7,7 +7,7 @@
  * run. Services use only this (through src/providers/registry.ts); nothing here names a provider.
  * test/providers/ticketing/contract.case.ts is the suite every implementation passes.
  */
-import type { InternalState, MappingRow, Severity } from '../../domain/mapping.ts';
+import type { InternalState, MappingKind, MappingRow, Severity } from '../../domain/mapping.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { Credential } from '../credentials/index.ts';
 import type { ConnectionTarget, ProviderDeps } from '../descriptor/connection.ts';
@@ -121,8 +121,8 @@ export interface TicketComment {
 export interface MappingValueProblem {
   kind: string;
   source: string;
-  /** The side of the row that names the provider's value. */
-  field: 'source' | 'target';
+  /** The side of the row that names the provider's value (`kind`: the provider takes no rows of that kind). */
+  field: 'kind' | 'source' | 'target';
   value: string;
   /** Says what is unknown and, briefly, what the provider has. */
   message: string;
@@ -220,6 +220,11 @@ export interface TicketingDeps extends ProviderDeps {
 /** What a ticketing provider folder registers (src/providers/registry.ts, the `ticketing` slot). */
 export interface TicketingProvider {
   create(target: ConnectionTarget, deps: TicketingDeps): TicketingClient;
+  /**
+   * The mapping kinds this provider's connections take (src/domain/mapping.ts): a row of another kind
+   * is refused when it is saved (PUT /api/v1/connections/{id}/mappings: 422), as nothing would read it.
+   */
+  mappingKinds: readonly MappingKind[];
   /**
    * Seeds 000/001 send a site URL, an optional account and a token with the request: the credential
    * this provider would use for that site, or null when the site is not this provider's.

@@ -1,5 +1,5 @@
 /**
- * ServiceNow simulator: the Table API (incident, sys_user_group, sys_user, sys_journal_field and a
+ * ServiceNow simulator: the Table API (incident, sys_user_group, sys_user, sys_journal_field, sys_choice and a
  * configurable custom table), Basic and OAuth authentication (`/oauth_token.do`, `/oauth_auth.do`),
  * rate-limit rules, hibernation, the shared fault injector and a Business-Rule-like signed outbound call.
  * What each rule follows is in docs/simulators-servicenow.md.
@@ -44,6 +44,8 @@ export interface ServiceNowSimulatorOptions {
   outbound?: OutboundConfig | null;
   priorityWrites?: PriorityWrites;
   requireCloseFields?: boolean;
+  /** The incident close_code choices in sys_choice (default the base system's, `BASE_CLOSE_CODES`). */
+  closeCodes?: string[];
   /** `glide.invalid_query.returns_no_rows` (default false: invalid clauses are dropped). */
   invalidQueryReturnsNoRows?: boolean;
   now?: () => number;
@@ -90,6 +92,7 @@ export async function startServiceNowSimulator(options: ServiceNowSimulatorOptio
     customTable: options.customTable,
     numberStart: options.numberStart,
     priorityWrites: options.priorityWrites,
+    closeCodes: options.closeCodes,
     requireCloseFields: options.requireCloseFields,
     now: options.now,
   });

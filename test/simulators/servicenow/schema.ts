@@ -1,5 +1,5 @@
 /**
- * The tables the ServiceNow simulator knows: incident, sys_user_group, sys_user, sys_journal_field and one
+ * The tables the ServiceNow simulator knows: incident, sys_user_group, sys_user, sys_journal_field, sys_choice and one
  * configurable custom task-like table (default `sn_vul_vulnerable_item`). Field lists, choice labels and
  * defaults follow the base system as the corpus examples show it (every value a string, `""` when empty);
  * the state codes and the priority lookup come from PROVIDER-FACTS §5.
@@ -287,6 +287,48 @@ export function journalTable(): TableDef {
       f('element', 'string', 'Element'),
       f('name', 'string', 'Name'),
       f('value', 'string', 'Value'),
+    ],
+  });
+}
+
+/**
+ * The base system's incident `close_code` (Resolution code) choices, as sys_choice rows hold them
+ * (value = label). Not in PROVIDER-FACTS: the list ServiceNow's base system shipped for years (the
+ * product's default close code, `Solved (Permanently)`, is one); newer releases ship others (e.g.
+ * `Solution provided`, `Workaround provided`): the `closeCodes` option sets an instance's own.
+ */
+export const BASE_CLOSE_CODES: string[] = [
+  'Solved (Work Around)',
+  'Solved (Permanently)',
+  'Solved Remotely (Work Around)',
+  'Solved Remotely (Permanently)',
+  'Not Solved (Not Reproducible)',
+  'Not Solved (Too Costly)',
+  'Closed/Resolved by Caller',
+];
+
+/** sys_choice: a choice field's values, one row per table (`name`), field (`element`), value and language. */
+export function choiceTable(): TableDef {
+  return table({
+    name: 'sys_choice',
+    label: 'Choice',
+    displayField: 'label',
+    numberPrefix: null,
+    priorityLookup: false,
+    incidentStateModel: false,
+    writeRole: null,
+    defaults: { inactive: 'false', language: 'en', sequence: '0' },
+    fields: [
+      ...systemFields(),
+      f('name', 'string', 'Table'),
+      f('element', 'string', 'Element'),
+      f('value', 'string', 'Value'),
+      f('label', 'string', 'Label'),
+      f('language', 'string', 'Language'),
+      f('sequence', 'integer', 'Sequence'),
+      f('inactive', 'boolean', 'Inactive'),
+      f('dependent_value', 'string', 'Dependent value'),
+      f('hint', 'string', 'Hint'),
     ],
   });
 }

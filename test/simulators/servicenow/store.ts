@@ -1,5 +1,6 @@
 /**
- * The ServiceNow simulator's records: one map per table, all values kept as the strings the Table API
+ * The ServiceNow simulator's records: one map per table (seeded: users, groups, the incident close_code
+ * choices in sys_choice), all values kept as the strings the Table API
  * returns, a simulated clock (token expiry, rate-limit windows and `sys_updated_on` follow it), users with
  * passwords and roles, the journal (sys_journal_field) and the platform logic that runs on every write:
  * numbering, sys_* stamps, sys_mod_count, the incident priority lookup, incident state side effects and
@@ -8,6 +9,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  BASE_CLOSE_CODES,
+  choiceTable,
   type CustomTableOptions,
   customTable,
   type FieldDef,
@@ -64,6 +67,8 @@ export interface StoreOptions {
   priorityWrites?: PriorityWrites;
   /** Refuse resolving/closing an incident without close_code and close_notes (default false: not in the facts). */
   requireCloseFields?: boolean;
+  /** The incident close_code choices seeded in sys_choice (default BASE_CLOSE_CODES; value = label). */
+  closeCodes?: string[];
   now?: () => number;
 }
 
@@ -143,7 +148,7 @@ export function createServiceNowStore(options: StoreOptions = {}): ServiceNowSto
     },
   };
   const custom = customTable(options.customTable);
-  const tables = new Map<string, TableDef>([incidentTable(), groupTable(), userTable(), custom, journalTable()].map((t) => [t.name, t]));
+  const tables = new Map<string, TableDef>([incidentTable(), groupTable(), userTable(), custom, journalTable(), choiceTable()].map((t) => [t.name, t]));
   const records = new Map<string, Map<string, SnRecord>>();
   const accounts = new Map<string, Account>();
   const numbers = new Map<string, number>();
@@ -187,6 +192,12 @@ export function createServiceNowStore(options: StoreOptions = {}): ServiceNowSto
       stamp(groups, values, 'admin');
       rawInsert(groups, values);
     }
+    const choices = tables.get('sys_choice')!;
+    (options.closeCodes ?? BASE_CLOSE_CODES).forEach((code, index) => {
+      const values = { ...blank(choices), ...choices.defaults, sys_id: seedSysId('sys_choice', `incident.close_code.${code}`), name: 'incident', element: 'close_code', value: code, label: code, sequence: String(index + 1) };
+      stamp(choices, values, 'admin');
+      rawInsert(choices, values);
+    });
   }
 
   const find = (table: string, sysIdOrNumber: string): SnRecord | undefined => {

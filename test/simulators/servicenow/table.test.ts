@@ -1,12 +1,13 @@
 /**
  * The Table API of the ServiceNow simulator through real HTTP: record shape (strings, references, sys
  * fields, numbers), display values, input display values, the priority lookup, incident state side
- * effects, journal fields, the required headers and the error bodies.
+ * effects, journal fields, the required headers and the error bodies, the close_code choices in sys_choice.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BASE_CLOSE_CODES } from './schema.ts';
 import { seedSysId } from './store.ts';
 import { type ServiceNowSimulator, startServiceNowSimulator } from './index.ts';
-import { call, rawRequest, result } from './test-helpers.ts';
+import { basic, call, rawRequest, result } from './test-helpers.ts';
 
 let sim: ServiceNowSimulator;
 let auth: string;
@@ -259,6 +260,34 @@ describe('custom table', () => {
       expect((await call(`${custom.url}/api/now/table/sn_vul_vulnerable_item`, { auth: custom.credentials.basicAuthHeader })).status).toBe(400);
     } finally {
       await custom.close();
+    }
+  });
+});
+
+describe('sys_choice', () => {
+  it("lists the incident close_code choices (name, element, value, label, inactive) as the Table API would; an inactive one is filtered out by inactive=false; an admin may add one; the integration user may not", async () => {
+    const query = '?sysparm_query=name=incident^element=close_code^inactive=false^ORDERBYsequence&sysparm_fields=name,element,value,label,inactive';
+    const listed = result<Record<string, string>[]>(await call(table('sys_choice', query), { auth }));
+    expect(listed.map((row) => row.value)).toEqual(BASE_CLOSE_CODES);
+    expect(listed[1]).toEqual({ name: 'incident', element: 'close_code', value: 'Solved (Permanently)', label: 'Solved (Permanently)', inactive: 'false' });
+
+    sim.admin.updateRecordDirectly('sys_choice', seedSysId('sys_choice', 'incident.close_code.Not Solved (Too Costly)'), { inactive: 'true' });
+    expect(result<Record<string, string>[]>(await call(table('sys_choice', query), { auth })).map((row) => row.value)).not.toContain('Not Solved (Too Costly)');
+
+    const choice = { name: 'incident', element: 'close_code', value: 'Solution provided', label: 'Solution provided' };
+    expect((await call(table('sys_choice'), { auth, body: choice })).status).toBe(403);
+    const admin = basic(sim.credentials.admin.username, sim.credentials.admin.password);
+    expect((await call(table('sys_choice'), { auth: admin, body: choice })).status).toBe(201);
+    expect(result<Record<string, string>[]>(await call(table('sys_choice', query), { auth })).map((row) => row.value)).toContain('Solution provided');
+  });
+
+  it('seeds the close codes the closeCodes option names (an instance on a newer release)', async () => {
+    const newer = await startServiceNowSimulator({ closeCodes: ['Solution provided', 'Workaround provided', 'Duplicate'] });
+    try {
+      const answer = await call(`${newer.url}/api/now/table/sys_choice?sysparm_query=element=close_code&sysparm_fields=value`, { auth: newer.credentials.basicAuthHeader });
+      expect(result<Record<string, string>[]>(answer).map((row) => row.value)).toEqual(['Solution provided', 'Workaround provided', 'Duplicate']);
+    } finally {
+      await newer.close();
     }
   });
 });

@@ -6,7 +6,7 @@
  * /openapi.json describes them, until their routes' schemas move to src/contracts.
  */
 
-import type { AuditCaseView, ConnectionView, FindingView, MappingView, OAuthStatusView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
+import type { AuditCaseView, ConnectionView, FindingView, MappingKind as MappingKindView, MappingView, OAuthStatusView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
 
 // The server's response shapes (src/contracts/views.ts, z.infer types): one definition for the
 // routes, the OpenAPI document and the UI; a field the service renames is a type error here.
@@ -21,8 +21,8 @@ export type Ticket = TicketView;
 export type RequestPreview = RequestPreviewView;
 export type AuditCase = AuditCaseView;
 
-/** The kinds of mapping row the editor offers (the API answers `kind` as a string). */
-export type MappingKind = 'status' | 'priority' | 'project' | 'issue_type' | 'assignment_group';
+/** The kinds of mapping row the API takes (it answers `kind` as a string). */
+export type MappingKind = MappingKindView;
 
 export interface ConnectionTest {
   ok: boolean;

@@ -252,7 +252,7 @@ function ConnectionBlock({ connection, isAdmin }: { connection: Connection; isAd
             </Button>
           )}
         </Group>
-        {supportsMappings && mappingsOpen && <MappingEditor connectionId={connection.id} connectionName={connection.name} canEdit={isAdmin} />}
+        {supportsMappings && mappingsOpen && <MappingEditor connectionId={connection.id} connectionName={connection.name} provider={connection.provider} canEdit={isAdmin} />}
       </Stack>
       <Modal opened={confirming} onClose={close} title={`Disconnect ${connection.name}?`} centered>
         <Stack>

@@ -1,5 +1,6 @@
 /**
- * A connection's mappings (status, priority, project, …: source → target). The `default` rows are
+ * A connection's mappings (status, priority, project, …: source → target; the kinds its provider
+ * takes: Jira project and issue type, ServiceNow assignment group and close code). The `default` rows are
  * the fallback (seed 003: `default → backlog`, `default → medium`): shown, retargetable, never
  * removable (the API refuses it too).
  */
@@ -11,15 +12,19 @@ import { keys, useMappings } from '../../api/queries.ts';
 import type { Mapping, MappingKind } from '../../api/types.ts';
 import { describeError, EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 
-const kinds: { value: MappingKind; label: string }[] = [
+/** The kinds the editor offers; `only`: the provider family that takes it (the API refuses it elsewhere with a 422). */
+const allKinds: { value: MappingKind; label: string; only?: 'jira' | 'servicenow' }[] = [
   { value: 'status', label: 'Status' },
   { value: 'priority', label: 'Priority' },
-  { value: 'project', label: 'Project key' },
-  { value: 'issue_type', label: 'Issue type' },
-  { value: 'assignment_group', label: 'Assignment group' },
+  { value: 'project', label: 'Project key', only: 'jira' },
+  { value: 'issue_type', label: 'Issue type', only: 'jira' },
+  { value: 'assignment_group', label: 'Assignment group', only: 'servicenow' },
+  { value: 'close_code', label: 'Close code', only: 'servicenow' },
 ];
 
-export function MappingEditor({ connectionId, connectionName, canEdit }: { connectionId: string; connectionName: string; canEdit: boolean }) {
+export function MappingEditor({ connectionId, connectionName, provider, canEdit }: { connectionId: string; connectionName: string; provider: string; canEdit: boolean }) {
+  const family = provider === 'servicenow' ? 'servicenow' : 'jira';
+  const kinds = allKinds.filter((option) => option.only === undefined || option.only === family);
   const mappings = useMappings(connectionId);
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<MappingKind>('status');
@@ -73,7 +78,7 @@ export function MappingEditor({ connectionId, connectionName, canEdit }: { conne
             <Table.Tbody>
               {mappings.data.map((row) => (
                 <Table.Tr key={row.id} data-testid={`mapping-${row.kind}-${row.source}`}>
-                  <Table.Td>{row.kind.replace('_', ' ')}</Table.Td>
+                  <Table.Td>{row.kind.replaceAll('_', ' ')}</Table.Td>
                   <Table.Td>
                     {row.source}{' '}
                     {!row.removable && (
