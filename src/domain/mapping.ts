@@ -14,7 +14,7 @@ export type { Severity } from './severity.ts';
  * takes is its ticketing provider's (TicketingProvider.mappingKinds): `close_code` and `assignee` are
  * ServiceNow's, `project` and `issue_type` Jira's.
  */
-export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group', 'close_code'] as const;
+export const mappingKinds = ['status', 'priority', 'project', 'issue_type', 'assignment_group', 'close_code', 'assignee'] as const;
 export type MappingKind = (typeof mappingKinds)[number];
 
 export interface MappingRow {

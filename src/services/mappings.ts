@@ -2,7 +2,7 @@
  * Mapping rows of a connection: read, set (upsert by kind + source), remove (never a default row).
  * Setting a row checks our side (a status row targets an internal state; a priority row's source is
  * a severity, an issue type row's a finding kind, a project row's `default`, a close code row's the
- * internal state closed into or `default`) and, with a validator,
+ * internal state closed into or `default`, an assignee row's a severity, finding kind or `default`) and, with a validator,
  * the provider's side: the values must be ones the provider really has (the ticketing interface's
  * validateMappingValues). An unknown value is 422 UNPROCESSABLE naming it; a provider that cannot be
  * asked fails the request with its error (502/503). Either way nothing is saved.
@@ -24,6 +24,8 @@ const SOURCES: Record<string, readonly string[]> = {
   priority: [...severityLevels, 'default'],
   issue_type: ['vulnerability', 'violation', 'default'],
   project: ['default'],
+  // Keyed like assignment groups: the severity, else the finding kind, else default.
+  assignee: [...severityLevels, 'vulnerability', 'violation', 'default'],
   // The internal state being closed into (wont_fix only outside incidents: Canceled has no close code).
   close_code: ['done', 'wont_fix', 'default'],
 };

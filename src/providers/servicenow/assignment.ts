@@ -1,10 +1,11 @@
 /**
- * Who a new record is assigned to: the connection's `assignment_group` mapping rows and the request's
- * assignee. A group is a reference to sys_user_group, given in the mapping either as its sys_id (sent
+ * Who a new record is assigned to: the connection's `assignment_group` mapping rows, the request's
+ * assignee, else the connection's `assignee` mapping rows (a user by sys_id, user_name or email, always
+ * sent as the sys_id: a user's display value is the full name, so no display-value input). A group is a reference to sys_user_group, given in the mapping either as its sys_id (sent
  * as it is) or as its name (sent with `sysparm_input_display_value=true`, so the instance stores the
  * sys_id). ServiceNow does not refuse a reference to nothing: an unknown sys_id is stored as given
  * and an unmatched name leaves the field empty, both silently. So every value is verified against
- * sys_user_group (active groups) before the first create, and an unknown one refuses the request
+ * sys_user_group (active groups; users in sys_user) before the first create, and an unknown one refuses the request
  * with a 422 naming the value, rather than filing unassigned incidents.
  */
 import type { MappingRow, Severity } from '../../domain/mapping.ts';
@@ -31,6 +32,16 @@ export function assignmentGroupFor(rows: readonly MappingRow[], severity: Severi
   return rowFor(severity) || rowFor(kind) || rowFor('default') || null;
 }
 
+/**
+ * The connection's default assignee for a finding, keyed like the groups: the `assignee` row whose
+ * source is the severity, else the finding kind, else `default`; null when none. Used only when the
+ * request names no assignee.
+ */
+export function assigneeFor(rows: readonly MappingRow[], severity: Severity, kind: string): string | null {
+  const rowFor = (source: string) => rows.find((r) => r.kind === 'assignee' && r.source.trim().toLowerCase() === source)?.target.trim();
+  return rowFor(severity) || rowFor(kind) || rowFor('default') || null;
+}
+
 export interface VerifiedGroup {
   sysId: string;
   name: string;
@@ -42,6 +53,29 @@ export interface VerifiedGroup {
 export function createAssignmentResolver(client: ServiceNowClient) {
   const groups = new Map<string, Promise<VerifiedGroup>>();
   const users = new Map<string, Promise<string>>();
+  const mappedUsers = new Map<string, Promise<string>>();
+
+  /** An `assignee` mapping value: a sys_id, an email (it has an @) or a user_name; the active sys_user's sys_id. */
+  async function lookUpMappedUser(given: string): Promise<string> {
+    const by = SYS_ID.test(given) ? 'sys_id' : given.includes('@') ? 'email' : 'user_name';
+    const rows = await client.list('sys_user', {
+      query: `${by}=${encodeQueryValue(given)}^active=true`,
+      fields: ['sys_id', 'user_name', 'email', 'active'],
+      pageSize: 2,
+      maxRecords: 2,
+    });
+    // A clause the instance could not read is dropped silently (it would list every user): compare.
+    const wanted = given.toLowerCase();
+    const match = rows.find((row) => valueOf(row.fields.active) !== 'false' && (by === 'sys_id' ? row.sysId === given : valueOf(row.fields[by]).toLowerCase() === wanted));
+    if (!match) {
+      throw new ServiceNowError(
+        'PROVIDER_FIELD_REJECTED',
+        `the assignee mapping names "${given}", but ServiceNow has no active user with that ${by} in sys_user (ServiceNow would store the reference as given or leave it empty): fix the mapping row`,
+        { field: 'assignee' },
+      );
+    }
+    return match.sysId;
+  }
 
   async function lookUpGroup(given: string): Promise<VerifiedGroup> {
     if (SYS_ID.test(given)) {
@@ -63,6 +97,15 @@ export function createAssignmentResolver(client: ServiceNowClient) {
       if (!found) {
         found = lookUpGroup(given);
         groups.set(given, found);
+      }
+      return found;
+    },
+    /** The sys_id of the active sys_user an `assignee` mapping value names; throws PROVIDER_FIELD_REJECTED (422) when there is none. */
+    mappedUser(given: string): Promise<string> {
+      let found = mappedUsers.get(given);
+      if (!found) {
+        found = lookUpMappedUser(given);
+        mappedUsers.set(given, found);
       }
       return found;
     },

@@ -16,7 +16,7 @@ import { createServiceNowClient, displayOf, encodeQueryValue, valueOf } from './
 import { servicenowTargetOf } from './connection.ts';
 import { ServiceNowError } from './errors.ts';
 import { activeChoices, type ChoiceValue } from './choices.ts';
-import { assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
+import { assigneeFor, assignmentGroupFor, createAssignmentResolver, needsDisplayInput } from './assignment.ts';
 import { impactUrgencyFor, parseImpactUrgency, priorityLabel, priorityOf } from './priority.ts';
 import { descriptionFor, shortDescriptionFor } from './render.ts';
 import { INCIDENT_STATES, stateChangeFor } from './states.ts';
@@ -104,6 +104,9 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
         const dedupeKey = fingerprintLabel(subject.fingerprint);
         const groupValue = assignmentGroupFor(rows, subject.severity, subject.finding.kind);
         const group = groupValue ? await assignment.group(groupValue) : null;
+        // The request's assignee wins; else the connection's assignee row for this finding.
+        const mappedAssignee = assignedTo ? null : assigneeFor(rows, subject.severity, subject.finding.kind);
+        const assignee = assignedTo ?? (mappedAssignee ? await assignment.mappedUser(mappedAssignee) : null);
         const fields: Record<string, unknown> = {
           short_description: shortDescriptionFor(subject.finding),
           description: descriptionFor(subject.finding).text,
@@ -111,7 +114,7 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
           urgency: pair.urgency,
           correlation_id: dedupeKey,
           ...(group ? { assignment_group: group.value } : {}),
-          ...(assignedTo ? { assigned_to: assignedTo } : {}),
+          ...(assignee ? { assigned_to: assignee } : {}),
           ...(options.customFields ?? {}),
         };
         results.push({ ok: true, draft: { findingId: subject.findingId, fingerprint: subject.fingerprint, dedupeKey, container: table, fields } });
@@ -226,6 +229,13 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
             if (!(error instanceof ServiceNowError) || error.code !== 'PROVIDER_FIELD_REJECTED') throw error;
             problem(row, 'target', `ServiceNow has no active group "${row.target}" in sys_user_group (by name or sys_id)`);
           }
+        } else if (row.kind === 'assignee') {
+          try {
+            await assignment.mappedUser(row.target.trim());
+          } catch (error) {
+            if (!(error instanceof ServiceNowError) || error.code !== 'PROVIDER_FIELD_REJECTED') throw error;
+            problem(row, 'target', `ServiceNow has no active user "${row.target}" in sys_user (by sys_id, user_name or email)`);
+          }
         } else if (row.kind === 'priority') {
           if (!parseImpactUrgency(row.target)) problem(row, 'target', `"${row.target}" is not an impact/urgency pair (e.g. 2/3), a priority number (1-5) or name (Critical, High, Moderate, Low, Planning)`);
         } else if (row.kind === 'status' && table === 'incident' && row.source.trim().toLowerCase() !== 'default') {
@@ -269,6 +279,6 @@ export function createServiceNowTicketing(connection: ConnectionTarget, deps: Ti
 export const servicenowTicketing: TicketingProvider = {
   create: (target, deps) => createServiceNowTicketing(target, deps),
   // Records go to the connection's table: no project or issue type rows.
-  mappingKinds: ['status', 'priority', 'assignment_group', 'close_code'],
+  mappingKinds: ['status', 'priority', 'assignment_group', 'assignee', 'close_code'],
 };
 

@@ -1,6 +1,6 @@
 /**
  * A connection's mappings (status, priority, project, …: source → target; the kinds its provider
- * takes: Jira project and issue type, ServiceNow assignment group and close code). The `default` rows are
+ * takes: Jira project and issue type, ServiceNow assignment group, default assignee and close code). The `default` rows are
  * the fallback (seed 003: `default → backlog`, `default → medium`): shown, retargetable, never
  * removable (the API refuses it too).
  */
@@ -19,6 +19,7 @@ const allKinds: { value: MappingKind; label: string; only?: 'jira' | 'servicenow
   { value: 'project', label: 'Project key', only: 'jira' },
   { value: 'issue_type', label: 'Issue type', only: 'jira' },
   { value: 'assignment_group', label: 'Assignment group', only: 'servicenow' },
+  { value: 'assignee', label: 'Default assignee', only: 'servicenow' },
   { value: 'close_code', label: 'Close code', only: 'servicenow' },
 ];
 

@@ -1,0 +1,2 @@
+ALTER TABLE "mappings" DROP CONSTRAINT "mappings_kind_ck";--> statement-breakpoint
+ALTER TABLE "mappings" ADD CONSTRAINT "mappings_kind_ck" CHECK (kind in ('status', 'priority', 'project', 'issue_type', 'assignment_group', 'close_code', 'assignee'));
