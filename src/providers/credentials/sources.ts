@@ -6,7 +6,8 @@
  * else), refreshed before it expires and after a 401 — one refresh at a time per connection across
  * every process: in process one promise is shared, across processes a SharedState lock (Redis when
  * REDIS_URL is set) is taken and the row re-read after acquiring it, since another process may have
- * refreshed already.
+ * refreshed already. A provider that answers an early refresh with the same token (ServiceNow, while
+ * the token is valid) is asked once per token, not on every call until the token expires.
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../../errors/app-error.ts';
@@ -67,6 +68,16 @@ export function expiresWithin(credential: Credential, marginMs: number, now: num
   return credential.expiresAt !== null && credential.expiresAt.getTime() - marginMs <= now;
 }
 
+/** Past its expiry (not merely inside the refresh margin). */
+function expired(credential: Credential, now: number): boolean {
+  return expiresWithin(credential, 0, now);
+}
+
+/** Names an access token without holding it (a SharedState value is no place for a secret). */
+function fingerprintOf(credential: Credential): string {
+  return createHash('sha256').update(credential.kind === 'oauth2' ? credential.accessToken : secretsOf(credential).join('\n')).digest('hex').slice(0, 32);
+}
+
 function refreshable(credential: Credential): boolean {
   return (credential.kind === 'oauth2' && credential.refreshToken !== null) || credential.kind === 'app-installation';
 }
@@ -91,6 +102,19 @@ export function storedCredentials(options: StoredCredentialsOptions): Credential
     return credential;
   }
 
+  /**
+   * A provider may answer a refresh made while the access token is still valid with that same token
+   * and its remaining lifetime (ServiceNow does, PROVIDER-FACTS §5): inside the margin, asking again
+   * buys nothing until it expires. That answer is remembered in SharedState (every process and
+   * credential source of the connection reads it) under the token's fingerprint, until the expiry;
+   * the token is then used as it is, and refreshed once it has expired (or after a 401).
+   */
+  const unchangedKey = `credential-refresh:unchanged:${options.connectionId}`;
+  async function earlyRefreshUnchanged(credential: Credential): Promise<boolean> {
+    if (credential.kind !== 'oauth2' || credential.expiresAt === null || expired(credential, now())) return false;
+    return (await options.sharedState.get(unchangedKey)) === fingerprintOf(credential);
+  }
+
   /** One refresh per connection at a time; `rejected` set: the provider refused that credential. */
   function refresh(stale: Credential, rejected: boolean): Promise<Credential> {
     inflight ??= options.sharedState
@@ -100,8 +124,12 @@ export function storedCredentials(options: StoredCredentialsOptions): Credential
         const alreadyRenewed = !sameCredential(latest, stale);
         if (alreadyRenewed && !expiresWithin(latest, options.refreshBeforeMs, now())) return latest;
         if (!rejected && !expiresWithin(latest, options.refreshBeforeMs, now())) return latest;
+        if (!rejected && (await earlyRefreshUnchanged(latest))) return latest;
         if (!options.refresher || !refreshable(latest)) return latest;
-        return options.refresher.refresh(latest, options.owner);
+        const renewed = await options.refresher.refresh(latest, options.owner);
+        const left = renewed.kind === 'oauth2' && renewed.expiresAt !== null ? renewed.expiresAt.getTime() - now() : 0;
+        if (!rejected && sameCredential(renewed, latest) && left > 0) await options.sharedState.set(unchangedKey, fingerprintOf(renewed), left);
+        return renewed;
       })
       .then(use)
       .finally(() => {
@@ -116,7 +144,10 @@ export function storedCredentials(options: StoredCredentialsOptions): Credential
     hosts: options.hosts,
     async current() {
       const credential = cached ?? use(await load());
-      if (options.refresher && refreshable(credential) && expiresWithin(credential, options.refreshBeforeMs, now())) return refresh(credential, false);
+      if (options.refresher && refreshable(credential) && expiresWithin(credential, options.refreshBeforeMs, now())) {
+        if (await earlyRefreshUnchanged(credential)) return credential;
+        return refresh(credential, false);
+      }
       return credential;
     },
     async renewAfterRejection(rejected) {

@@ -1,7 +1,8 @@
 /**
  * Credential sources: a stored credential is refreshed once however many callers find it expired
  * (single flight in process, a SharedState lock across processes, the row re-read after the lock),
- * and a client retries a 401 once when the source renews the credential.
+ * and a client retries a 401 once when the source renews the credential; a provider that answers an
+ * early refresh with the same token is not asked again for that token until it expires.
  */
 import { describe, expect, it } from 'vitest';
 import { type Credential, type CredentialRefresher, staticCredentials, storedCredentials } from '../../../src/providers/credentials/index.ts';
@@ -65,6 +66,40 @@ describe('stored credential sources', () => {
     // Rejected again with the old one: the source already holds a newer credential.
     expect(await source.renewAfterRejection(first)).toMatchObject({ accessToken: 'at-2' });
     expect(w.refreshes()).toBe(1);
+  });
+
+  it('a provider that answers an early refresh with the same token (ServiceNow while it is valid): asked once per token by every source, the token used until it expires, then refreshed once; a 401 still refreshes', async () => {
+    let clock = NOW;
+    let row = oauth('at-1', NOW + 30_000);
+    let refreshes = 0;
+    const refresher: CredentialRefresher = {
+      async refresh(stale) {
+        refreshes += 1;
+        if (stale.kind !== 'oauth2') throw new Error('not oauth');
+        // Still valid at the instance: the same token with what is left of it; expired: a new one.
+        row = stale.expiresAt && stale.expiresAt.getTime() > clock ? { ...stale } : oauth(`at-${refreshes + 1}`, clock + 1_800_000);
+        return row;
+      },
+    };
+    const shared = createMemorySharedState();
+    const make = () => storedCredentials({ connectionId: 'c-same', kind: 'oauth2', hosts: ['sn.example'], load: async () => row, refresher, sharedState: shared, refreshBeforeMs: 60_000, now: () => clock });
+    const [a, b] = [make(), make()];
+    const first = await Promise.all([...Array.from({ length: 10 }, () => a.current()), ...Array.from({ length: 10 }, () => b.current())]);
+    expect(refreshes).toBe(1);
+    expect(first.every((credential) => credential.kind === 'oauth2' && credential.accessToken === 'at-1')).toBe(true);
+    clock += 20_000;
+    await Promise.all([a.current(), b.current(), make().current()]);
+    expect(refreshes).toBe(1);
+
+    clock += 11_000; // expired
+    const after = await Promise.all([a.current(), b.current(), make().current()]);
+    expect(refreshes).toBe(2);
+    expect(after.every((credential) => credential.kind === 'oauth2' && credential.accessToken === 'at-3')).toBe(true);
+
+    // A 401 is not answered from the note: it refreshes.
+    const renewed = await a.renewAfterRejection(after[0]!);
+    expect(refreshes).toBe(3);
+    expect(renewed).toBeNull(); // still valid at the instance: the same token, so the 401 stands
   });
 
   it('without a refresher, or for a static (request-supplied) credential, a 401 stands', async () => {
