@@ -53,6 +53,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { productHandlers } from '../../src/jobs/handlers/index.ts';
 import { startRuntime } from '../../src/runtime.ts';
+import { postgresBackendsCpuMs, processCpuMs } from '../lib/cpu.ts';
 import { intFromEnv } from '../lib/env.ts';
 import { adminTarget, createScratchDatabase, describeUrl } from '../lib/postgres.ts';
 import { serviceEnv } from '../lib/service-env.ts';
@@ -77,6 +78,10 @@ interface BenchParameters {
 
 interface Sample {
   requests_per_second: number;
+  /** This process's CPU (server and load generator) per acknowledged request, in µs. */
+  process_cpu_us_per_request: number;
+  /** The PostgreSQL backends' CPU per acknowledged request, in µs (null: not local, or embedded). */
+  postgres_cpu_us_per_request: number | null;
   acknowledged: number;
   p50_ms: number;
   p99_ms: number;
@@ -146,8 +151,10 @@ async function measure(database: Database, parameters: BenchParameters): Promise
     const handlers = productHandlers(runtime.context);
     const original = handlers.webhook_delivery;
     if (!original) throw new Error('no webhook_delivery handler');
+    // Every delivery handed to a job counts as processed (stricter than the handler, which skips a
+    // delivery already settled when a job runs again).
     handlers.webhook_delivery = async (data, job) => {
-      calls.set(data.delivery_id, (calls.get(data.delivery_id) ?? 0) + 1);
+      for (const id of 'delivery_ids' in data ? data.delivery_ids : [data.delivery_id]) calls.set(id, (calls.get(id) ?? 0) + 1);
       return original(data, job);
     };
     await runtime.context.queue.work({ webhook_delivery: handlers.webhook_delivery }, parameters.worker_concurrency);
@@ -211,9 +218,16 @@ async function measure(database: Database, parameters: BenchParameters): Promise
       const order = r % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const prefix = `${runId}-sat-${target.name}-${r}`;
+        const cpuBefore = processCpuMs();
+        const pgBefore = await postgresBackendsCpuMs(database);
         const result = await drive(target.url, secret, prefix, { connections: parameters.connections, duration: parameters.duration_seconds_per_target_and_round });
+        const cpuMs = processCpuMs() - cpuBefore;
+        const pgAfter = await postgresBackendsCpuMs(database);
+        const perRequest = (ms: number) => round((ms * 1000) / Math.max(1, result['2xx']), 1);
         samples[target.name]!.push({
           requests_per_second: result.requests.average,
+          process_cpu_us_per_request: perRequest(cpuMs),
+          postgres_cpu_us_per_request: pgBefore === null || pgAfter === null ? null : perRequest(pgAfter - pgBefore),
           acknowledged: result['2xx'],
           p50_ms: result.latency.p50,
           p99_ms: result.latency.p99,
@@ -226,6 +240,8 @@ async function measure(database: Database, parameters: BenchParameters): Promise
     const summarize = (list: Sample[]) => ({
       requests_per_second: round(median(list.map((s) => s.requests_per_second))),
       rounds_requests_per_second: list.map((s) => round(s.requests_per_second)),
+      process_cpu_us_per_request: median(list.map((s) => s.process_cpu_us_per_request)),
+      postgres_cpu_us_per_request: list.some((s) => s.postgres_cpu_us_per_request === null) ? null : median(list.map((s) => s.postgres_cpu_us_per_request as number)),
       p50_ms: median(list.map((s) => s.p50_ms)),
       p99_ms: median(list.map((s) => s.p99_ms)),
       acknowledged: list.reduce((sum, s) => sum + s.acknowledged, 0),
@@ -307,16 +323,28 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
     worker_concurrency: intFromEnv(env, 'BENCH_WORKER_CONCURRENCY', 8, { min: 1, max: 256 }),
     burst_timeout_seconds: intFromEnv(env, 'BENCH_BURST_TIMEOUT_SECONDS', 120, { min: 1, max: 3600 }),
   };
-  const results = { postgres: await onPostgres(env, parameters), embedded: await onEmbedded(parameters) };
+  const databases = (env.BENCH_DATABASES ?? 'postgres,embedded').split(',').map((name) => name.trim());
+  const skipped = { status: 'skipped', reason: 'not in BENCH_DATABASES' };
+  const results = {
+    postgres: databases.includes('postgres') ? await onPostgres(env, parameters) : skipped,
+    embedded: databases.includes('embedded') ? await onEmbedded(parameters) : skipped,
+  };
   const headline = (numbers: Record<string, unknown>) => {
     if (numbers.status !== 'measured') return { status: numbers.status };
-    const throughput = numbers.throughput as { bare: { requests_per_second: number }; ingest: { requests_per_second: number; p99_ms: number; acknowledged_but_not_stored: number }; ingest_to_bare: number };
+    const throughput = numbers.throughput as {
+      bare: { requests_per_second: number; process_cpu_us_per_request: number };
+      ingest: { requests_per_second: number; p99_ms: number; acknowledged_but_not_stored: number; process_cpu_us_per_request: number; postgres_cpu_us_per_request: number | null };
+      ingest_to_bare: number;
+    };
     const rate = numbers.fixed_rate as Record<string, { p50_ms: number; p99_ms: number }>;
     const burst = numbers.duplicate_burst as { lost: number; processed_twice: number; not_processed: number };
     return {
       bare_rps: throughput.bare.requests_per_second,
       ingest_rps: throughput.ingest.requests_per_second,
       ingest_to_bare: throughput.ingest_to_bare,
+      ingest_process_cpu_us: throughput.ingest.process_cpu_us_per_request,
+      ingest_postgres_cpu_us: throughput.ingest.postgres_cpu_us_per_request,
+      bare_process_cpu_us: throughput.bare.process_cpu_us_per_request,
       fixed_rate_p50_ms: rate.ingest?.p50_ms,
       fixed_rate_p99_ms: rate.ingest?.p99_ms,
       acknowledged_not_stored: throughput.ingest.acknowledged_but_not_stored,

@@ -15,6 +15,9 @@ export type JobState = (typeof jobStates)[number];
 /** What an `update` job may push from a finding to its ticket (TicketUpdateField). */
 export const ticketUpdateFields = ['priority', 'summary', 'due_date'] as const;
 
+/** The most deliveries one `webhook_delivery` job applies (a larger group commit queues several jobs). */
+export const WEBHOOK_DELIVERIES_PER_JOB = 100;
+
 /** Every job carries the organization it works for, so listing and retrying stay tenant-scoped. */
 const base = z.object({ org_id: z.uuid() });
 
@@ -101,8 +104,15 @@ export const jobPayloads = {
     field_prefix: z.enum(['items', 'vulnerabilities']),
     items: z.array(storedWorkItem).min(1).max(1_000),
   }),
-  /** A verified webhook delivery to apply (its payload is in the deliveries row, not here). */
-  webhook_delivery: base.extend({ delivery_id: z.uuid() }),
+  /**
+   * Verified webhook deliveries to apply, in the order they were received (their payloads are in the
+   * deliveries rows, not here): one job per organization and group commit of the ingest path. A
+   * single `delivery_id` is a job queued by a version before batches.
+   */
+  webhook_delivery: z.union([
+    base.extend({ delivery_ids: z.array(z.uuid()).min(1).max(WEBHOOK_DELIVERIES_PER_JOB) }),
+    base.extend({ delivery_id: z.uuid() }),
+  ]),
   /** Marks the organization's open findings past their SLA due date and comments on their tickets (src/services/sla). */
   sla_scan: base,
   /** Moves one ticket to an internal state at the provider (the closed loop: PR merged → done, finding back → reopened). */

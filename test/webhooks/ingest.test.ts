@@ -6,6 +6,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productHandlers } from '../../src/jobs/handlers/index.ts';
+import { sealSecret } from '../../src/services/secret-columns.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { deliveriesOf, type EndpointJson, endpoints, getJson, hmacHex, type ListeningService, post, startListening } from './helpers.ts';
 
@@ -192,10 +193,14 @@ describe('webhook ingest', () => {
     expect((await post(url, record(1), { 'x-servicenow-signature': hmacHex(old, record(1)) })).status).toBe(202);
     expect((await post(url, record(2), { 'x-servicenow-signature': hmacHex(view.secret!, record(2)) })).status).toBe(202);
 
-    // Once the overlap has passed, the old secret is refused.
-    await listening.service.context.db.query("update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = $1::uuid", [hooks.servicenow.id]);
-    expect((await post(url, record(3), { 'x-servicenow-signature': hmacHex(old, record(3)) })).status).toBe(401);
-    expect((await post(url, record(4), { 'x-servicenow-signature': hmacHex(view.secret!, record(4)) })).status).toBe(202);
+    // Once the overlap has passed, the old secret is refused: a rotation with a 1 s overlap, then past it.
+    const short = await fetch(`${listening.url}/api/v1/webhooks/${hooks.servicenow.id}/rotate-secret?overlap_seconds=1`, { method: 'POST', headers: listening.admin });
+    const shortView = (await short.json()) as EndpointJson;
+    expect((await post(url, record(3), { 'x-servicenow-signature': hmacHex(view.secret!, record(3)) })).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(shortView.previous_secret_expires_at!) - Date.now()) + 50));
+    expect((await post(url, record(4), { 'x-servicenow-signature': hmacHex(view.secret!, record(4)) })).status).toBe(401);
+    expect((await post(url, record(7), { 'x-servicenow-signature': hmacHex(shortView.secret!, record(7)) })).status).toBe(202);
+    view.secret = shortView.secret;
 
     // overlap_seconds=0: the previous secret stops at once.
     const immediate = await fetch(`${listening.url}/api/v1/webhooks/${hooks.servicenow.id}/rotate-secret?overlap_seconds=0`, { method: 'POST', headers: listening.admin });
@@ -203,6 +208,21 @@ describe('webhook ingest', () => {
     expect(next.previous_secret_expires_at).toBeNull();
     expect((await post(url, record(5), { 'x-servicenow-signature': hmacHex(view.secret!, record(5)) })).status).toBe(401);
     expect((await post(url, record(6), { 'x-servicenow-signature': hmacHex(next.secret!, record(6)) })).status).toBe(202);
+  });
+
+  it('verifies at once with a secret another process rotated (a cached endpoint is read again before a refusal)', async () => {
+    const url = `${listening.url}/api/integrations/jira/webhook`;
+    const body = (n: number) => JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: String(7100 + n), key: `ELSE-${n}`, fields: { status: { name: 'To Do' } } } });
+    // This process reads (and caches) the endpoint.
+    expect((await post(url, body(1), { 'x-hub-signature': `sha256=${hmacHex(secretOf('jira'), body(1))}` })).status).toBe(202);
+    // Another process rotates it: the row changes under this process's cache.
+    const fresh = 'f'.repeat(64);
+    const { context } = listening.service;
+    await context.db.query('update webhook_endpoints set secret_encrypted = $2 where id = $1::uuid', [hooks.jira.id, sealSecret(context.keyRing, 'webhook_endpoints', hooks.jira.id, fresh)]);
+    expect((await post(url, body(2), { 'x-hub-signature': `sha256=${hmacHex(fresh, body(2))}` })).status).toBe(202);
+    // A wrong signature is still refused, and recorded as such.
+    expect((await post(url, body(3), { 'x-hub-signature': `sha256=${hmacHex('not-the-secret', body(3))}` })).status).toBe(401);
+    hooks.jira.secret = fresh;
   });
 
   it("verifies ServiceNow with the endpoint's configured header, algorithm and encoding", async () => {

@@ -119,7 +119,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
           },
           async (request, reply) => {
             const orgId = await context.tenants.orgId(DEFAULT_ORG);
-            const result = await receive(request, provider, await endpoints.ensure(orgId, provider));
+            const result = await receive(request, provider, await endpoints.forIngest(orgId, provider));
             return reply.status(result.status === 'accepted' ? 202 : 200).send(result);
           },
         );
@@ -136,7 +136,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
           },
         },
         async (request, reply) => {
-          const found = await endpoints.byId(request.params.endpointId);
+          const found = await endpoints.forIngestById(request.params.endpointId);
           if (!found || found.provider !== request.params.provider) throw new AppError('NOT_FOUND', 'no such webhook endpoint', { field: 'endpointId' });
           const result = await receive(request, request.params.provider, found);
           return reply.status(result.status === 'accepted' ? 202 : 200).send(result);

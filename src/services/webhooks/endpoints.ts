@@ -24,13 +24,93 @@ export function isWebhookProvider(value: string): value is WebhookProvider {
   return (webhookProviders as readonly string[]).includes(value);
 }
 
+/**
+ * How long the ingest path trusts an endpoint row it read (its secrets and signing settings) before
+ * reading it again. A change made through this process (rotate, configure) replaces the cached row at
+ * once; a delivery that fails verification against a cached row is checked again against a fresh
+ * read before it is refused, so a secret rotated by another process verifies at once. What may lag by
+ * up to this long in another process is only a revocation: a previous secret whose overlap was ended
+ * early keeps verifying there until the row is read again.
+ */
+export const ENDPOINT_CACHE_MS = 5_000;
+
+/** At most this many endpoints (and opened secrets) are kept; beyond it the oldest go first. */
+const CACHE_LIMIT = 10_000;
+
+interface CachedEndpoint {
+  row: EndpointRow;
+  readAt: number;
+}
+
 export class WebhookEndpoints {
   readonly #orm: Orm;
   readonly #ring: KeyRing;
+  readonly #cacheMs: number;
+  /** Ingest's endpoint reads, by id and by `org\0provider` (the seed 003 routes). */
+  readonly #byId = new Map<string, CachedEndpoint>();
+  readonly #byProvider = new Map<string, CachedEndpoint>();
+  /** Opened secrets by ciphertext (bound to its row by the AAD, so the ciphertext names one secret). */
+  readonly #opened = new Map<string, string>();
 
-  constructor(orm: Orm, ring: KeyRing) {
+  constructor(orm: Orm, ring: KeyRing, options: { cacheMs?: number } = {}) {
     this.#orm = orm;
     this.#ring = ring;
+    this.#cacheMs = options.cacheMs ?? ENDPOINT_CACHE_MS;
+  }
+
+  /**
+   * The endpoint an ingest request names by id, from the cache while fresh (ENDPOINT_CACHE_MS): the
+   * request path reads no row per delivery. Null when there is none.
+   */
+  async forIngestById(id: string, now: number = Date.now()): Promise<EndpointRow | null> {
+    const cached = this.#byId.get(id);
+    if (cached && now - cached.readAt < this.#cacheMs) return cached.row;
+    const row = await this.byId(id);
+    if (row) this.#remember(row, now);
+    else this.#byId.delete(id);
+    return row;
+  }
+
+  /** The organization's endpoint for a provider (created on first need), from the cache while fresh. */
+  async forIngest(orgId: string, provider: WebhookProvider, now: number = Date.now()): Promise<EndpointRow> {
+    const cached = this.#byProvider.get(`${orgId}\u0000${provider}`);
+    if (cached && now - cached.readAt < this.#cacheMs) return cached.row;
+    const row = await this.ensure(orgId, provider);
+    this.#remember(row, now);
+    return row;
+  }
+
+  /** The row read again (a delivery that did not verify against the cached one); null when it is gone. */
+  async reload(row: EndpointRow, now: number = Date.now()): Promise<EndpointRow | null> {
+    const fresh = await this.byId(row.id);
+    if (fresh) this.#remember(fresh, now);
+    else this.#forget(row);
+    return fresh;
+  }
+
+  #remember(row: EndpointRow, now: number): void {
+    if (this.#byId.size >= CACHE_LIMIT) {
+      this.#byId.clear();
+      this.#byProvider.clear();
+    }
+    const entry = { row, readAt: now };
+    this.#byId.set(row.id, entry);
+    this.#byProvider.set(`${row.orgId}\u0000${row.provider}`, entry);
+  }
+
+  #forget(row: EndpointRow): void {
+    this.#byId.delete(row.id);
+    this.#byProvider.delete(`${row.orgId}\u0000${row.provider}`);
+  }
+
+  #open(row: EndpointRow, ciphertext: string): string {
+    let plaintext = this.#opened.get(ciphertext);
+    if (plaintext === undefined) {
+      plaintext = openSecret(this.#ring, 'webhook_endpoints', row.id, ciphertext);
+      if (this.#opened.size >= CACHE_LIMIT) this.#opened.clear();
+      this.#opened.set(ciphertext, plaintext);
+    }
+    return plaintext;
   }
 
   /** The organization's endpoint for a provider, created with a fresh secret when there is none. */
@@ -86,14 +166,14 @@ export class WebhookEndpoints {
   }
 
   secret(row: EndpointRow): string {
-    return openSecret(this.#ring, 'webhook_endpoints', row.id, row.secretEncrypted);
+    return this.#open(row, row.secretEncrypted);
   }
 
   /** The secrets a delivery may be signed with now: the current one, and the previous one inside its overlap. */
   acceptedSecrets(row: EndpointRow, now: Date = new Date()): string[] {
     const secrets = [this.secret(row)];
     if (row.previousSecretEncrypted && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now) {
-      secrets.push(openSecret(this.#ring, 'webhook_endpoints', row.id, row.previousSecretEncrypted));
+      secrets.push(this.#open(row, row.previousSecretEncrypted));
     }
     return secrets;
   }
@@ -115,7 +195,9 @@ export class WebhookEndpoints {
       })
       .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretEncrypted, row.secretEncrypted)))
       .returning();
-    return updated ? { row: { ...updated, lastDeliveryAt: row.lastDeliveryAt }, secret } : null;
+    if (!updated) return null;
+    this.#remember(updated, Date.now());
+    return { row: { ...updated, lastDeliveryAt: row.lastDeliveryAt }, secret };
   }
 
   /** How deliveries are signed (ServiceNow: the Business Rule's header name, HMAC algorithm and digest encoding). */
@@ -126,6 +208,7 @@ export class WebhookEndpoints {
       .where(eq(webhookEndpoints.id, row.id))
       .returning();
     if (!updated) throw new Error('webhook endpoint vanished during configure');
+    this.#remember(updated, Date.now());
     return { ...updated, lastDeliveryAt: row.lastDeliveryAt };
   }
 

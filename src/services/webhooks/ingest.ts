@@ -5,16 +5,18 @@
  * - A missing or bad signature records only a rejected delivery (no payload kept) and answers 401.
  * - A verified delivery claims its provider delivery id (unique per endpoint among verified
  *   deliveries) with INSERT … ON CONFLICT DO NOTHING RETURNING; the first is stored with its payload
- *   and its `webhook_delivery` job in the same transaction (one commit, shared with the deliveries
- *   that arrived meanwhile: DeliveryWriter); a repeat only bumps `repeats` and is acknowledged. The
- *   answer is sent only after the commit.
- * - Nothing else is written per delivery: the endpoint's last delivery time is read from the
- *   deliveries (WebhookEndpoints.withLastDelivery), so concurrent deliveries do not queue up on one
- *   endpoint row's lock (bench: webhook-ingest).
+ *   and queued for processing in the same transaction (one commit and one `webhook_delivery` job,
+ *   shared with the deliveries that arrived meanwhile: DeliveryWriter); a repeat only bumps `repeats`
+ *   and is acknowledged. The answer is sent only after the commit.
+ * - Nothing else is read or written per delivery: the endpoint (secrets, signing settings) comes from
+ *   WebhookEndpoints' short-lived cache, and its last delivery time is read from the deliveries
+ *   (WebhookEndpoints.withLastDelivery), so concurrent deliveries do not queue up on one endpoint
+ *   row's lock (bench: webhook-ingest).
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
+import { WEBHOOK_DELIVERIES_PER_JOB } from '../../jobs/kinds.ts';
 import type { Orm } from '../../db/database.ts';
 import { deliveries } from '../../db/schema.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -38,12 +40,21 @@ export interface IngestResult {
 }
 
 export async function ingestDelivery(context: AppContext, endpoints: WebhookEndpoints, request: IngestRequest, now: Date = new Date()): Promise<IngestResult> {
-  const { endpoint, provider } = request;
-  const orm = context.db.orm;
+  const { provider } = request;
+  let { endpoint } = request;
   const identity = identifyDelivery(provider, request.headers, request.raw, request.body);
-  const check = verifySignature(schemesFor(provider, endpoint), request.headers, request.raw, endpoints.acceptedSecrets(endpoint, now));
+  let check = verifySignature(schemesFor(provider, endpoint), request.headers, request.raw, endpoints.acceptedSecrets(endpoint, now));
   if (!check.valid) {
-    await orm.insert(deliveries).values({
+    // The endpoint may have been read before a rotation or a signing change made elsewhere: refuse
+    // only what does not verify against the row as it is now.
+    const fresh = await endpoints.reload(endpoint);
+    if (fresh) {
+      endpoint = fresh;
+      check = verifySignature(schemesFor(provider, fresh), request.headers, request.raw, endpoints.acceptedSecrets(fresh, now));
+    }
+  }
+  if (!check.valid) {
+    await context.db.orm.insert(deliveries).values({
       orgId: endpoint.orgId,
       endpointId: endpoint.id,
       provider,
@@ -58,22 +69,20 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
     });
     throw new AppError('WEBHOOK_SIGNATURE_INVALID', `webhook signature refused: ${check.reason}`);
   }
-  const row: NewDelivery = {
+  const row: VerifiedDelivery = {
     id: randomUUID(),
     orgId: endpoint.orgId,
     endpointId: endpoint.id,
     provider,
     deliveryId: identity.deliveryId,
     event: identity.event,
-    signatureValid: true,
-    outcome: 'queued',
     bodySha256: identity.bodySha256,
     deliveryIdSource: identity.source,
-    payload: request.body ?? null,
+    payload: request.body === undefined || request.body === null ? null : JSON.stringify(request.body),
     receivedAt: now,
   };
-  if (await writerFor(context).write(row)) return { status: 'accepted', id: row.id as string, delivery_id: identity.deliveryId };
-  const [repeat] = await orm
+  if (await writerFor(context).write(row)) return { status: 'accepted', id: row.id, delivery_id: identity.deliveryId };
+  const [repeat] = await context.db.orm
     .update(deliveries)
     .set({ repeats: sql`${deliveries.repeats} + 1` })
     .where(and(eq(deliveries.endpointId, endpoint.id), eq(deliveries.deliveryId, identity.deliveryId), eq(deliveries.signatureValid, true)))
@@ -84,21 +93,52 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
   return { status: 'duplicate', id: repeat.id, delivery_id: identity.deliveryId };
 }
 
-type NewDelivery = typeof deliveries.$inferInsert;
+/** A verified delivery as the writer stores it (`queued`, signature valid). */
+interface VerifiedDelivery {
+  id: string;
+  orgId: string;
+  endpointId: string;
+  provider: WebhookProvider;
+  deliveryId: string;
+  event: string | null;
+  bodySha256: string;
+  deliveryIdSource: string;
+  /** The parsed body as JSON text (null: none). */
+  payload: string | null;
+  receivedAt: Date;
+}
 
 interface PendingWrite {
-  row: NewDelivery;
+  row: VerifiedDelivery;
   resolve(inserted: boolean): void;
   reject(error: unknown): void;
 }
 
 /**
- * Group commit for verified deliveries. Requests that arrive while a batch is being written wait
- * for the next one; each batch is one transaction: one multi-row INSERT … ON CONFLICT DO NOTHING
- * RETURNING id (a repeat of a stored delivery id, or of one earlier in the batch, is skipped), the
- * inserted rows' `webhook_delivery` jobs (one pg-boss insert, one NOTIFY), one commit. A single
- * request still goes alone and at once. Each request is answered after its batch committed. When a
- * batch fails, its rows are written one by one, so one bad row fails only its own request.
+ * One statement for a whole group: the rows go as one array per column (unnest), so the text and
+ * the parameter count stay the same whatever the group's size. A repeat of a stored delivery id, or
+ * of one earlier in the group, is skipped (ON CONFLICT DO NOTHING); RETURNING names what was stored.
+ */
+function insertStatement(rows: VerifiedDelivery[]): SQL {
+  const column = <T>(pick: (row: VerifiedDelivery) => T) => sql.param(rows.map(pick));
+  return sql`insert into deliveries (id, org_id, endpoint_id, provider, delivery_id, event, signature_valid, outcome, body_sha256, delivery_id_source, payload, received_at)
+    select id, org_id, endpoint_id, provider, delivery_id, event, true, 'queued', body_sha256, delivery_id_source, payload::jsonb, received_at
+      from unnest(${column((row) => row.id)}::uuid[], ${column((row) => row.orgId)}::uuid[], ${column((row) => row.endpointId)}::uuid[],
+                  ${column((row) => row.provider)}::text[], ${column((row) => row.deliveryId)}::text[], ${column((row) => row.event)}::text[],
+                  ${column((row) => row.bodySha256)}::text[], ${column((row) => row.deliveryIdSource)}::text[], ${column((row) => row.payload)}::text[],
+                  ${column((row) => row.receivedAt.toISOString())}::timestamptz[])
+        as given(id, org_id, endpoint_id, provider, delivery_id, event, body_sha256, delivery_id_source, payload, received_at)
+    on conflict (endpoint_id, delivery_id) where signature_valid do nothing
+    returning id::text as id`;
+}
+
+/**
+ * Group commit for verified deliveries. Requests that arrive while a group is being written wait
+ * for the next one; each group is one transaction: one INSERT of all its rows (insertStatement), the
+ * `webhook_delivery` jobs of the stored ones (one per organization and WEBHOOK_DELIVERIES_PER_JOB
+ * deliveries, in arrival order: one pg-boss insert, one NOTIFY), one commit. A single request still
+ * goes alone and at once. Each request is answered after its group committed. When a group fails,
+ * its rows are written one by one, so one bad row fails only its own request.
  */
 class DeliveryWriter {
   readonly #context: AppContext;
@@ -110,13 +150,13 @@ class DeliveryWriter {
 
   constructor(context: AppContext, options: { maxBatch?: number; maxInFlight?: number } = {}) {
     this.#context = context;
-    this.#maxBatch = options.maxBatch ?? 200;
+    this.#maxBatch = options.maxBatch ?? 500;
     // PGlite is one connection; PostgreSQL overlaps a few commits (the pool holds 10 clients).
-    this.#maxInFlight = options.maxInFlight ?? (context.db.kind === 'postgres' ? 3 : 1);
+    this.#maxInFlight = options.maxInFlight ?? (context.db.kind === 'postgres' ? 2 : 1);
   }
 
   /** True when stored (with its job), false when the delivery id was already stored. */
-  write(row: NewDelivery): Promise<boolean> {
+  write(row: VerifiedDelivery): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.#waiting.push({ row, resolve, reject });
       this.#pump();
@@ -137,7 +177,7 @@ class DeliveryWriter {
   async #flush(batch: PendingWrite[]): Promise<void> {
     try {
       const inserted = await this.#commit(batch.map((pending) => pending.row));
-      for (const pending of batch) pending.resolve(inserted.has(pending.row.id as string));
+      for (const pending of batch) pending.resolve(inserted.has(pending.row.id));
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
@@ -145,7 +185,7 @@ class DeliveryWriter {
       }
       for (const pending of batch) {
         try {
-          pending.resolve((await this.#commit([pending.row])).has(pending.row.id as string));
+          pending.resolve((await this.#commit([pending.row])).has(pending.row.id));
         } catch (single) {
           pending.reject(single);
         }
@@ -153,24 +193,29 @@ class DeliveryWriter {
     }
   }
 
-  async #commit(rows: NewDelivery[]): Promise<Set<string>> {
+  async #commit(rows: VerifiedDelivery[]): Promise<Set<string>> {
     this.#prepared ??= this.#context.queue.prepareEnqueueIn('webhook_delivery').catch((error: unknown) => {
       this.#prepared = null;
       throw error;
     });
     await this.#prepared;
     return this.#context.db.orm.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(deliveries)
-        .values(rows)
-        .onConflictDoNothing({ target: [deliveries.endpointId, deliveries.deliveryId], where: sql`signature_valid` })
-        .returning({ id: deliveries.id, orgId: deliveries.orgId });
-      await this.#context.queue.enqueueIn(
-        tx as unknown as Orm,
-        'webhook_delivery',
-        inserted.map((row) => ({ org_id: row.orgId, delivery_id: row.id })),
-      );
-      return new Set(inserted.map((row) => row.id));
+      const result = (await tx.execute(insertStatement(rows))) as unknown as { rows: { id: string }[] };
+      const inserted = new Set(result.rows.map((row) => row.id));
+      // Per organization, in the order received.
+      const byOrg = new Map<string, string[]>();
+      for (const row of rows) {
+        if (!inserted.has(row.id)) continue;
+        const ids = byOrg.get(row.orgId) ?? [];
+        ids.push(row.id);
+        byOrg.set(row.orgId, ids);
+      }
+      const jobs: { org_id: string; delivery_ids: string[] }[] = [];
+      for (const [orgId, ids] of byOrg) {
+        for (let start = 0; start < ids.length; start += WEBHOOK_DELIVERIES_PER_JOB) jobs.push({ org_id: orgId, delivery_ids: ids.slice(start, start + WEBHOOK_DELIVERIES_PER_JOB) });
+      }
+      await this.#context.queue.enqueueIn(tx as unknown as Orm, 'webhook_delivery', jobs);
+      return inserted;
     });
   }
 }
@@ -187,7 +232,7 @@ function writerFor(context: AppContext): DeliveryWriter {
 }
 
 async function enqueueStored(context: AppContext, orgId: string, id: string): Promise<void> {
-  await context.queue.enqueue('webhook_delivery', { org_id: orgId, delivery_id: id });
+  await context.queue.enqueue('webhook_delivery', { org_id: orgId, delivery_ids: [id] });
   await context.db.orm
     .update(deliveries)
     .set({ outcome: 'queued' })
