@@ -21,11 +21,27 @@ export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dir: string | null };
 
+/** Raw SQL inside one transaction (Database.transaction). */
+export interface SqlTransaction {
+  /**
+   * Positional parameters (`$1`…); a JS array is sent as a PostgreSQL array. `name` prepares the
+   * statement once per connection (PostgreSQL) and reuses its plan: for hot statements whose text
+   * never changes (one text per name).
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[], options?: { name?: string }): Promise<Row[]>;
+}
+
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly orm: Orm;
   /** Raw SQL with positional parameters, for the few statements drizzle does not express. */
   query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Raw SQL statements in one transaction, committed when `work` resolves and rolled back when it
+   * throws. For hot paths where drizzle's query building costs more than the statement (the webhook
+   * ingest's group commit); everything else uses `orm.transaction`.
+   */
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** The PGlite instance (embedded) or connection URL (postgres), for pg-boss. */
   readonly pglite: PGlite | null;
   readonly url: string | null;
@@ -88,6 +104,31 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         });
         return result.rows as Row[];
       },
+      async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+        const client = await pool.connect();
+        let broken: unknown = null;
+        try {
+          await client.query('begin');
+          const result = await work({
+            async query<Row>(text: string, params: unknown[] = [], options: { name?: string } = {}) {
+              const done = await client.query(options.name ? { name: options.name, text, values: params } : { text, values: params }).catch((error: unknown) => {
+                throw withStatement(error, text, params);
+              });
+              return done.rows as Row[];
+            },
+          });
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch((rollbackError: unknown) => {
+            // A connection that cannot roll back is not given back to the pool.
+            broken = rollbackError;
+          });
+          throw error;
+        } finally {
+          client.release(broken instanceof Error ? broken : undefined);
+        }
+      },
       async ping() {
         await pool.query('select 1');
       },
@@ -113,6 +154,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     async query<Row>(text: string, params: unknown[] = []) {
       const result = await pglite.query<Row>(text, params);
       return result.rows;
+    },
+    async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+      // One connection: PGlite runs the transaction's statements exclusively until it ends.
+      return pglite.transaction((tx) =>
+        work({
+          async query<Row>(text: string, params: unknown[] = []) {
+            return (await tx.query<Row>(text, params)).rows;
+          },
+        }),
+      );
     },
     async ping() {
       await pglite.query('select 1');

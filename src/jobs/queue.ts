@@ -6,11 +6,11 @@
  * receipt), tenant scoping (our own `job_records` table), Retry-After and permanent failures.
  * pg-boss's tables are changed only through its public API; this module only reads them.
  */
-import { randomUUID } from 'node:crypto';
-import { eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { createHash, randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
 import { fromPglite, type JobResult, PgBoss } from 'pg-boss';
 import type { CursorPosition } from '../db/cursor.ts';
-import type { Database, Orm } from '../db/database.ts';
+import type { Database, SqlTransaction } from '../db/database.ts';
 import { jobRecords } from '../db/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type Operation, runInOperation } from '../lib/operation-context.ts';
@@ -70,15 +70,27 @@ export interface EnqueueOptions {
  * pg-boss's `executeSql` over a drizzle transaction: its positional `$n` parameters become bound
  * values of one drizzle statement, so its insert runs on the transaction's connection.
  */
-function sqlExecutor(tx: Orm): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
+/**
+ * pg-boss's statements run on the caller's transaction, prepared once per connection under a name
+ * derived from their text (the insert's text is fixed for a kind and options; its plan is reused).
+ */
+function transactionExecutor(tx: SqlTransaction): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
   return {
     async executeSql(text, values = []) {
-      const parts = text.split(/\$(\d+)/);
-      const chunks: SQL[] = parts.map((part, index) => (index % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`));
-      const result = (await tx.execute(sql.join(chunks))) as unknown as { rows: never[] };
-      return { rows: result.rows };
+      return { rows: await tx.query<never>(text, values, { name: statementName(text) }) };
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `pgboss_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** A payload that does not match its kind's schema: a programming error, never queued. */
@@ -272,20 +284,25 @@ export class JobQueue {
   }
 
   /**
-   * Enqueue jobs of one kind inside the caller's transaction (a drizzle transaction): the jobs and
-   * their records commit or roll back with the caller's own writes, in one commit and one pg-boss
-   * insert (webhook ingest: a batch of delivery rows and their jobs, so a delivery is never stored
-   * without its job nor queued twice). No singleton keys here. Returns the job ids in order.
+   * Enqueue jobs of one kind inside the caller's transaction (Database.transaction): the jobs and
+   * their records commit or roll back with the caller's own writes, in one commit, one records
+   * insert and one pg-boss insert, both prepared statements (webhook ingest: a group of delivery rows
+   * and their jobs, so a delivery is never stored without its job nor queued twice). No singleton
+   * keys here. Returns the job ids in order.
    */
-  async enqueueIn<K extends JobKind>(tx: Orm, kind: K, payloads: JobPayload<K>[]): Promise<string[]> {
+  async enqueueIn<K extends JobKind>(tx: SqlTransaction, kind: K, payloads: JobPayload<K>[]): Promise<string[]> {
     if (payloads.length === 0) return [];
     const jobs = payloads.map((data) => {
       const parsed = jobPayloads[kind].safeParse(data);
       if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
       return { id: randomUUID(), data: parsed.data as JobPayload<K> };
     });
-    await tx.insert(jobRecords).values(jobs.map((job) => ({ id: job.id, orgId: job.data.org_id, kind, runId: null })));
-    const ids = await this.boss.insert(kind, jobs, { db: sqlExecutor(tx), returnId: true });
+    await tx.query(
+      'insert into job_records (id, org_id, kind) select id, org_id, $3 from unnest($1::uuid[], $2::uuid[]) as given(id, org_id)',
+      [jobs.map((job) => job.id), jobs.map((job) => job.data.org_id), kind],
+      { name: 'job_records_insert' },
+    );
+    const ids = await this.boss.insert(kind, jobs, { db: transactionExecutor(tx), returnId: true });
     if ((ids?.length ?? 0) !== jobs.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${jobs.length} ${kind} jobs`);
     return jobs.map((job) => job.id);
   }

@@ -14,10 +14,9 @@
  *   row's lock (bench: webhook-ingest).
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import { WEBHOOK_DELIVERIES_PER_JOB } from '../../jobs/kinds.ts';
-import type { Orm } from '../../db/database.ts';
 import { deliveries } from '../../db/schema.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { identifyDelivery } from './delivery-id.ts';
@@ -116,25 +115,37 @@ interface PendingWrite {
 
 /**
  * One statement for a whole group: the rows go as one array per column (unnest), so the text and
- * the parameter count stay the same whatever the group's size. A repeat of a stored delivery id, or
- * of one earlier in the group, is skipped (ON CONFLICT DO NOTHING); RETURNING names what was stored.
+ * the parameter count stay the same whatever the group's size, and the statement is prepared once
+ * per connection. A repeat of a stored delivery id, or of one earlier in the group, is skipped
+ * (ON CONFLICT DO NOTHING); RETURNING names what was stored.
  */
-function insertStatement(rows: VerifiedDelivery[]): SQL {
-  const column = <T>(pick: (row: VerifiedDelivery) => T) => sql.param(rows.map(pick));
-  return sql`insert into deliveries (id, org_id, endpoint_id, provider, delivery_id, event, signature_valid, outcome, body_sha256, delivery_id_source, payload, received_at)
-    select id, org_id, endpoint_id, provider, delivery_id, event, true, 'queued', body_sha256, delivery_id_source, payload::jsonb, received_at
-      from unnest(${column((row) => row.id)}::uuid[], ${column((row) => row.orgId)}::uuid[], ${column((row) => row.endpointId)}::uuid[],
-                  ${column((row) => row.provider)}::text[], ${column((row) => row.deliveryId)}::text[], ${column((row) => row.event)}::text[],
-                  ${column((row) => row.bodySha256)}::text[], ${column((row) => row.deliveryIdSource)}::text[], ${column((row) => row.payload)}::text[],
-                  ${column((row) => row.receivedAt.toISOString())}::timestamptz[])
-        as given(id, org_id, endpoint_id, provider, delivery_id, event, body_sha256, delivery_id_source, payload, received_at)
-    on conflict (endpoint_id, delivery_id) where signature_valid do nothing
-    returning id::text as id`;
+const INSERT_DELIVERIES = `insert into deliveries (id, org_id, endpoint_id, provider, delivery_id, event, signature_valid, outcome, body_sha256, delivery_id_source, payload, received_at)
+  select id, org_id, endpoint_id, provider, delivery_id, event, true, 'queued', body_sha256, delivery_id_source, payload::jsonb, received_at
+    from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+      as given(id, org_id, endpoint_id, provider, delivery_id, event, body_sha256, delivery_id_source, payload, received_at)
+  on conflict (endpoint_id, delivery_id) where signature_valid do nothing
+  returning id::text as id`;
+
+function insertParameters(rows: VerifiedDelivery[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 10 }, () => new Array<unknown>(rows.length));
+  rows.forEach((row, index) => {
+    columns[0]![index] = row.id;
+    columns[1]![index] = row.orgId;
+    columns[2]![index] = row.endpointId;
+    columns[3]![index] = row.provider;
+    columns[4]![index] = row.deliveryId;
+    columns[5]![index] = row.event;
+    columns[6]![index] = row.bodySha256;
+    columns[7]![index] = row.deliveryIdSource;
+    columns[8]![index] = row.payload;
+    columns[9]![index] = row.receivedAt.toISOString();
+  });
+  return columns;
 }
 
 /**
  * Group commit for verified deliveries. Requests that arrive while a group is being written wait
- * for the next one; each group is one transaction: one INSERT of all its rows (insertStatement), the
+ * for the next one; each group is one transaction: one INSERT of all its rows (INSERT_DELIVERIES), the
  * `webhook_delivery` jobs of the stored ones (one per organization and WEBHOOK_DELIVERIES_PER_JOB
  * deliveries, in arrival order: one pg-boss insert, one NOTIFY), one commit. A single request still
  * goes alone and at once. Each request is answered after its group committed. When a group fails,
@@ -199,9 +210,9 @@ class DeliveryWriter {
       throw error;
     });
     await this.#prepared;
-    return this.#context.db.orm.transaction(async (tx) => {
-      const result = (await tx.execute(insertStatement(rows))) as unknown as { rows: { id: string }[] };
-      const inserted = new Set(result.rows.map((row) => row.id));
+    return this.#context.db.transaction(async (tx) => {
+      const stored = await tx.query<{ id: string }>(INSERT_DELIVERIES, insertParameters(rows), { name: 'deliveries_ingest' });
+      const inserted = new Set(stored.map((row) => row.id));
       // Per organization, in the order received.
       const byOrg = new Map<string, string[]>();
       for (const row of rows) {
@@ -214,7 +225,7 @@ class DeliveryWriter {
       for (const [orgId, ids] of byOrg) {
         for (let start = 0; start < ids.length; start += WEBHOOK_DELIVERIES_PER_JOB) jobs.push({ org_id: orgId, delivery_ids: ids.slice(start, start + WEBHOOK_DELIVERIES_PER_JOB) });
       }
-      await this.#context.queue.enqueueIn(tx as unknown as Orm, 'webhook_delivery', jobs);
+      await this.#context.queue.enqueueIn(tx, 'webhook_delivery', jobs);
       return inserted;
     });
   }
