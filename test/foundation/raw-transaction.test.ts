@@ -1,0 +1,55 @@
+/**
+ * Database.transaction: raw statements committed together or not at all, on both databases, with
+ * named (prepared) statements reused across transactions and array parameters sent as arrays.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type DatabaseKind, databaseKinds, type TestDatabase } from '../helpers/databases.ts';
+
+describe.each(databaseKinds())('Database.transaction on %s', (kind: DatabaseKind) => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await database.db.query('create table raw_tx_probe (id int primary key, label text not null)');
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const labels = async () => (await database.db.query<{ id: number; label: string }>('select id, label from raw_tx_probe order by id')).map((row) => `${row.id}:${row.label}`);
+  const insert = 'insert into raw_tx_probe (id, label) select * from unnest($1::int[], $2::text[]) returning id';
+
+  it('commits every statement when the work resolves, with array parameters and a named statement reused', async () => {
+    for (const [ids, names] of [
+      [[1, 2], ['one', 'two "quoted", with \\ and ,']],
+      [[3], ['three']],
+    ] as const) {
+      const result = await database.db.transaction(async (tx) => {
+        const rows = await tx.query<{ id: number }>(insert, [ids, names], { name: 'raw_tx_probe_insert' });
+        await tx.query('update raw_tx_probe set label = label || $2 where id = $1', [ids[0], '!']);
+        return rows.map((row) => row.id);
+      });
+      expect(result).toEqual(ids);
+    }
+    expect(await labels()).toEqual(['1:one!', '2:two "quoted", with \\ and ,', '3:three!']);
+  });
+
+  it('rolls everything back when the work throws, and the connection serves the next transaction', async () => {
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.query(insert, [[10], ['ten']], { name: 'raw_tx_probe_insert' });
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    // A failing statement aborts the transaction; it is rolled back as a whole too.
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.query(insert, [[11], ['eleven']], { name: 'raw_tx_probe_insert' });
+        await tx.query(insert, [[1], ['duplicate key']], { name: 'raw_tx_probe_insert' });
+      }),
+    ).rejects.toThrow(/duplicate key|unique/);
+    expect(await labels()).toEqual(['1:one!', '2:two "quoted", with \\ and ,', '3:three!']);
+    await database.db.transaction((tx) => tx.query(insert, [[12], ['twelve']], { name: 'raw_tx_probe_insert' }));
+    expect(await labels()).toContain('12:twelve');
+  });
+});
