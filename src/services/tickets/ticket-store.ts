@@ -47,6 +47,9 @@ export class TicketStore {
   /**
    * Claims rows for a remote create by stamping `create_requested_at`, only where it still holds the
    * value we read (null for a first attempt). Rows another process claimed meanwhile are not returned.
+   * The value we read is a Date (milliseconds) while PostgreSQL keeps microseconds, so an earlier
+   * intent is compared at millisecond precision (a Date read back truncates), and a new stamp is at
+   * least a millisecond past the old one, so a claimer holding the old value can never match it.
    */
   async claim(rows: TicketRow[]): Promise<Set<string>> {
     const claimed = new Set<string>();
@@ -63,8 +66,14 @@ export class TicketStore {
       if (row.createRequestedAt === null) continue;
       const updated = await this.#orm
         .update(tickets)
-        .set({ createRequestedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(tickets.id, row.id), eq(tickets.createRequestedAt, row.createRequestedAt), sql`${tickets.syncState} <> 'created'`))
+        .set({ createRequestedAt: sql`greatest(now(), ${tickets.createRequestedAt} + interval '1 millisecond')`, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(tickets.id, row.id),
+            sql`date_trunc('milliseconds', ${tickets.createRequestedAt}) = ${row.createRequestedAt.toISOString()}::timestamptz`,
+            sql`${tickets.syncState} <> 'created'`,
+          ),
+        )
         .returning({ id: tickets.id });
       if (updated.length > 0) claimed.add(row.id);
     }
