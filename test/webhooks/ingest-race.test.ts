@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookEndpoints } from '../../src/services/webhooks/endpoints.ts';
+import { ingestDelivery } from '../../src/services/webhooks/ingest.ts';
 import { databaseKinds } from '../helpers/databases.ts';
 import { type EndpointJson, endpoints, hmacHex, type ListeningService, post, startListening } from './helpers.ts';
 
@@ -52,5 +54,36 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
     );
     const perDelivery = new Map(jobs.map((job) => [job.delivery_id, job.n]));
     expect(rows.map((row) => perDelivery.get(row.id))).toEqual(Array(20).fill(1));
+  });
+
+  it('writes deliveries that arrive together as one group: one transaction, one job', async () => {
+    const { context } = listening.service;
+    const orgId = await context.tenants.orgId('demo-org');
+    const store = new WebhookEndpoints(context.db.orm, context.keyRing);
+    const endpoint = await store.forIngest(orgId, 'jira');
+    const secret = store.secret(endpoint);
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    // Twelve requests handled in the same turn of the event loop (as when they are read in one I/O
+    // phase): the first no longer goes alone ahead of the others.
+    const results = await Promise.all(
+      ids.map((id, n) => {
+        const body = jiraBody(String(6000 + n));
+        const raw = Buffer.from(body);
+        return ingestDelivery(context, store, {
+          endpoint,
+          provider: 'jira',
+          headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
+          raw,
+          body: JSON.parse(body) as unknown,
+        });
+      }),
+    );
+    expect(results.every((result) => result.status === 'accepted')).toBe(true);
+    const jobs = await context.db.query<{ ids: string[] }>(
+      "select array(select jsonb_array_elements_text(data->'delivery_ids')) as ids from pgboss.job where name = 'webhook_delivery' and data->'delivery_ids' ?| $1::text[]",
+      [results.map((result) => result.id)],
+    );
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.ids).toEqual(results.map((result) => result.id));
   });
 });

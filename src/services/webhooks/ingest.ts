@@ -157,6 +157,7 @@ class DeliveryWriter {
   readonly #maxInFlight: number;
   readonly #waiting: PendingWrite[] = [];
   #inFlight = 0;
+  #scheduled = false;
   #prepared: Promise<void> | null = null;
 
   constructor(context: AppContext, options: { maxBatch?: number; maxInFlight?: number } = {}) {
@@ -177,7 +178,22 @@ class DeliveryWriter {
     });
   }
 
+  /**
+   * Starts the next group once the requests already received have had their turn: the start waits
+   * for the end of the event loop's current I/O phase (setImmediate). Without that the first request
+   * of a phase went alone, and on the embedded database, whose statements run on this thread, every
+   * group was a single delivery (bench webhook-ingest: 1.04 deliveries per group at 50 connections).
+   */
   #pump(): void {
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight || this.#waiting.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#start();
+    });
+  }
+
+  #start(): void {
     while (this.#inFlight < this.#maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0, this.#maxBatch);
       this.#inFlight += 1;
