@@ -24,20 +24,25 @@
  * The worker runs only during the burst (during the throughput runs the jobs wait in the queue), so
  * the throughput numbers are the request path's alone.
  *
- * Measured 2026-12-07 on the shared 2-core machine (load 3-6; PostgreSQL 15 on the same host, fsync
- * on), defaults except where said, before and after the ingest changes of that day (delivery row and
- * job in one transaction, batched across concurrent requests; no per-delivery update of the endpoint
- * row), each pair in back-to-back runs:
- *   PostgreSQL  before: 284 deliveries/s vs bare 10,516 (0.027), p50/p99 at 200/s 52/187 ms, burst of
- *               500 (BENCH_BURST=500): 0 lost, 8 processed twice;
- *               after:  955 deliveries/s vs bare 12,155 (0.079), p50/p99 at 200/s 12/108 ms, burst of
- *               2000: 0 lost, 0 processed twice.
- *   embedded    before: 96/s vs 5,750 (0.017); after: 166/s vs 6,524 (0.025), p50/p99 at 200/s
- *               81/280 ms (it sustains ~120/s of the 200 offered); bursts 0 lost, 0 twice.
- * Issue 13's target (0.40 of the bare route on PostgreSQL) is not reached. The bare route does no I/O;
- * every acknowledged delivery here waits for a commit on a database that shares the two cores, and
- * the server thread stays partly idle at saturation (waiting on PostgreSQL). Under heavier neighbour
- * load (load 15) the same code gave 110-250/s against a bare route of 900-3,500/s (0.07-0.13).
+ * CPU is reported next to the rates, as they are steadier on a shared machine: this process's CPU per
+ * acknowledged request (server and load generator, alike on both sides) and, when PostgreSQL runs on
+ * this host, its backends' CPU per delivery (/proc). BENCH_DATABASES=postgres (or embedded) runs one.
+ *
+ * History, on the shared 2-core machine (PostgreSQL 15 on the same host, fsync on), defaults:
+ *   first version (one job per delivery): PostgreSQL 284/s vs bare 10,516 (0.027); embedded 0.017.
+ *   delivery row and job in one transaction, grouped across concurrent requests: PostgreSQL 955/s vs
+ *               12,155 (0.079); embedded 166/s (0.025).
+ *   2026-12-07 (later): no endpoint read per delivery (cached 5 s), one unnest INSERT and one job per
+ *               group (raw prepared statements), groups formed per I/O phase, one commit at a time:
+ *               PostgreSQL 3,511/s vs 14,418 (0.244), CPU per delivery 296 µs here (bare 129) + 96 µs
+ *               in PostgreSQL, p50/p99 at 200/s 6/17 ms; embedded 2,323/s vs 12,816 (0.181); bursts of
+ *               2,000 with 20% repeats: 0 lost, 0 processed twice.
+ * Issue 13's target (0.40 on PostgreSQL) is not reached. Where the rest goes (scratch measurements
+ * with parts of the path switched off, same machine): the service's framework on this route (hooks,
+ * raw-body parser, response schema) ~20-50 µs over the bare route, the route's own work (verify,
+ * identify, bounds check, row building, async hops and their garbage) ~45-80 µs, the database client
+ * ~60 µs, PostgreSQL ~70-100 µs per delivery. The bare route does no I/O and already keeps both cores
+ * busy with the load generator; a delivery needs about 2.5 times its CPU.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
