@@ -160,6 +160,15 @@ describe('request contracts: control characters, bounded JSON, branch names and 
       expect(await count('findings')).toBe(findings);
     });
 
+    it.each(['https://github.com/acme', 'https://user:pw@github.com/acme/web', 'ftp://github.com/acme/web'])('seed 001 repo_url %j → REPO_URL_INVALID naming the field, nothing stored', async (url) => {
+      const findings = await count('findings');
+      const response = await inject('POST', '/internal/create-issues-and-prs', seed001({ repo_url: url }));
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'REPO_URL_INVALID', field: 'github_pr_requests.0.repo_url' });
+      expect(response.body).not.toContain('pw@');
+      expect(await count('findings')).toBe(findings);
+    });
+
     it('seed 000 github.base_branch is checked the same way', async () => {
       const response = await inject('POST', '/internal/create-issues-and-prs', {
         vulnerabilities: [{ ...item, repo_url: 'https://github.com/acme/web' }],

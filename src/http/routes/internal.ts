@@ -7,8 +7,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { GitHubError, parseRepoUrl } from '../../providers/github/index.ts';
 import { hostOf, OUTBOUND_URL_REFUSED, OutboundError } from '../../http-client/index.ts';
+import { codeHostFailureOf, codeHostFor } from '../../providers/registry.ts';
 import type { PrPlan } from '../../services/pull-requests/run-for-items.ts';
 import { startInProcessRun, startQueuedRun, storedItems } from '../../services/internal/batch-runs.ts';
 import { checkJiraInputs, checkStoredCredentialHosts, runCreateIssuesAndPrs, type WorkItem } from '../../services/internal/create-issues-and-prs.ts';
@@ -341,9 +341,11 @@ async function checkPullRequestInputs(context: AppContext, body: RequestBody, it
     const field = `${prefix}.${index}`;
     let apiUrl: string;
     try {
-      apiUrl = parseRepoUrl(plan.repoUrl).apiUrl;
+      apiUrl = codeHostFor(plan.repoUrl).repo.apiUrl;
     } catch (error) {
-      if (error instanceof GitHubError) throw new AppError('REPO_URL_INVALID', error.message, { field: `${field}.repo_url` });
+      // A code host's own refusal of the URL (its coded error) is the caller's mistake.
+      const refused = codeHostFailureOf(error);
+      if (refused) throw new AppError('REPO_URL_INVALID', refused.message, { field: `${field}.repo_url` });
       throw error;
     }
     if (!seen.has(apiUrl)) {
