@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { DEFAULT_ORG } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
 import { identifier, jsonProblem } from '../../contracts/index.ts';
+import { webhookAck, webhookDeliveryView, webhookEndpointView } from '../../contracts/webhooks.ts';
 import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { type EndpointRow, WebhookEndpoints } from '../../services/webhooks/endpoints.ts';
@@ -29,40 +30,10 @@ import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 const secured = { security: [{ bearerAuth: [] }] };
 
-const ack = z.object({ status: z.enum(['accepted', 'duplicate']), id: z.string(), delivery_id: z.string() }).meta({ id: 'WebhookAck' });
+const ack = webhookAck;
 const ingestResponses = { 200: ack, 202: ack, 400: errorResponse, 401: errorResponse, 404: errorResponse, 413: errorResponse, 415: errorResponse };
-
-const endpoint = z
-  .object({
-    id: z.string(),
-    provider: z.enum(webhookProviders),
-    url: z.string(),
-    endpoint_url: z.string(),
-    signature_header: z.string(),
-    algorithm: z.string(),
-    encoding: z.string(),
-    secret: z.string().optional().describe('Admins only'),
-    previous_secret_expires_at: z.string().nullable(),
-    last_delivery_at: z.string().nullable(),
-    created_at: z.string(),
-  })
-  .meta({ id: 'WebhookEndpoint' });
-
-const delivery = z
-  .object({
-    id: z.string(),
-    delivery_id: z.string().nullable(),
-    delivery_id_source: z.string().nullable(),
-    event: z.string().nullable(),
-    received_at: z.string(),
-    signature_valid: z.boolean(),
-    outcome: z.string(),
-    repeats: z.number().int(),
-    detail: z.string().nullable(),
-    error: z.string().nullable(),
-    processed_at: z.string().nullable(),
-  })
-  .meta({ id: 'WebhookDelivery' });
+const endpoint = webhookEndpointView;
+const delivery = webhookDeliveryView;
 
 const summaryEntry = z
   .object({

@@ -12,8 +12,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const webhookProviders = ['jira', 'servicenow', 'github'] as const;
-export type WebhookProvider = (typeof webhookProviders)[number];
+import { type WebhookProvider, webhookProviders } from '../../contracts/webhooks.ts';
+
+export { type WebhookProvider, webhookProviders };
 
 export const signatureAlgorithms = ['hmac-sha256', 'hmac-sha1', 'hmac-sha512'] as const;
 export type SignatureAlgorithm = (typeof signatureAlgorithms)[number];

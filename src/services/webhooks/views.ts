@@ -5,6 +5,7 @@
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { DEFAULT_ORG } from '../../auth/jwt-verifier.ts';
+import type { WebhookDeliveryView, WebhookEndpointView } from '../../contracts/webhooks.ts';
 import { afterCursor, type CursorPosition, cursorTime } from '../../db/cursor.ts';
 import type { Orm } from '../../db/database.ts';
 import { connections, deliveries } from '../../db/schema.ts';
@@ -13,20 +14,7 @@ import { MappingService } from '../mappings.ts';
 import type { EndpointRow, WebhookEndpoints } from './endpoints.ts';
 import type { WebhookProvider } from './signatures.ts';
 
-export interface EndpointView {
-  id: string;
-  provider: WebhookProvider;
-  url: string;
-  /** The endpoint-id URL, which works for any organization. */
-  endpoint_url: string;
-  signature_header: string;
-  algorithm: string;
-  encoding: string;
-  secret?: string;
-  previous_secret_expires_at: string | null;
-  last_delivery_at: string | null;
-  created_at: string;
-}
+export type EndpointView = WebhookEndpointView;
 
 /** The URL to give the provider: seed 003's short path for the default organization's Jira and ServiceNow. */
 export function webhookUrls(baseUrl: string, orgSlug: string, endpoint: Pick<EndpointRow, 'id' | 'provider'>): { url: string; endpoint_url: string } {
@@ -51,19 +39,7 @@ export function endpointView(endpoints: WebhookEndpoints, row: EndpointRow, opti
   };
 }
 
-export interface DeliveryView {
-  id: string;
-  delivery_id: string | null;
-  delivery_id_source: string | null;
-  event: string | null;
-  received_at: string;
-  signature_valid: boolean;
-  outcome: string;
-  repeats: number;
-  detail: string | null;
-  error: string | null;
-  processed_at: string | null;
-}
+export type DeliveryView = WebhookDeliveryView;
 
 /** An endpoint's deliveries, newest first, keyset-paged on (received_at, id). */
 export async function listDeliveries(orm: Orm, orgId: string, endpointId: string, page: { limit: number; cursor?: CursorPosition }): Promise<{ deliveries: DeliveryView[]; next: CursorPosition | null }> {

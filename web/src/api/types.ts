@@ -61,33 +61,8 @@ export interface Job {
   completed_at: string | null;
 }
 
-export interface WebhookEndpoint {
-  id: string;
-  provider: 'jira' | 'servicenow' | 'github';
-  url: string;
-  endpoint_url: string;
-  signature_header: string;
-  algorithm: string;
-  encoding: string;
-  secret?: string;
-  previous_secret_expires_at: string | null;
-  last_delivery_at: string | null;
-  created_at: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  delivery_id: string | null;
-  delivery_id_source: string | null;
-  event: string | null;
-  received_at: string;
-  signature_valid: boolean;
-  outcome: string;
-  repeats: number;
-  detail: string | null;
-  error: string | null;
-  processed_at: string | null;
-}
+/** GET /api/v1/webhooks and GET /api/v1/webhooks/{id}/deliveries. */
+export type { WebhookDeliveryView as WebhookDelivery, WebhookEndpointView as WebhookEndpoint } from '../../../src/contracts/webhooks.ts';
 
 export type OAuthStatus = OAuthStatusView;
 
