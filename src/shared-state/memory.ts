@@ -78,6 +78,12 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
       checkKey(key);
       return live(key)?.value ?? null;
     },
+    async ttl(key) {
+      open();
+      checkKey(key);
+      const entry = live(key);
+      return entry ? entry.expiresAt - now() : null;
+    },
     async set(key, value, ttlMs) {
       open();
       checkKey(key);

@@ -72,6 +72,12 @@ export function createRedisSharedState(url: string, options: RedisSharedStateOpt
       checkKey(key);
       return run('get', () => client.get(key));
     },
+    async ttl(key) {
+      checkKey(key);
+      // PTTL: -2 when the key is absent, -1 when it has no expiry.
+      const remaining = await run('pttl', () => client.pttl(key));
+      return remaining >= 0 ? remaining : null;
+    },
     async set(key, value, ttlMs) {
       checkKey(key);
       checkValue(value);

@@ -21,6 +21,11 @@ export interface WithLockOptions {
 
 export interface SharedState {
   get(key: string): Promise<string | null>;
+  /**
+   * How many ms the key has left before it expires; null when it is absent (or holds no expiry, which
+   * no write through this interface leaves).
+   */
+  ttl(key: string): Promise<number | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores only when the key is absent; true when this call stored it (one-use tokens, locks). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;

@@ -48,6 +48,23 @@ export function describeSharedState(name: string, create: SharedStateFactory): v
       expect(await state.get('long')).toBe('v');
     });
 
+    it('ttl tells how long a value has left, and null once it is gone or was never set', async () => {
+      const state = await open();
+      expect(await state.ttl('missing')).toBeNull();
+      await state.set('k', 'v', 10_000);
+      const left = await state.ttl('k');
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(10_000);
+      await state.set('k', 'v', 3_000);
+      expect(await state.ttl('k')).toBeLessThanOrEqual(3_000);
+      await state.set('short', 'v', 40);
+      await sleep(80);
+      expect(await state.ttl('short')).toBeNull();
+      await state.set('deleted', 'v', 10_000);
+      await state.delete('deleted');
+      expect(await state.ttl('deleted')).toBeNull();
+    });
+
     it('setIfAbsent stores only once until the value expires', async () => {
       const state = await open();
       expect(await state.setIfAbsent('once', 'a', 40)).toBe(true);

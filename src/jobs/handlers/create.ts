@@ -7,17 +7,16 @@
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { getFinding } from '../../services/findings.ts';
-import type { ExactlyOnceOptions } from '../../services/tickets/exactly-once.ts';
 import { subjectOf } from '../../services/tickets/subject.ts';
-import { caseNameOf, fileTickets } from '../../services/tickets/ticket-operations.ts';
-import { TicketService } from '../../services/tickets/ticket-service.ts';
+import { caseNameOf, type FiledError, fileTickets } from '../../services/tickets/ticket-operations.ts';
+import { TicketService, type TicketServiceOptions } from '../../services/tickets/ticket-service.ts';
 import { PermanentJobError, RetryLaterError } from '../errors.ts';
 import type { JobPayload } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
 
 export type CreateJobData = JobPayload<'create'>;
 
-export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'] } = {}): JobHandler<'create'> {
+export function createHandler(context: AppContext, hooks: Pick<TicketServiceOptions, 'afterRemoteCreate' | 'inFlightTtlMs'> = {}): JobHandler<'create'> {
   const service = new TicketService(context, { ...hooks });
   return async (data, job) => {
     const tenant = { orgId: data.org_id, orgSlug: '', userId: data.requested_by ?? '' };
@@ -43,12 +42,21 @@ export function createHandler(context: AppContext, hooks: { afterRemoteCreate?: 
       job.logger.info({ issue_key: item.ref.key, outcome: item.status }, 'ticket ensured');
       return { issue_key: item.ref.key, outcome: item.status };
     }
-    const error = item.error ?? { code: 'INTERNAL', message: 'no outcome', retryable: true };
+    const error: FiledError = item.error ?? { code: 'INTERNAL', message: 'no outcome', retryable: true };
+    // Another holder's in-flight mark: try again once it is gone (its holder finished, or died and the
+    // mark expired), one attempt, instead of retrying every few seconds until the attempts run out
+    // while a killed worker's mark still stands (it lives a minute or more).
+    if (error.markExpiresInMs !== undefined) {
+      throw new RetryLaterError(error.message, Math.max(error.retryAfterMs ?? 0, error.markExpiresInMs + MARK_EXPIRY_MARGIN_MS));
+    }
     if (error.retryAfterMs) throw new RetryLaterError(error.message, error.retryAfterMs);
     if (error.retryable || outageCodes.has(error.code)) throw new Error(error.message);
     throw new PermanentJobError(`${error.code}: ${error.message}`);
   };
 }
+
+/** Past an in-flight mark's expiry, so the retry does not arrive just before Redis drops the key. */
+const MARK_EXPIRY_MARGIN_MS = 500;
 
 /** Provider failures that pass by themselves: the job is retried with the queue's backoff. */
 const outageCodes = new Set<string>(['PROVIDER_RATE_LIMITED', 'PROVIDER_UNAVAILABLE', 'PROVIDER_UNREACHABLE']);

@@ -22,7 +22,23 @@ export type IssueDraft = TicketDraft;
 
 export type TicketOutcome =
   | { kind: 'created' | 'existing'; ticket: TicketRow; issue: TicketRef }
-  | { kind: 'failed'; ticket: TicketRow | null; code: ErrorCode; message: string; retryable: boolean; retryAfterMs?: number; field?: string; provider?: string };
+  | {
+      kind: 'failed';
+      ticket: TicketRow | null;
+      code: ErrorCode;
+      message: string;
+      retryable: boolean;
+      retryAfterMs?: number;
+      /**
+       * TICKET_CREATE_IN_PROGRESS because of another holder's in-flight mark: how long that mark has
+       * left. It is gone by then, whether its holder finished or died (a killed worker's mark in Redis
+       * outlives it), so a job waits this long rather than spending its attempts on the short
+       * `retryAfterMs` meant for a caller who polls.
+       */
+      markExpiresInMs?: number;
+      field?: string;
+      provider?: string;
+    };
 
 /**
  * Which rows some request or worker is creating right now (shared across processes through the
@@ -32,7 +48,8 @@ export type TicketOutcome =
 export interface InFlightMarks {
   mark(ids: string[]): Promise<void>;
   clear(ids: string[]): Promise<void>;
-  active(ids: string[]): Promise<Set<string>>;
+  /** The ids that carry a live mark, each with how many ms its mark has left. */
+  active(ids: string[]): Promise<Map<string, number>>;
 }
 
 /** How soon a request that found a create in progress should try again. */
@@ -101,7 +118,7 @@ export async function createIssuesExactlyOnce(
   // Another request is creating these right now: say so, and leave its create alone.
   if (uncertain.length > 0 && options.inFlight) {
     const busy = await options.inFlight.active(uncertain.map((index) => rows[index]!.id));
-    for (const index of uncertain.filter((index) => busy.has(rows[index]!.id))) outcomes[index] = inProgress(rows[index]!);
+    for (const index of uncertain.filter((index) => busy.has(rows[index]!.id))) outcomes[index] = inProgress(rows[index]!, busy.get(rows[index]!.id));
     if (busy.size > 0) uncertain.splice(0, uncertain.length, ...uncertain.filter((index) => !busy.has(rows[index]!.id)));
   }
 
@@ -165,7 +182,8 @@ export async function createIssuesExactlyOnce(
   return outcomes.map((outcome, index) => outcome ?? failure(rows[index] ?? null, new Error('no outcome')));
 }
 
-function inProgress(ticket: TicketRow): Extract<TicketOutcome, { kind: 'failed' }> {
+/** `markExpiresInMs`: the holder's in-flight mark was seen (not known when a claim was lost to it). */
+function inProgress(ticket: TicketRow, markExpiresInMs?: number): Extract<TicketOutcome, { kind: 'failed' }> {
   return {
     kind: 'failed',
     ticket,
@@ -173,6 +191,7 @@ function inProgress(ticket: TicketRow): Extract<TicketOutcome, { kind: 'failed' 
     message: 'another request is creating this issue right now; retry after Retry-After to get it',
     retryable: true,
     retryAfterMs: IN_PROGRESS_RETRY_MS,
+    ...(markExpiresInMs !== undefined ? { markExpiresInMs } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface FiledError {
   message: string;
   field?: string;
   retryAfterMs?: number;
+  /** Another holder's in-flight mark on the row: how long it has left (TicketOutcome's `markExpiresInMs`). */
+  markExpiresInMs?: number;
   retryable: boolean;
   provider?: string;
 }
@@ -130,6 +132,7 @@ export async function fileTickets(service: TicketService, session: TicketSession
                 retryable: outcome.retryable,
                 ...(outcome.field ? { field: outcome.field } : {}),
                 ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+                ...(outcome.markExpiresInMs !== undefined ? { markExpiresInMs: outcome.markExpiresInMs } : {}),
                 ...(outcome.provider ? { provider: outcome.provider } : {}),
               })
             : { findingId, status: outcome.kind, ticket: outcome.ticket, ref: outcome.issue, fromRecords: false, error: null },

@@ -31,6 +31,8 @@ export interface TicketServiceOptions {
   /** Overrides the provider's own search-consistency window (tests; the configured value otherwise). */
   consistencyWindowMs?: number;
   afterRemoteCreate?: ExactlyOnceOptions['afterRemoteCreate'];
+  /** Overrides how long an in-flight mark lives (tests; see inFlightMarks for the default). */
+  inFlightTtlMs?: number;
 }
 
 
@@ -52,11 +54,12 @@ export interface TicketFilter {
  * on their own should the process die; a shared-state failure only costs that distinction (the
  * request is then told the outcome is unconfirmed), never a create.
  */
-function inFlightMarks(context: AppContext, logger: AppContext['logger']): InFlightMarks {
+function inFlightMarks(context: AppContext, logger: AppContext['logger'], ttlOverrideMs?: number): InFlightMarks {
   const key = (id: string) => `ticket-creating:${id}`;
   // Longer than one create call with its retries can take; a mark outliving a dead process only
-  // turns "unconfirmed" into "in progress" for that long.
-  const ttlMs = Math.max(60_000, 4 * context.config.outbound.timeoutMs);
+  // turns "unconfirmed" into "in progress" for that long (and a create job that meets it waits that
+  // long: see the create job's handler).
+  const ttlMs = ttlOverrideMs ?? Math.max(60_000, 4 * context.config.outbound.timeoutMs);
   const quietly = async (what: string, work: () => Promise<unknown>) => {
     try {
       await work();
@@ -68,11 +71,11 @@ function inFlightMarks(context: AppContext, logger: AppContext['logger']): InFli
     mark: (ids) => quietly('mark', () => Promise.all(ids.map((id) => context.sharedState.set(key(id), '1', ttlMs)))),
     clear: (ids) => quietly('clear', () => Promise.all(ids.map((id) => context.sharedState.delete(key(id))))),
     async active(ids) {
-      const busy = new Set<string>();
+      const busy = new Map<string, number>();
       await quietly('lookup', async () => {
-        const values = await Promise.all(ids.map((id) => context.sharedState.get(key(id))));
-        values.forEach((value, index) => {
-          if (value !== null) busy.add(ids[index]!);
+        const left = await Promise.all(ids.map((id) => context.sharedState.ttl(key(id))));
+        left.forEach((ms, index) => {
+          if (ms !== null) busy.set(ids[index]!, ms);
         });
       });
       return busy;
@@ -196,7 +199,7 @@ export class TicketService {
     const logger = this.#context.logger.child({ component: 'tickets', connection_id: session.connectionId });
     const exactly: ExactlyOnceOptions = {
       consistencyWindowMs: this.#options.consistencyWindowMs ?? session.ticketing.consistencyWindowMs,
-      inFlight: inFlightMarks(this.#context, logger),
+      inFlight: inFlightMarks(this.#context, logger, this.#options.inFlightTtlMs),
       ...(this.#options.afterRemoteCreate ? { afterRemoteCreate: this.#options.afterRemoteCreate } : {}),
     };
     const started = performance.now();
