@@ -231,3 +231,21 @@ describe.each(databaseKinds())('in-process runs of one live process on %s', (kin
     expect(row?.status).toBe('running');
   }, 60_000);
 });
+
+describe('in-process run bound', () => {
+  it('is per service: a run still hanging in one service does not make another answer 429 (two services in one process, as tests run)', async () => {
+    const silent = await silentServer();
+    const first = await startTestService('embedded', { RUNS_IN_PROCESS_MAX: '1', OUTBOUND_TIMEOUT_MS: '120000' });
+    const second = await startTestService('embedded', { RUNS_IN_PROCESS_MAX: '1', OUTBOUND_TIMEOUT_MS: '120000' });
+    cleanups.push(() => first.close(), () => second.close(), () => silent.close());
+    const body = {
+      vulnerabilities: Array.from({ length: 101 }, (_, index) => vulnerability(index)),
+      jira: { jira_url: silent.url, jira_email: 'a@example.com', jira_pat: 'request-secret-token', project_key: 'SEC', issue_type: 'Bug' },
+    };
+    const post = async (service: typeof first) =>
+      service.app.inject({ method: 'POST', url: '/internal/create-issues-and-prs', headers: { authorization: `Bearer ${await service.token({ roles: ['service'] })}` }, payload: body });
+    expect((await post(first)).statusCode).toBe(202);
+    expect((await post(first)).statusCode).toBe(429);
+    expect((await post(second)).statusCode).toBe(202);
+  }, 60_000);
+});

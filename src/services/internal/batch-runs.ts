@@ -114,16 +114,24 @@ export async function startQueuedRun(
   return created;
 }
 
-/** In-process runs this process works right now (the bound of RUNS_IN_PROCESS_MAX). */
-let inProcessActive = 0;
+/**
+ * In-process runs each service instance works right now (the bound of RUNS_IN_PROCESS_MAX), by its
+ * database handle: one per process in production; tests that start several services in one process
+ * each get their own bound, so a run still ending in a closed service does not count against the next.
+ */
+const inProcessActive = new WeakMap<AppContext['db'], number>();
 
-export function inProcessRuns(): number {
-  return inProcessActive;
+export function inProcessRuns(context: AppContext): number {
+  return inProcessActive.get(context.db) ?? 0;
+}
+
+function countRun(context: AppContext, delta: 1 | -1): void {
+  inProcessActive.set(context.db, inProcessRuns(context) + delta);
 }
 
 export async function startInProcessRun(context: AppContext, run: RunContext, items: WorkItem[]): Promise<RunView> {
   const limit = context.config.jobs.inProcessRunsMax;
-  if (inProcessActive >= limit) {
+  if (inProcessRuns(context) >= limit) {
     throw new AppError(
       'RATE_LIMITED',
       `this process already works ${limit} batches with request credentials (RUNS_IN_PROCESS_MAX); retry later, send at most 100 items, or use stored connections (queued and resumable)`,
@@ -131,12 +139,12 @@ export async function startInProcessRun(context: AppContext, run: RunContext, it
     );
   }
   const store = new RunStore(context.db.orm);
-  inProcessActive += 1;
+  countRun(context, 1);
   let created: RunView;
   try {
     created = await store.createInProcess(run.tenant.orgId, RUN_KIND, items.length, processOwnerId);
   } catch (error) {
-    inProcessActive -= 1;
+    countRun(context, -1);
     throw error;
   }
   const logger = context.logger.child({ run_id: created.id });
@@ -153,7 +161,7 @@ export async function startInProcessRun(context: AppContext, run: RunContext, it
     })
     .catch((error: unknown) => logger.error({ err: error }, 'could not record the end of a batch run'))
     .finally(() => {
-      inProcessActive -= 1;
+      countRun(context, -1);
     });
   return created;
 }
