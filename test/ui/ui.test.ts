@@ -348,6 +348,8 @@ describe('web UI in Chromium', () => {
     await page.getByRole('combobox', { name: 'PR state' }).click();
     await page.getByRole('option', { name: 'open' }).click();
     await link.waitFor();
+    // One PR: the end-of-list line says so in the singular.
+    await page.getByText('1 pull request · end of list', { exact: true }).waitFor();
     await checkPage('ticketing-fix-prs');
   }, 60_000);
 

@@ -22,7 +22,22 @@ export function useCursorList<T>(key: QueryKey, path: string, listKey: string, q
   return { ...result, items };
 }
 
-export function LoadMore({ hasNextPage, isFetchingNextPage, fetchNextPage, count, noun }: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown; count: number; noun: string }) {
+/** `noun` is the plural ("pull requests"); `one` the singular, for a list of exactly one. */
+export function LoadMore({
+  hasNextPage,
+  isFetchingNextPage,
+  fetchNextPage,
+  count,
+  noun,
+  one,
+}: {
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => unknown;
+  count: number;
+  noun: string;
+  one: string;
+}) {
   return (
     <Center py="sm">
       {hasNextPage ? (
@@ -31,7 +46,7 @@ export function LoadMore({ hasNextPage, isFetchingNextPage, fetchNextPage, count
         </Button>
       ) : (
         <Text size="xs" c="dimmed">
-          {count} {noun} · end of list
+          {count} {count === 1 ? one : noun} · end of list
         </Text>
       )}
     </Center>

@@ -116,7 +116,7 @@ function DeliveriesTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {endpoint && !list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="deliveries" />}
+      {endpoint && !list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="deliveries" one="delivery" />}
     </Stack>
   );
 }
@@ -143,7 +143,7 @@ function JobsTab() {
       ) : (
         <JobsTable jobs={list.items} label="Jobs" />
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="jobs" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="jobs" one="job" />}
     </Stack>
   );
 }
@@ -202,7 +202,7 @@ function AuditLogTab() {
           ))}
         </Accordion>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="operations" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="operations" one="operation" />}
     </Stack>
   );
 }

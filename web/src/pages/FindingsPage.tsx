@@ -129,7 +129,7 @@ export function FindingsList({ caseId }: { caseId?: string }) {
           </Table>
         </Table.ScrollContainer>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="findings" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="findings" one="finding" />}
     </Stack>
   );
 }
@@ -171,7 +171,7 @@ function CasesList() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="cases" />
+      <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="cases" one="case" />
     </Stack>
   );
 }

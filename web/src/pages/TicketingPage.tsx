@@ -169,7 +169,7 @@ function TicketsTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="tickets" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="tickets" one="ticket" />}
     </Stack>
   );
 }
@@ -309,7 +309,7 @@ function CreateTicketsTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="findings" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="findings" one="finding" />}
       <Modal opened={preview !== null} onClose={() => setPreview(null)} title="Dry run: the requests that would be sent" size="xl" scrollAreaComponent={ScrollArea.Autosize}>
         {preview && (
           <Stack>
@@ -457,7 +457,7 @@ function FixPrsTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="pull requests" />}
+      {!list.isPending && !list.isError && <LoadMore hasNextPage={list.hasNextPage} isFetchingNextPage={list.isFetchingNextPage} fetchNextPage={list.fetchNextPage} count={list.items.length} noun="pull requests" one="pull request" />}
       <Title order={3} size="h5">
         Fix-PR jobs
       </Title>
@@ -472,7 +472,7 @@ function FixPrsTab() {
       ) : (
         <JobsTable jobs={jobs.items} label="Fix PR jobs" />
       )}
-      {!jobs.isPending && !jobs.isError && jobs.items.length > 0 && <LoadMore hasNextPage={jobs.hasNextPage} isFetchingNextPage={jobs.isFetchingNextPage} fetchNextPage={jobs.fetchNextPage} count={jobs.items.length} noun="jobs" />}
+      {!jobs.isPending && !jobs.isError && jobs.items.length > 0 && <LoadMore hasNextPage={jobs.hasNextPage} isFetchingNextPage={jobs.isFetchingNextPage} fetchNextPage={jobs.fetchNextPage} count={jobs.items.length} noun="jobs" one="job" />}
     </Stack>
   );
 }
