@@ -5,25 +5,17 @@
  * on the embedded database and, with TEST_DATABASE_URL, on PostgreSQL. The same test as Jira's
  * (crash-exactly-once.test.ts), with three findings queued so jobs in flight at the kill are covered.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprintLabel } from '../../src/domain/fingerprint.ts';
 import { ConnectionService } from '../../src/services/connections.ts';
 import { upsertFindings } from '../../src/services/findings.ts';
-import { createPostgresDatabase, type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
-import { testEnv } from '../helpers/runtime.ts';
-import { exited, waitUntil, withRuntime } from '../helpers/wait.ts';
+import { crashEnvironment, crashThenRestart, killWorkers, readBack } from '../helpers/crash-harness.ts';
+import { type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
+import { withRuntime } from '../helpers/wait.ts';
 import { startServiceNowSimulator } from '../simulators/servicenow/index.ts';
 
-const workerScript = path.resolve(import.meta.dirname, '../fixtures/crashing-ticket-worker.ts');
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+afterEach(killWorkers);
 
 describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a crash on %s', (kind: DatabaseKind) => {
   // The findings whose rows the killed worker had claimed but not yet sent are found nowhere at
@@ -31,18 +23,9 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
   // that compare-and-set never matched (microseconds against a Date's milliseconds) until it was fixed.
   it('a worker killed after ServiceNow created the incident leaves one incident per finding, adopted by the retry', async () => {
     const sn = await startServiceNowSimulator({ outbound: null });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'is-sn-crash-'));
-    const markers = path.join(dir, 'markers');
-    fs.mkdirSync(markers);
-    const env = testEnv({ DATA_DIR: path.join(dir, 'data'), JOB_TIMEOUT_SECONDS: '2', JOB_RETRY_DELAY_SECONDS: '1', LOG_LEVEL: 'warn', TEST_MARKER_DIR: markers });
-    let dropDatabase: (() => Promise<void>) | null = null;
-    if (kind === 'postgres') {
-      const created = await createPostgresDatabase();
-      env.DATABASE_URL = created.url;
-      dropDatabase = created.drop;
-    }
+    const crash = await crashEnvironment(kind);
     try {
-      const { orgId, connectionId, findings } = await withRuntime(env, async ({ context }) => {
+      const { orgId, connectionId, findings } = await withRuntime(crash.env, async ({ context }) => {
         const orgId = await context.tenants.orgId('demo-org');
         const connections = new ConnectionService(context.db.orm, context.keyRing, context.outboundGuard);
         const connection = await connections.create(orgId, {
@@ -65,42 +48,31 @@ describe.each(databaseKinds())('ServiceNow exactly-once ticket creation across a
         return { orgId, connectionId: connection.id, findings: stored.map((finding) => ({ id: finding.id, fingerprint: finding.fingerprint })) };
       });
 
-      const first = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      children.push(first);
-      await waitUntil(() => fs.existsSync(path.join(markers, 'crashed')), 60_000, 'the first worker to create and crash');
-      await exited(first);
-      expect(first.signalCode).toBe('SIGKILL');
-      const crashedKey = fs.readFileSync(path.join(markers, 'crashed'), 'utf8');
-      expect(sn.admin.records('incident').some((record) => record.number === crashedKey)).toBe(true);
-
-      const second = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      children.push(second);
-      await waitUntil(() => findings.every((finding) => fs.existsSync(path.join(markers, `settled.${finding.id}`))), 120_000, 'every job to settle');
-      second.kill('SIGTERM');
-      await exited(second);
+      const { crashedKey } = await crashThenRestart(crash, () => findings.every((finding) => fs.existsSync(crash.marker(`settled.${finding.id}`))), {
+        afterCrash: (key) => expect(sn.admin.records('incident').some((record) => record.number === key)).toBe(true),
+      });
 
       // One incident per finding in ServiceNow (by correlation_id), and the crashed one was adopted, not re-sent.
       for (const finding of findings) {
         expect(sn.admin.records('incident').filter((record) => record.correlation_id === fingerprintLabel(finding.fingerprint))).toHaveLength(1);
       }
-      const outcomes = findings.map((finding) => JSON.parse(fs.readFileSync(path.join(markers, `settled.${finding.id}`), 'utf8')) as { issue_key: string; outcome: string });
+      const outcomes = findings.map((finding) => JSON.parse(fs.readFileSync(crash.marker(`settled.${finding.id}`), 'utf8')) as { issue_key: string; outcome: string });
       expect(outcomes).toContainEqual({ issue_key: crashedKey, outcome: 'existing' });
       const creates = sn.admin.received({ method: 'POST', path: '/api/now/table/incident' }).filter((entry) => entry.status === 201);
       expect(creates).toHaveLength(findings.length);
-      await withRuntime({ ...env, MIGRATE_ON_START: 'false' }, async ({ context }) => {
-        const rows = await context.db.query<{ finding_id: string; external_key: string; sync_state: string }>(
+      const rows = await readBack(crash.env, (context) =>
+        context.db.query<{ finding_id: string; external_key: string; sync_state: string }>(
           'select finding_id, external_key, sync_state from tickets where org_id = $1 and connection_id = $2 order by finding_id',
           [orgId, connectionId],
-        );
-        expect(rows).toHaveLength(findings.length);
-        for (const row of rows) expect(row.sync_state).toBe('created');
-        expect(rows.map((row) => row.external_key)).toContain(crashedKey);
-        expect(new Set(rows.map((row) => row.external_key)).size).toBe(findings.length);
-      });
+        ),
+      );
+      expect(rows).toHaveLength(findings.length);
+      for (const row of rows) expect(row.sync_state).toBe('created');
+      expect(rows.map((row) => row.external_key)).toContain(crashedKey);
+      expect(new Set(rows.map((row) => row.external_key)).size).toBe(findings.length);
     } finally {
       await sn.close();
-      await dropDatabase?.();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await crash.close();
     }
   }, 210_000);
 });
