@@ -52,29 +52,23 @@ export interface VerifiedGroup {
 /** Per-client caches of verified groups and users (one batch). */
 export function createAssignmentResolver(client: ServiceNowClient) {
   const groups = new Map<string, Promise<VerifiedGroup>>();
-  const users = new Map<string, Promise<string>>();
-  const mappedUsers = new Map<string, Promise<string>>();
+  /** Active users' sys_ids by how they were named (`by:value`); null when there is none. */
+  const users = new Map<string, Promise<string | null>>();
 
-  /** An `assignee` mapping value: a sys_id, an email (it has an @) or a user_name; the active sys_user's sys_id. */
-  async function lookUpMappedUser(given: string): Promise<string> {
-    const by = SYS_ID.test(given) ? 'sys_id' : given.includes('@') ? 'email' : 'user_name';
-    const rows = await client.list('sys_user', {
-      query: `${by}=${encodeQueryValue(given)}^active=true`,
-      fields: ['sys_id', 'user_name', 'email', 'active'],
-      pageSize: 2,
-      maxRecords: 2,
-    });
-    // A clause the instance could not read is dropped silently (it would list every user): compare.
-    const wanted = given.toLowerCase();
-    const match = rows.find((row) => valueOf(row.fields.active) !== 'false' && (by === 'sys_id' ? row.sysId === given : valueOf(row.fields[by]).toLowerCase() === wanted));
-    if (!match) {
-      throw new ServiceNowError(
-        'PROVIDER_FIELD_REJECTED',
-        `the assignee mapping names "${given}", but ServiceNow has no active user with that ${by} in sys_user (ServiceNow would store the reference as given or leave it empty): fix the mapping row`,
-        { field: 'assignee' },
-      );
+  /** The active sys_user named by sys_id, email or user_name; null when there is none. */
+  function activeUser(by: 'sys_id' | 'email' | 'user_name', given: string): Promise<string | null> {
+    const key = `${by}:${given}`;
+    let found = users.get(key);
+    if (!found) {
+      found = client.list('sys_user', { query: `${by}=${encodeQueryValue(given)}^active=true`, fields: ['sys_id', 'user_name', 'email', 'active'], pageSize: 2, maxRecords: 2 }).then((rows) => {
+        // A clause the instance could not read is dropped silently (it would list every user): compare.
+        const wanted = given.trim().toLowerCase();
+        const match = rows.find((row) => valueOf(row.fields.active) !== 'false' && (by === 'sys_id' ? row.sysId === given : valueOf(row.fields[by]).toLowerCase() === wanted));
+        return match?.sysId ?? null;
+      });
+      users.set(key, found);
     }
-    return match.sysId;
+    return found;
   }
 
   async function lookUpGroup(given: string): Promise<VerifiedGroup> {
@@ -100,29 +94,22 @@ export function createAssignmentResolver(client: ServiceNowClient) {
       }
       return found;
     },
-    /** The sys_id of the active sys_user an `assignee` mapping value names; throws PROVIDER_FIELD_REJECTED (422) when there is none. */
-    mappedUser(given: string): Promise<string> {
-      let found = mappedUsers.get(given);
-      if (!found) {
-        found = lookUpMappedUser(given);
-        mappedUsers.set(given, found);
-      }
-      return found;
+    /** The sys_id of the active sys_user an `assignee` mapping value names (a sys_id, an email, else a user_name); throws PROVIDER_FIELD_REJECTED (422) when there is none. */
+    async mappedUser(given: string): Promise<string> {
+      const by = SYS_ID.test(given) ? 'sys_id' : given.includes('@') ? 'email' : 'user_name';
+      const sysId = await activeUser(by, given);
+      if (sysId) return sysId;
+      throw new ServiceNowError(
+        'PROVIDER_FIELD_REJECTED',
+        `the assignee mapping names "${given}", but ServiceNow has no active user with that ${by} in sys_user (ServiceNow would store the reference as given or leave it empty): fix the mapping row`,
+        { field: 'assignee' },
+      );
     },
-    /** The sys_id of the active sys_user with this email; throws PROVIDER_FIELD_REJECTED (422) when there is none. */
-    user(email: string): Promise<string> {
-      let found = users.get(email);
-      if (!found) {
-        found = client
-          .list('sys_user', { query: `email=${encodeQueryValue(email)}^active=true`, fields: ['sys_id', 'email'], pageSize: 2, maxRecords: 2 })
-          .then((rows) => {
-            const match = rows.find((row) => valueOf(row.fields.email).toLowerCase() === email.trim().toLowerCase());
-            if (!match) throw new ServiceNowError('PROVIDER_FIELD_REJECTED', `no active ServiceNow user with the email ${email} is visible to this connection`, { field: 'assignee' });
-            return match.sysId;
-          });
-        users.set(email, found);
-      }
-      return found;
+    /** The sys_id of the active sys_user with this email (the request's assignee); throws PROVIDER_FIELD_REJECTED (422) when there is none. */
+    async user(email: string): Promise<string> {
+      const sysId = await activeUser('email', email);
+      if (sysId) return sysId;
+      throw new ServiceNowError('PROVIDER_FIELD_REJECTED', `no active ServiceNow user with the email ${email} is visible to this connection`, { field: 'assignee' });
     },
   };
 }
