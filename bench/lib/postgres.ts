@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { type Database, openDatabase } from '../../src/db/database.ts';
 import type { BenchEnv } from './types.ts';
 
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -68,4 +69,30 @@ export async function createScratchDatabase(adminUrl: string): Promise<ScratchDa
       }
     },
   };
+}
+
+/**
+ * Runs `measure` on a fresh scratch database (opened as the service opens PostgreSQL), then closes and
+ * drops it. No server at the default URL: `{ status: 'skipped' }`; a URL that was given and does not
+ * answer is an error. The result says which server and database were measured.
+ */
+export async function onScratchPostgres(env: BenchEnv, measure: (database: Database) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const target = adminTarget(env);
+  let scratch: ScratchDatabase;
+  try {
+    scratch = await createScratchDatabase(target.url);
+  } catch (error) {
+    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`, { cause: error });
+    return { status: 'skipped', reason: `no PostgreSQL at ${describeUrl(target.url)} (set BENCH_DATABASE_URL)` };
+  }
+  try {
+    const database = await openDatabase({ kind: 'postgres', url: scratch.url });
+    try {
+      return { status: 'measured', database: `PostgreSQL ${scratch.serverVersion}`, server: describeUrl(target.url), url_source: target.source, scratch_database: scratch.name, ...(await measure(database)) };
+    } finally {
+      await database.close();
+    }
+  } finally {
+    await scratch.drop();
+  }
 }

@@ -72,7 +72,7 @@ import { bufferedDestination, createLogger } from '../../src/logging/logger.ts';
 import { startRuntime } from '../../src/runtime.ts';
 import { intFromEnv } from '../lib/env.ts';
 import { serviceEnv } from '../lib/service-env.ts';
-import { round } from '../lib/stats.ts';
+import { median, round } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
 
 interface Target {
@@ -92,11 +92,6 @@ interface Sample {
   errors: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -15,7 +15,7 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { JobQueue, type JobPolicy } from '../../src/jobs/queue.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { intFromEnv } from '../lib/env.ts';
-import { adminTarget, createScratchDatabase, describeUrl } from '../lib/postgres.ts';
+import { onScratchPostgres } from '../lib/postgres.ts';
 import { perSecond, round, runBounded, sleep } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
 
@@ -162,34 +162,6 @@ async function embedded(parameters: Parameters): Promise<Record<string, unknown>
   }
 }
 
-async function postgres(env: BenchEnv, parameters: Parameters): Promise<Record<string, unknown>> {
-  const target = adminTarget(env);
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  try {
-    scratch = await createScratchDatabase(target.url);
-  } catch (error) {
-    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`, { cause: error });
-    return { status: 'skipped', reason: `no PostgreSQL at ${describeUrl(target.url)} (set BENCH_DATABASE_URL)` };
-  }
-  try {
-    const db = await openDatabase({ kind: 'postgres', url: scratch.url });
-    try {
-      return {
-        status: 'measured',
-        database: `PostgreSQL ${scratch.serverVersion}`,
-        server: describeUrl(target.url),
-        url_source: target.source,
-        scratch_database: scratch.name,
-        ...(await measureQueue(db, parameters)),
-      };
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await scratch.drop();
-  }
-}
-
 async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
   const parameters: Parameters = {
     jobs: intFromEnv(env, 'BENCH_JOBS', 2000, { min: 1, max: 100_000 }),
@@ -197,7 +169,7 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
     enqueue_concurrency: intFromEnv(env, 'BENCH_ENQUEUE_CONCURRENCY', 8, { min: 1, max: 256 }),
     phase_timeout_seconds: intFromEnv(env, 'BENCH_PHASE_TIMEOUT_SECONDS', 30, { min: 1, max: 1800 }),
   };
-  const results = { embedded: await embedded(parameters), postgres: await postgres(env, parameters) };
+  const results = { embedded: await embedded(parameters), postgres: await onScratchPostgres(env, async (db) => ({ ...(await measureQueue(db, parameters)) })) };
   const headline = (numbers: Record<string, unknown>) => {
     if (numbers.status !== 'measured') return { status: numbers.status };
     const measured = numbers as unknown as QueueNumbers;

@@ -26,7 +26,7 @@ import { openFixPullRequest } from '../../src/services/pull-requests/index.ts';
 import { buildLargeRepository, type GitHubSimulator, startGitHubSimulator } from '../../test/simulators/github/index.ts';
 import { intFromEnv } from '../lib/env.ts';
 import { serviceEnv } from '../lib/service-env.ts';
-import { round } from '../lib/stats.ts';
+import { median, round } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
 import { staticCredentials } from '../../src/providers/credentials/index.ts';
 
@@ -87,11 +87,6 @@ async function clonePath(sim: GitHubSimulator, repo: string, version: string, wo
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
   const runs = intFromEnv(env, 'BENCH_PR_RUNS', 3, { min: 1, max: 10 });

@@ -57,12 +57,13 @@ import { signHmacToken } from '../../src/auth/sign.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { productHandlers } from '../../src/jobs/handlers/index.ts';
+import { deliveryIdsOf } from '../../src/jobs/handlers/webhook-delivery.ts';
 import { startRuntime } from '../../src/runtime.ts';
 import { postgresBackendsCpuMs, processCpuMs } from '../lib/cpu.ts';
 import { intFromEnv } from '../lib/env.ts';
-import { adminTarget, createScratchDatabase, describeUrl } from '../lib/postgres.ts';
+import { onScratchPostgres } from '../lib/postgres.ts';
 import { serviceEnv } from '../lib/service-env.ts';
-import { round, runBounded, sleep } from '../lib/stats.ts';
+import { median, round, runBounded, sleep } from '../lib/stats.ts';
 import type { Benchmark, BenchEnv, BenchmarkOutcome } from '../lib/types.ts';
 import { signedDelivery } from '../lib/webhook-request.ts';
 
@@ -94,11 +95,6 @@ interface Sample {
   errors: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -159,7 +155,7 @@ async function measure(database: Database, parameters: BenchParameters): Promise
     // Every delivery handed to a job counts as processed (stricter than the handler, which skips a
     // delivery already settled when a job runs again).
     handlers.webhook_delivery = async (data, job) => {
-      for (const id of 'delivery_ids' in data ? data.delivery_ids : [data.delivery_id]) calls.set(id, (calls.get(id) ?? 0) + 1);
+      for (const id of deliveryIdsOf(data)) calls.set(id, (calls.get(id) ?? 0) + 1);
       return original(data, job);
     };
     await runtime.context.queue.work({ webhook_delivery: handlers.webhook_delivery }, parameters.worker_concurrency);
@@ -288,23 +284,6 @@ async function measure(database: Database, parameters: BenchParameters): Promise
   }
 }
 
-async function onPostgres(env: BenchEnv, parameters: BenchParameters): Promise<Record<string, unknown>> {
-  const target = adminTarget(env);
-  let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
-  try {
-    scratch = await createScratchDatabase(target.url);
-  } catch (error) {
-    if (target.explicit) throw new Error(`${target.source} (${describeUrl(target.url)}) did not answer: ${(error as Error).message}`, { cause: error });
-    return { status: 'skipped', reason: `no PostgreSQL at ${describeUrl(target.url)} (set BENCH_DATABASE_URL)` };
-  }
-  try {
-    const database = await openDatabase({ kind: 'postgres', url: scratch.url });
-    return { database: `PostgreSQL ${scratch.serverVersion}`, server: describeUrl(target.url), url_source: target.source, ...(await measure(database, parameters)) };
-  } finally {
-    await scratch.drop();
-  }
-}
-
 async function onEmbedded(parameters: BenchParameters): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-webhook-pgdata-'));
   try {
@@ -331,7 +310,7 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
   const databases = (env.BENCH_DATABASES ?? 'postgres,embedded').split(',').map((name) => name.trim());
   const skipped = { status: 'skipped', reason: 'not in BENCH_DATABASES' };
   const results = {
-    postgres: databases.includes('postgres') ? await onPostgres(env, parameters) : skipped,
+    postgres: databases.includes('postgres') ? await onScratchPostgres(env, (database) => measure(database, parameters)) : skipped,
     embedded: databases.includes('embedded') ? await onEmbedded(parameters) : skipped,
   };
   const headline = (numbers: Record<string, unknown>) => {

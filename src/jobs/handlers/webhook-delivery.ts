@@ -12,11 +12,17 @@
  */
 import type { AppContext } from '../../context.ts';
 import { claimDelivery, processDelivery, settleDelivery } from '../../services/webhooks/process.ts';
+import type { JobPayload } from '../kinds.ts';
 import type { JobHandler } from '../queue.ts';
+
+/** The deliveries a job applies, in order (a job queued before batches names one). */
+export function deliveryIdsOf(data: JobPayload<'webhook_delivery'>): string[] {
+  return 'delivery_ids' in data ? data.delivery_ids : [data.delivery_id];
+}
 
 export function webhookDeliveryHandler(context: AppContext): JobHandler<'webhook_delivery'> {
   return async (data, job) => {
-    const ids = 'delivery_ids' in data ? data.delivery_ids : [data.delivery_id];
+    const ids = deliveryIdsOf(data);
     const last = job.attempt >= context.config.jobs.maxAttempts;
     const counts = { processed: 0, ignored: 0, skipped: 0, failed: 0 };
     let firstError: unknown = null;
