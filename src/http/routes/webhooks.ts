@@ -30,10 +30,7 @@ import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
 const secured = { security: [{ bearerAuth: [] }] };
 
-const ack = webhookAck;
-const ingestResponses = { 200: ack, 202: ack, 400: errorResponse, 401: errorResponse, 404: errorResponse, 413: errorResponse, 415: errorResponse };
-const endpoint = webhookEndpointView;
-const delivery = webhookDeliveryView;
+const ingestResponses = { 200: webhookAck, 202: webhookAck, 400: errorResponse, 401: errorResponse, 404: errorResponse, 413: errorResponse, 415: errorResponse };
 
 const summaryEntry = z
   .object({
@@ -122,7 +119,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
           tags: ['webhooks'],
           summary: "The organization's webhook endpoints (created on first sight); secrets for admins only",
           ...secured,
-          response: { 200: z.object({ webhooks: z.array(endpoint) }), ...authErrors },
+          response: { 200: z.object({ webhooks: z.array(webhookEndpointView) }), ...authErrors },
         },
       },
       async (request) => {
@@ -144,7 +141,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
             limit: z.coerce.number().int().min(1).max(200).default(50),
             cursor: identifier(200).optional().describe('next_cursor of the previous page'),
           }),
-          response: { 200: z.object({ deliveries: z.array(delivery), next_cursor: z.string().nullable() }), 404: errorResponse, ...authErrors },
+          response: { 200: z.object({ deliveries: z.array(webhookDeliveryView), next_cursor: z.string().nullable() }), 404: errorResponse, ...authErrors },
         },
       },
       async (request) => {
@@ -170,7 +167,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
           querystring: z.object({
             overlap_seconds: z.coerce.number().int().min(0).max(30 * 86_400).optional().describe('Default WEBHOOK_SECRET_OVERLAP_SECONDS (24 h)'),
           }),
-          response: { 200: endpoint, 404: errorResponse, 409: errorResponse, ...authErrors },
+          response: { 200: webhookEndpointView, 404: errorResponse, 409: errorResponse, ...authErrors },
         },
       },
       async (request) => {
@@ -200,7 +197,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
               encoding: z.enum(signatureEncodings).optional(),
             })
             .strict(),
-          response: { 200: endpoint, 404: errorResponse, 409: errorResponse, ...authErrors },
+          response: { 200: webhookEndpointView, 404: errorResponse, 409: errorResponse, ...authErrors },
         },
       },
       async (request) => {

@@ -14,8 +14,6 @@ import { MappingService } from '../mappings.ts';
 import type { EndpointRow, WebhookEndpoints } from './endpoints.ts';
 import type { WebhookProvider } from './signatures.ts';
 
-export type EndpointView = WebhookEndpointView;
-
 /** The URL to give the provider: seed 003's short path for the default organization's Jira and ServiceNow. */
 export function webhookUrls(baseUrl: string, orgSlug: string, endpoint: Pick<EndpointRow, 'id' | 'provider'>): { url: string; endpoint_url: string } {
   const base = baseUrl.replace(/\/+$/, '');
@@ -24,7 +22,7 @@ export function webhookUrls(baseUrl: string, orgSlug: string, endpoint: Pick<End
   return { url: short ? `${base}/api/integrations/${endpoint.provider}/webhook` : endpointUrl, endpoint_url: endpointUrl };
 }
 
-export function endpointView(endpoints: WebhookEndpoints, row: EndpointRow, options: { baseUrl: string; orgSlug: string; withSecret: boolean }): EndpointView {
+export function endpointView(endpoints: WebhookEndpoints, row: EndpointRow, options: { baseUrl: string; orgSlug: string; withSecret: boolean }): WebhookEndpointView {
   return {
     id: row.id,
     provider: row.provider as WebhookProvider,
@@ -39,10 +37,8 @@ export function endpointView(endpoints: WebhookEndpoints, row: EndpointRow, opti
   };
 }
 
-export type DeliveryView = WebhookDeliveryView;
-
 /** An endpoint's deliveries, newest first, keyset-paged on (received_at, id). */
-export async function listDeliveries(orm: Orm, orgId: string, endpointId: string, page: { limit: number; cursor?: CursorPosition }): Promise<{ deliveries: DeliveryView[]; next: CursorPosition | null }> {
+export async function listDeliveries(orm: Orm, orgId: string, endpointId: string, page: { limit: number; cursor?: CursorPosition }): Promise<{ deliveries: WebhookDeliveryView[]; next: CursorPosition | null }> {
   const rows = await orm
     .select({
       id: deliveries.id,
