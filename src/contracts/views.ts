@@ -68,6 +68,11 @@ export type TicketView = z.infer<typeof ticketView>;
 export const requestPreview = z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.unknown() }).meta({ id: 'RequestPreview' });
 export type RequestPreviewView = z.infer<typeof requestPreview>;
 
+/** A mapping row's kind, as PUT /api/v1/connections/{id}/mappings takes it (which ones a connection takes is its provider's). */
+export const mappingKind = z.enum(mappingKinds).meta({ id: 'MappingKind' });
+
+export type MappingKind = z.infer<typeof mappingKind>;
+
 export const connectionView = z
   .object({
     id: z.string(),
@@ -81,15 +86,11 @@ export const connectionView = z
     last_error: z.string().nullable(),
     user_id: z.string().nullable(),
     created_at: z.string(),
+    mapping_kinds: z.array(mappingKind).describe('The mapping kinds this connection takes (its provider’s); empty: no mappings'),
   })
   .meta({ id: 'Connection' });
 
 export type ConnectionView = z.infer<typeof connectionView>;
-
-/** A mapping row's kind, as PUT /api/v1/connections/{id}/mappings takes it (which ones a connection takes is its provider's). */
-export const mappingKind = z.enum(mappingKinds).meta({ id: 'MappingKind' });
-
-export type MappingKind = z.infer<typeof mappingKind>;
 
 export const mappingView = z
   .object({ id: z.string(), kind: z.string(), source: z.string(), target: z.string(), removable: z.boolean() })

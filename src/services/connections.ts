@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { KeyRing } from '../crypto/index.ts';
+import type { MappingKind } from '../domain/mapping.ts';
 import type { Orm } from '../db/database.ts';
 import { connections, users } from '../db/schema.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -20,7 +21,7 @@ import {
   staticCredentials,
   storedCredentials,
 } from '../providers/credentials/index.ts';
-import { type AuthModeDescriptor, type ConnectionInput, type ConnectionTarget, authModeOf, pastedModes, providerEntry, resolveUrl } from '../providers/registry.ts';
+import { type AuthModeDescriptor, type ConnectionInput, type ConnectionTarget, authModeOf, pastedModes, providerEntry, resolveUrl, ticketingFor } from '../providers/registry.ts';
 import { createMemorySharedState, type SharedState } from '../shared-state/index.ts';
 import { recordAudit } from './audit.ts';
 import { openSecret, sealSecret } from './secret-columns.ts';
@@ -40,6 +41,8 @@ export interface ConnectionView {
   last_error: string | null;
   user_id: string | null;
   created_at: string;
+  /** The mapping kinds this connection takes: its ticketing provider's; none for other connections. */
+  mapping_kinds: MappingKind[];
   /**
    * Set by resolveFor when this organization connection stands in for the user's own one, which
    * needs a new consent: which one and why (for the ticket's audit trail).
@@ -512,6 +515,7 @@ function toView(row: ConnectionRow): ConnectionView {
     last_error: row.lastError,
     user_id: row.userSubject,
     created_at: row.createdAt.toISOString(),
+    mapping_kinds: [...(ticketingFor(row.provider)?.mappingKinds ?? [])],
   };
 }
 

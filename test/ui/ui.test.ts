@@ -256,6 +256,19 @@ describe('web UI in Chromium', () => {
 
     await added.getByRole('button', { name: 'Remove status In Progress' }).click();
     await added.waitFor({ state: 'detached' });
+
+    // Each editor offers the kinds its connection takes (the API's mapping_kinds): Jira's, ServiceNow's.
+    const offered = async (scope: typeof card) => {
+      await scope.getByRole('form', { name: /Add or change a mapping/ }).getByRole('combobox', { name: 'Kind' }).click();
+      const options = await page.getByRole('option').allTextContents();
+      await page.keyboard.press('Escape');
+      return options;
+    };
+    expect(await offered(card)).toEqual(['Status', 'Priority', 'Project key', 'Issue type']);
+    const snCard = page.getByTestId('provider-servicenow').locator('[data-testid^="connection-"]').filter({ hasText: 'Sim SN OAuth' });
+    await snCard.getByRole('button', { name: 'Mappings' }).click();
+    await snCard.getByTestId('mapping-status-default').waitFor();
+    expect(await offered(snCard)).toEqual(['Status', 'Priority', 'Assignment group', 'Default assignee', 'Close code']);
     await checkPage('integrations');
   }, 60_000);
 

@@ -206,7 +206,7 @@ function ConnectionBlock({ connection, isAdmin }: { connection: Connection; isAd
       await Promise.all([queryClient.invalidateQueries({ queryKey: keys.connections }), queryClient.invalidateQueries({ queryKey: keys.summary })]);
     },
   });
-  const supportsMappings = connection.provider !== 'github' && connection.provider !== 'confluence';
+  const supportsMappings = connection.mapping_kinds.length > 0;
 
   return (
     <Card withBorder padding="sm" radius="sm" bg="var(--mantine-color-gray-0)" data-testid={`connection-${connection.id}`}>
@@ -252,7 +252,7 @@ function ConnectionBlock({ connection, isAdmin }: { connection: Connection; isAd
             </Button>
           )}
         </Group>
-        {supportsMappings && mappingsOpen && <MappingEditor connectionId={connection.id} connectionName={connection.name} provider={connection.provider} canEdit={isAdmin} />}
+        {supportsMappings && mappingsOpen && <MappingEditor connectionId={connection.id} connectionName={connection.name} mappingKinds={connection.mapping_kinds} canEdit={isAdmin} />}
       </Stack>
       <Modal opened={confirming} onClose={close} title={`Disconnect ${connection.name}?`} centered>
         <Stack>

@@ -1,6 +1,6 @@
 /**
- * A connection's mappings (status, priority, project, …: source → target; the kinds its provider
- * takes: Jira project and issue type, ServiceNow assignment group, default assignee and close code). The `default` rows are
+ * A connection's mappings (status, priority, project, …: source → target; the kinds offered are the
+ * ones the connection's provider takes, as the API lists them in `mapping_kinds`). The `default` rows are
  * the fallback (seed 003: `default → backlog`, `default → medium`): shown, retargetable, never
  * removable (the API refuses it too).
  */
@@ -12,20 +12,19 @@ import { keys, useMappings } from '../../api/queries.ts';
 import type { Mapping, MappingKind } from '../../api/types.ts';
 import { describeError, EmptyState, ErrorState, LoadingState } from '../../components/states.tsx';
 
-/** The kinds the editor offers; `only`: the provider family that takes it (the API refuses it elsewhere with a 422). */
-const allKinds: { value: MappingKind; label: string; only?: 'jira' | 'servicenow' }[] = [
-  { value: 'status', label: 'Status' },
-  { value: 'priority', label: 'Priority' },
-  { value: 'project', label: 'Project key', only: 'jira' },
-  { value: 'issue_type', label: 'Issue type', only: 'jira' },
-  { value: 'assignment_group', label: 'Assignment group', only: 'servicenow' },
-  { value: 'assignee', label: 'Default assignee', only: 'servicenow' },
-  { value: 'close_code', label: 'Close code', only: 'servicenow' },
-];
+/** How each kind is named here; which ones a connection offers is the API's (its `mapping_kinds`). */
+const kindLabels: Record<MappingKind, string> = {
+  status: 'Status',
+  priority: 'Priority',
+  project: 'Project key',
+  issue_type: 'Issue type',
+  assignment_group: 'Assignment group',
+  assignee: 'Default assignee',
+  close_code: 'Close code',
+};
 
-export function MappingEditor({ connectionId, connectionName, provider, canEdit }: { connectionId: string; connectionName: string; provider: string; canEdit: boolean }) {
-  const family = provider === 'servicenow' ? 'servicenow' : 'jira';
-  const kinds = allKinds.filter((option) => option.only === undefined || option.only === family);
+export function MappingEditor({ connectionId, connectionName, mappingKinds, canEdit }: { connectionId: string; connectionName: string; mappingKinds: readonly MappingKind[]; canEdit: boolean }) {
+  const kinds = mappingKinds.map((value) => ({ value, label: kindLabels[value] }));
   const mappings = useMappings(connectionId);
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<MappingKind>('status');
