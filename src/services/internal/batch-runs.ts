@@ -121,7 +121,7 @@ export async function startQueuedRun(
  */
 const inProcessActive = new WeakMap<AppContext['db'], number>();
 
-export function inProcessRuns(context: AppContext): number {
+function inProcessRuns(context: AppContext): number {
   return inProcessActive.get(context.db) ?? 0;
 }
 

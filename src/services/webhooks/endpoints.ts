@@ -32,7 +32,7 @@ export function isWebhookProvider(value: string): value is WebhookProvider {
  * up to this long in another process is only a revocation: a previous secret whose overlap was ended
  * early keeps verifying there until the row is read again.
  */
-export const ENDPOINT_CACHE_MS = 5_000;
+const ENDPOINT_CACHE_MS = 5_000;
 
 /** At most this many endpoints (and opened secrets) are kept; beyond it the oldest go first. */
 const CACHE_LIMIT = 10_000;
@@ -45,17 +45,15 @@ interface CachedEndpoint {
 export class WebhookEndpoints {
   readonly #orm: Orm;
   readonly #ring: KeyRing;
-  readonly #cacheMs: number;
   /** Ingest's endpoint reads, by id and by `org\0provider` (the seed 003 routes). */
   readonly #byId = new Map<string, CachedEndpoint>();
   readonly #byProvider = new Map<string, CachedEndpoint>();
   /** Opened secrets by ciphertext (bound to its row by the AAD, so the ciphertext names one secret). */
   readonly #opened = new Map<string, string>();
 
-  constructor(orm: Orm, ring: KeyRing, options: { cacheMs?: number } = {}) {
+  constructor(orm: Orm, ring: KeyRing) {
     this.#orm = orm;
     this.#ring = ring;
-    this.#cacheMs = options.cacheMs ?? ENDPOINT_CACHE_MS;
   }
 
   /**
@@ -64,7 +62,7 @@ export class WebhookEndpoints {
    */
   async forIngestById(id: string, now: number = Date.now()): Promise<EndpointRow | null> {
     const cached = this.#byId.get(id);
-    if (cached && now - cached.readAt < this.#cacheMs) return cached.row;
+    if (cached && now - cached.readAt < ENDPOINT_CACHE_MS) return cached.row;
     const row = await this.byId(id);
     if (row) this.#remember(row, now);
     else this.#byId.delete(id);
@@ -74,7 +72,7 @@ export class WebhookEndpoints {
   /** The organization's endpoint for a provider (created on first need), from the cache while fresh. */
   async forIngest(orgId: string, provider: WebhookProvider, now: number = Date.now()): Promise<EndpointRow> {
     const cached = this.#byProvider.get(`${orgId}\u0000${provider}`);
-    if (cached && now - cached.readAt < this.#cacheMs) return cached.row;
+    if (cached && now - cached.readAt < ENDPOINT_CACHE_MS) return cached.row;
     const row = await this.ensure(orgId, provider);
     this.#remember(row, now);
     return row;

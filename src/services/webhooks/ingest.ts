@@ -42,14 +42,15 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
   const { provider } = request;
   let { endpoint } = request;
   const identity = identifyDelivery(provider, request.headers, request.raw, request.body);
-  let check = verifySignature(schemesFor(provider, endpoint), request.headers, request.raw, endpoints.acceptedSecrets(endpoint, now));
+  const verify = (row: EndpointRow) => verifySignature(schemesFor(provider, row), request.headers, request.raw, endpoints.acceptedSecrets(row, now));
+  let check = verify(endpoint);
   if (!check.valid) {
     // The endpoint may have been read before a rotation or a signing change made elsewhere: refuse
     // only what does not verify against the row as it is now.
     const fresh = await endpoints.reload(endpoint);
     if (fresh) {
       endpoint = fresh;
-      check = verifySignature(schemesFor(provider, fresh), request.headers, request.raw, endpoints.acceptedSecrets(fresh, now));
+      check = verify(fresh);
     }
   }
   if (!check.valid) {
