@@ -11,6 +11,7 @@ export {
   type JsonLimits,
   type JsonProblem,
   jsonProblem,
+  jsonTextWithinLimits,
   repoPath,
   safeLine,
   safeText,

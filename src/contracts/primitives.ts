@@ -183,6 +183,64 @@ export function jsonProblem(value: unknown, limits: JsonLimits = DEFAULT_JSON_LI
   return null;
 }
 
+const isJsonSpace = (code: number) => code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+
+/**
+ * True when JSON text that parsed is certainly within `limits`, so that jsonProblem of its value is
+ * null, judged in one pass over the text; false when it may not be (then jsonProblem of the parsed
+ * value says what and where). Errs only towards false: any escape that can make a control character
+ * or a surrogate (\b, \f, \u), any DEL or C1 character, line separator or surrogate (so any
+ * astral character), an exponent or a number of more than 300 digits, a key with an escape or a
+ * prototype key. For hot paths that hold the text anyway (webhook ingest), where walking the parsed
+ * value costs more than this scan.
+ */
+export function jsonTextWithinLimits(text: string, limits: JsonLimits): boolean {
+  // Every value takes at least one character, and no string is longer than the text.
+  if (text.length > limits.maxNodes || text.length > limits.maxStringLength) return false;
+  let depth = 0;
+  let digits = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 0x22) {
+      const start = index;
+      let escaped = false;
+      for (index += 1; index < text.length; index += 1) {
+        const inner = text.charCodeAt(index);
+        if (inner === 0x22) break;
+        if (inner === 0x5c) {
+          const next = text.charCodeAt(index + 1);
+          if (next === 0x62 || next === 0x66 || next === 0x75) return false;
+          escaped = true;
+          index += 1;
+        } else if ((inner >= 0x7f && inner <= 0x9f) || inner === 0x2028 || inner === 0x2029 || (inner >= 0xd800 && inner <= 0xdfff)) {
+          return false;
+        }
+      }
+      let after = index + 1;
+      while (after < text.length && isJsonSpace(text.charCodeAt(after))) after += 1;
+      if (text.charCodeAt(after) === 0x3a) {
+        const length = index - start - 1;
+        if (escaped || length > limits.maxKeyLength) return false;
+        if (length >= 9 && length <= 11 && PROTOTYPE_KEYS.has(text.slice(start + 1, index))) return false;
+      }
+      digits = 0;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+      if (depth > limits.maxDepth) return false;
+    } else if (code === 0x7d || code === 0x5d) {
+      depth -= 1;
+    } else if (code >= 0x30 && code <= 0x39) {
+      digits += 1;
+      if (digits > 300) return false;
+    } else if (code === 0x65 || code === 0x45) {
+      if (digits > 0) return false;
+    } else if (code !== 0x2e) {
+      digits = 0;
+    }
+  }
+  return true;
+}
+
 function refineJson<T extends z.ZodType>(schema: T, limits: JsonLimits): T {
   return schema.superRefine((value, ctx) => {
     const found = jsonProblem(value, limits);

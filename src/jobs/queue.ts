@@ -297,12 +297,15 @@ export class JobQueue {
       if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
       return { id: randomUUID(), data: parsed.data as JobPayload<K> };
     });
-    await tx.query(
-      'insert into job_records (id, org_id, kind) select id, org_id, $3 from unnest($1::uuid[], $2::uuid[]) as given(id, org_id)',
-      [jobs.map((job) => job.id), jobs.map((job) => job.data.org_id), kind],
-      { name: 'job_records_insert' },
-    );
-    const ids = await this.boss.insert(kind, jobs, { db: transactionExecutor(tx), returnId: true });
+    const records = () =>
+      tx.query(
+        'insert into job_records (id, org_id, kind) select id, org_id, $3 from unnest($1::uuid[], $2::uuid[]) as given(id, org_id)',
+        [jobs.map((job) => job.id), jobs.map((job) => job.data.org_id), kind],
+        { name: 'job_records_insert' },
+      );
+    const queued = () => this.boss.insert(kind, jobs, { db: transactionExecutor(tx), returnId: true });
+    // Together in one round trip where the transaction pipelines; otherwise one after the other.
+    const ids = tx.pipelined ? (await Promise.all([records(), queued()]))[1] : (await records(), await queued());
     if ((ids?.length ?? 0) !== jobs.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${jobs.length} ${kind} jobs`);
     return jobs.map((job) => job.id);
   }

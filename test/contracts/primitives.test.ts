@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { boundedJson, boundedJsonObject, branchName, DEFAULT_JSON_LIMITS, identifier, jsonProblem, repoPath, safeLine, safeText, secret, textProblem } from '../../src/contracts/index.ts';
+import { boundedJson, boundedJsonObject, branchName, DEFAULT_JSON_LIMITS, identifier, jsonProblem, jsonTextWithinLimits, repoPath, safeLine, safeText, secret, textProblem } from '../../src/contracts/index.ts';
 
 function deep(depth: number): unknown {
   let value: unknown = 'x';
@@ -92,5 +92,58 @@ describe('bounded JSON', () => {
       }),
       { seed: 9, numRuns: 200 },
     );
+  });
+});
+
+describe('jsonTextWithinLimits (the scan that spares walking the parsed value)', () => {
+  const tight = { maxDepth: 3, maxNodes: 60, maxStringLength: 12, maxKeyLength: 5 };
+
+  it('never passes text whose value jsonProblem refuses (any JSON, tight and default limits)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 5 }), fc.jsonValue({ maxDepth: 5, stringUnit: 'binary' })), fc.boolean(), (value, pretty) => {
+        const text = JSON.stringify(value, null, pretty ? 2 : undefined);
+        for (const limits of [tight, DEFAULT_JSON_LIMITS]) {
+          if (jsonTextWithinLimits(text, limits)) expect(jsonProblem(JSON.parse(text), limits)).toBeNull();
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never passes text with what PostgreSQL or the payload rules refuse, however it is spelled', () => {
+    const refused = [
+      '{"a":"\\u0000"}',
+      '{"a":"x\\by"}',
+      '{"a":"\\f"}',
+      '{"a":"\\ud800"}',
+      '{"a":"\u007f"}',
+      '{"a":"\u0085"}',
+      '{"li\\nne":1}',
+      '{"constructor":{}}',
+      '{"prototype" : 1}',
+      '{"a":1e400}',
+      '{"a":1E2}',
+      `{"a":${'9'.repeat(301)}}`,
+      `${'['.repeat(65)}${']'.repeat(65)}`,
+      `{"${'k'.repeat(1025)}":1}`,
+    ];
+    const limits = { maxDepth: 64, maxNodes: 200_000, maxStringLength: 1_048_576, maxKeyLength: 1024 };
+    for (const text of refused) {
+      JSON.parse(text);
+      expect(jsonTextWithinLimits(text, limits), text.slice(0, 40)).toBe(false);
+    }
+  });
+
+  it('passes ordinary webhook bodies, brackets and keywords inside strings included', () => {
+    const limits = { maxDepth: 64, maxNodes: 200_000, maxStringLength: 1_048_576, maxKeyLength: 1024 };
+    const body = JSON.stringify({
+      webhookEvent: 'jira:issue_updated',
+      issue: { id: '10001', fields: { summary: 'Fix [SEC-1] {urgent} "quoted" \\ path', labels: ['a', 'b'], done: false, points: -3.5, none: null } },
+      changelog: { items: [{ field: 'status', fromString: 'To Do\nnext line\ttab', toString: 'Done' }] },
+      constructorName: 'not a prototype key',
+    });
+    expect(jsonTextWithinLimits(body, limits)).toBe(true);
+    expect(jsonTextWithinLimits(`${'['.repeat(64)}${']'.repeat(64)}`, limits)).toBe(true);
+    expect(jsonProblem(JSON.parse(body), limits)).toBeNull();
   });
 });

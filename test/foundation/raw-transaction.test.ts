@@ -52,4 +52,32 @@ describe.each(databaseKinds())('Database.transaction on %s', (kind: DatabaseKind
     await database.db.transaction((tx) => tx.query(insert, [[12], ['twelve']], { name: 'raw_tx_probe_insert' }));
     expect(await labels()).toContain('12:twelve');
   });
+
+  it('pipelines on PostgreSQL: statements issued together answer in order, and one failing among them rolls back all', async () => {
+    const pipelined = await database.db.transaction(async (tx) => {
+      const answers = await Promise.all([
+        tx.query<{ id: number }>(insert, [[20], ['twenty']], { name: 'raw_tx_probe_insert' }),
+        tx.query<{ n: number }>('select count(*)::int as n from raw_tx_probe where id = $1', [20]),
+        tx.query<{ id: number }>(insert, [[21], ['twenty-one']], { name: 'raw_tx_probe_insert' }),
+      ]);
+      expect(answers.map((rows) => rows[0])).toEqual([{ id: 20 }, { n: 1 }, { id: 21 }]);
+      return tx.pipelined;
+    });
+    expect(pipelined).toBe(kind === 'postgres');
+    await expect(
+      database.db.transaction(async (tx) => {
+        await Promise.all([
+          tx.query(insert, [[30], ['thirty']], { name: 'raw_tx_probe_insert' }),
+          tx.query(insert, [[20], ['duplicate key']], { name: 'raw_tx_probe_insert' }),
+          tx.query(insert, [[31], ['thirty-one']], { name: 'raw_tx_probe_insert' }),
+        ]);
+      }),
+    ).rejects.toThrow(/duplicate key|unique|aborted/);
+    const after = await labels();
+    expect(after).toEqual(expect.arrayContaining(['20:twenty', '21:twenty-one']));
+    expect(after.filter((label) => /^3[01]:/.test(label))).toEqual([]);
+    // The connection is usable afterwards (the failed pipeline was drained and rolled back).
+    await database.db.transaction((tx) => tx.query(insert, [[32], ['thirty-two']], { name: 'raw_tx_probe_insert' }));
+    expect(await labels()).toContain('32:thirty-two');
+  });
 });

@@ -74,6 +74,7 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
           provider: 'jira',
           headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
           raw,
+          text: body,
           body: JSON.parse(body) as unknown,
         });
       }),

@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The JSON body's bytes as received; set only on routes of a scope that registered rawBody. */
     rawBody?: Buffer;
+    /** The same bytes decoded as UTF-8: the text that was parsed (with a byte order mark, if sent). */
+    rawText?: string;
   }
 }
 
@@ -38,8 +40,10 @@ const rawBodyPlugin: FastifyPluginCallback<RawBodyOptions> = (scope, options, do
   });
   scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, body, parsed) => {
     const bytes = body as Buffer;
+    const text = bytes.toString('utf8');
     request.rawBody = bytes;
-    parseJson(request, bytes.toString('utf8'), parsed);
+    request.rawText = text;
+    parseJson(request, text, parsed);
   });
   done();
 };

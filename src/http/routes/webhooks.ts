@@ -16,7 +16,7 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod';
 import { DEFAULT_ORG } from '../../auth/jwt-verifier.ts';
 import type { AppContext } from '../../context.ts';
-import { identifier, jsonProblem } from '../../contracts/index.ts';
+import { identifier, jsonProblem, jsonTextWithinLimits } from '../../contracts/index.ts';
 import { webhookAck, webhookDeliveryView, webhookEndpointView } from '../../contracts/webhooks.ts';
 import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -60,12 +60,15 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
   const baseUrl = (request: FastifyRequest) => context.config.webhooks.publicBaseUrl ?? `${request.protocol}://${request.host}`;
 
   const receive = async (request: FastifyRequest, provider: WebhookProvider, found: EndpointRow) => {
-    const problem = jsonProblem(request.body, payloadLimits);
+    const text = request.rawText ?? '';
+    // The scan of the text settles almost every real delivery; the walk of the parsed value names
+    // the problem of any other.
+    const problem = jsonTextWithinLimits(text, payloadLimits) ? null : jsonProblem(request.body, payloadLimits);
     if (problem) {
       const field = ['body', ...problem.path].join('.');
       throw new AppError('VALIDATION_FAILED', `${field}: ${problem.message}`, { field });
     }
-    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), body: request.body });
+    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), text, body: request.body });
   };
 
   return async (app) => {
@@ -77,7 +80,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
         scope.post(
           `/api/integrations/${provider}/webhook`,
           {
-            config: { public: true },
+            config: { public: true, operation: false },
             schema: {
               tags: ['webhooks'],
               summary: `Receive a signed ${provider === 'jira' ? 'Jira' : 'ServiceNow'} webhook for the default organization (seed 003)`,
@@ -95,7 +98,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
       scope.post(
         '/api/integrations/:provider/webhook/:endpointId',
         {
-          config: { public: true },
+          config: { public: true, operation: false },
           schema: {
             tags: ['webhooks'],
             summary: 'Receive a signed webhook for one endpoint (any organization; Jira, ServiceNow or GitHub)',

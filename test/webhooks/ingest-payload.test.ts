@@ -1,0 +1,74 @@
+/**
+ * What the ingest stores as a delivery's payload: the body's own JSON text (not a re-serialization),
+ * so numbers keep their digits, a byte order mark is dropped, a JSON null body stores no payload,
+ * and text PostgreSQL would refuse (NUL, lone surrogates) is answered 400 before anything is
+ * stored. A group written together keeps every payload apart, whatever its quotes, backslashes and
+ * characters. On both databases.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
+import { type EndpointJson, endpoints, hmacHex, type ListeningService, startListening } from './helpers.ts';
+
+describe.each(databaseKinds())('webhook payloads as stored, on %s', (kind: DatabaseKind) => {
+  let listening: ListeningService;
+  let jira: EndpointJson;
+
+  beforeAll(async () => {
+    listening = await startListening(kind);
+    jira = (await endpoints(listening)).jira;
+  });
+  afterAll(async () => {
+    await listening?.close();
+  });
+
+  const send = async (body: string | Buffer, id: string) => {
+    const response = await fetch(`${listening.url}/api/integrations/jira/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature': `sha256=${hmacHex(jira.secret!, body)}`, 'x-atlassian-webhook-identifier': id },
+      body,
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+  const stored = async (id: string) =>
+    listening.service.context.db.query<{ payload: unknown; big: string | null }>(
+      "select payload, payload->>'big' as big from deliveries where endpoint_id = $1::uuid and delivery_id = $2 and signature_valid",
+      [jira.id, id],
+    );
+
+  it('stores the text as sent: digits kept, a byte order mark dropped, a null body without payload', async () => {
+    const digits = '123456789012345678901234567890.000001';
+    const plain = `{"webhookEvent":"jira:issue_updated","big":${digits}}`;
+    const plainId = randomUUID();
+    expect((await send(plain, plainId)).status).toBe(202);
+    expect((await stored(plainId))[0]?.big).toBe(digits);
+
+    const bomId = randomUUID();
+    expect((await send(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"webhookEvent":"jira:issue_created","n":1}')]), bomId)).status).toBe(202);
+    expect((await stored(bomId))[0]?.payload).toEqual({ webhookEvent: 'jira:issue_created', n: 1 });
+
+    const nullId = randomUUID();
+    expect((await send('null', nullId)).status).toBe(202);
+    const [row] = await stored(nullId);
+    expect(row).toBeDefined();
+    expect(row?.payload).toBeNull();
+  });
+
+  it('answers 400 and stores nothing for text PostgreSQL would refuse, however it is escaped', async () => {
+    for (const body of ['{"a":"\\u0000"}', '{"a":{"b":"x\\ud800y"}}', '{"a":1e999}', '{"k\\u0000":1}']) {
+      const id = randomUUID();
+      const answer = await send(body, id);
+      expect(answer.status, body).toBe(400);
+      expect((answer.json.error as { code: string }).code).toBe('VALIDATION_FAILED');
+      expect(await stored(id)).toEqual([]);
+    }
+  });
+
+  it('keeps every payload of a group apart (quotes, backslashes, separators, astral characters)', async () => {
+    const values = ['plain', 'a "quoted" word', 'back\\slash\\', 'comma, {brace} [bracket]', 'line\nbreak\ttab', 'sep\u2028arator', 'emoji 🦊 and ü', "'single'", ''];
+    const sent = values.map((value, n) => ({ id: randomUUID(), body: JSON.stringify({ webhookEvent: 'jira:issue_updated', n, value, nested: { value: [value] } }) }));
+    const answers = await Promise.all(sent.map(({ body, id }) => send(body, id)));
+    expect(answers.map((answer) => answer.status)).toEqual(sent.map(() => 202));
+    for (const { body, id } of sent) expect((await stored(id))[0]?.payload).toEqual(JSON.parse(body));
+  });
+});
