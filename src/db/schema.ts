@@ -12,6 +12,7 @@ import {
   bigserial,
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -20,6 +21,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -375,17 +377,21 @@ export const webhookEndpoints = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (table) => [uniqueIndex('webhook_endpoints_org_provider_uq').on(table.orgId, table.provider)],
+  (table) => [
+    uniqueIndex('webhook_endpoints_org_provider_uq').on(table.orgId, table.provider),
+    // The target of deliveries' (endpoint_id, org_id) reference.
+    unique('webhook_endpoints_id_org_uq').on(table.id, table.orgId),
+  ],
 );
 
 export const deliveries = pgTable(
   'deliveries',
   {
     id: id(),
-    orgId: orgId(),
-    endpointId: uuid('endpoint_id')
-      .notNull()
-      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    // One reference for both, (endpoint_id, org_id) -> the endpoint (below): a delivery belongs to its
+    // endpoint's organization, and each stored row costs one key check, not two (bench webhook-ingest).
+    orgId: uuid('org_id').notNull(),
+    endpointId: uuid('endpoint_id').notNull(),
     provider: text('provider').notNull(),
     deliveryId: text('delivery_id'),
     event: text('event'),
@@ -409,8 +415,10 @@ export const deliveries = pgTable(
     uniqueIndex('deliveries_endpoint_delivery_uq')
       .on(table.endpointId, table.deliveryId)
       .where(sql`signature_valid`),
-    index('deliveries_org_received_idx').on(table.orgId, table.receivedAt),
+    // Deliveries are read per endpoint (listing, last delivery), and an organization's go with its
+    // endpoints (cascade), so no index leads with org_id.
     index('deliveries_endpoint_received_idx').on(table.endpointId, table.receivedAt, table.id),
+    foreignKey({ name: 'deliveries_endpoint_org_fk', columns: [table.endpointId, table.orgId], foreignColumns: [webhookEndpoints.id, webhookEndpoints.orgId] }).onDelete('cascade'),
   ],
 );
 
