@@ -87,4 +87,39 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.ids).toEqual(results.map((result) => result.id));
   });
+
+  it('after a large group, what trickles in over the next turns joins one group, and a lone delivery still goes', async () => {
+    const { context } = listening.service;
+    const store = new WebhookEndpoints(context.db.orm, context.keyRing);
+    const endpoint = await store.forIngest(await context.tenants.orgId('demo-org'), 'jira');
+    const secret = store.secret(endpoint);
+    const send = (n: number) => {
+      const body = jiraBody(String(7000 + n));
+      return ingestDelivery(context, store, {
+        endpoint,
+        provider: 'jira',
+        headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() },
+        raw: Buffer.from(body),
+        text: body,
+        body: JSON.parse(body) as unknown,
+      });
+    };
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const jobOf = async (ids: string[]) =>
+      context.db.query<{ id: string }>("select id::text as id from pgboss.job where name = 'webhook_delivery' and data->'delivery_ids' ?| $1::text[]", [ids]);
+    // A group of 20 (under load), then, once it is written, one delivery on each of two turns: they
+    // wait for each other rather than going in two groups.
+    const large = await Promise.all(Array.from({ length: 20 }, (_, n) => send(n)));
+    expect(new Set((await jobOf(large.map((result) => result.id))).map((job) => job.id)).size).toBe(1);
+    const first = send(100);
+    await turn();
+    const second = send(101);
+    const trickled = await Promise.all([first, second]);
+    expect(trickled.map((result) => result.status)).toEqual(['accepted', 'accepted']);
+    expect((await jobOf(trickled.map((result) => result.id))).length).toBe(1);
+    // The next group is small: nothing waits for a delivery that comes alone.
+    const alone = await send(102);
+    expect(alone.status).toBe('accepted');
+    expect(await jobOf([alone.id])).toHaveLength(1);
+  });
 });

@@ -171,6 +171,8 @@ class DeliveryWriter {
   #inFlight = 0;
   #scheduled = false;
   #prepared: Promise<void> | null = null;
+  /** The size of the last group started. */
+  #lastGroup = 0;
 
   constructor(context: AppContext, options: { maxBatch?: number; maxInFlight?: number } = {}) {
     this.#context = context;
@@ -199,15 +201,27 @@ class DeliveryWriter {
   #pump(): void {
     if (this.#scheduled || this.#inFlight >= this.#maxInFlight || this.#waiting.length === 0) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    let turns = 0;
+    const start = () => {
+      // Under load (the last group was large), fewer waiting than last time means more are on the
+      // way: let up to LINGER_TURNS more I/O phases bring theirs. Larger groups cost less per delivery
+      // (bench webhook-ingest on PostgreSQL: 26 instead of 22 per group, about 5-10% more per second
+      // and less database CPU per delivery); a quiet service never waits.
+      if (turns < LINGER_TURNS && this.#lastGroup >= LINGER_FROM && this.#waiting.length < this.#lastGroup) {
+        turns += 1;
+        setImmediate(start);
+        return;
+      }
       this.#scheduled = false;
       this.#start();
-    });
+    };
+    setImmediate(start);
   }
 
   #start(): void {
     while (this.#inFlight < this.#maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0, this.#maxBatch);
+      this.#lastGroup = batch.length;
       this.#inFlight += 1;
       void this.#flush(batch).finally(() => {
         this.#inFlight -= 1;
@@ -261,6 +275,10 @@ class DeliveryWriter {
     });
   }
 }
+
+/** How many more event-loop turns a group may wait for requests under load, and from what size of the last group. */
+const LINGER_TURNS = 2;
+const LINGER_FROM = 16;
 
 const writers = new WeakMap<AppContext['db'], DeliveryWriter>();
 
