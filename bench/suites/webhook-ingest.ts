@@ -37,6 +37,14 @@
  *               PostgreSQL 3,511/s vs 14,418 (0.244), CPU per delivery 296 µs here (bare 129) + 96 µs
  *               in PostgreSQL, p50/p99 at 200/s 6/17 ms; embedded 2,323/s vs 12,816 (0.181); bursts of
  *               2,000 with 20% repeats: 0 lost, 0 processed twice.
+ *   2026-12-07 (third session, a slower and noisier machine: the same base measured 0.29-0.34 here):
+ *               group transaction pipelined (3 round trips, was 5), payloads sent as the bodies' own
+ *               text in one JSON array, a scan of the text instead of a walk of the parsed body, no
+ *               audit operation on ingest routes, one foreign key per delivery instead of two, groups
+ *               that wait up to two event-loop turns under load. bench:compare against the previous
+ *               commit, 3 alternating rounds: ratio 0.314 -> 0.358 (x1.14); CPU here per delivery
+ *               516 -> 492 µs (bare 269 / 288), PostgreSQL 140 / 138 µs; p99 at 200/s 45 -> 29 ms;
+ *               embedded 0.241; 0 lost, 0 processed twice.
  * Issue 13's target (0.40 on PostgreSQL) is not reached. Where the rest goes (scratch measurements
  * with parts of the path switched off, same machine): the service's framework on this route (hooks,
  * raw-body parser, response schema) ~20-50 µs over the bare route, the route's own work (verify,
