@@ -35,6 +35,16 @@ export interface SqlTransaction {
    * after another.
    */
   readonly pipelined: boolean;
+  /**
+   * Ends the work with statements whose answers COMMIT need not wait for. `issue` issues them
+   * (through `query`, or through a library given this transaction) and calls `issued()` once they are
+   * all handed over; where the transaction pipelines, COMMIT is sent right then, behind them, and
+   * shares their round trip. If they fail, the transaction is rolled back (a failed statement aborts
+   * it, so the COMMIT behind it rolls back) and their error is thrown; if `issue` fails before
+   * calling `issued()`, nothing is committed. Resolves with `issue`'s result once committed. At most
+   * once per transaction, as its last step.
+   */
+  commitAfter<T>(issue: (issued: () => void) => Promise<T>): Promise<T>;
 }
 
 export interface Database {
@@ -100,9 +110,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // Without a listener an idle client's network error would crash the process.
     pool.on('error', () => {});
     const orm = drizzlePg(pool, { schema }) as unknown as Orm;
-    // The raw transactions' connections: pipelined, so a group commit takes three round trips
-    // (BEGIN with the first statement, the statements issued together, COMMIT) instead of one per
-    // statement (bench webhook-ingest). Two: the ingest writes one group at a time.
+    // The raw transactions' connections: pipelined, so a group commit takes two round trips (BEGIN
+    // with the first statement; the last statements with COMMIT, SqlTransaction.commitAfter) instead
+    // of one per statement (bench webhook-ingest). Two: the ingest writes one group at a time.
     const pipelinedPool = new pg.Pool({ connectionString: target.url, max: 2, idleTimeoutMillis: 30_000, pipeline: true });
     pipelinedPool.on('error', () => {});
     let closed = false;
@@ -124,6 +134,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         // connection unusable, and so fails the statements behind it as well.
         const begun = client.query('begin');
         begun.catch(() => {});
+        let commit: Promise<unknown> | null = null;
+        const sendCommit = () => {
+          commit ??= client.query('commit');
+          return commit;
+        };
         try {
           const result = await work({
             pipelined: true,
@@ -133,9 +148,24 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
               });
               return done.rows as Row[];
             },
+            async commitAfter<T>(issue: (issued: () => void) => Promise<T>): Promise<T> {
+              if (commit) throw new Error('commitAfter: the transaction is already committing');
+              let markIssued!: () => void;
+              const issued = new Promise<void>((resolve) => {
+                markIssued = resolve;
+              });
+              const outcome = issue(markIssued);
+              outcome.catch(() => {});
+              // A failure before everything was issued rejects here, before any COMMIT is sent.
+              await Promise.race([issued, outcome]);
+              const [last, committed] = await Promise.allSettled([outcome, sendCommit()]);
+              if (last.status === 'rejected') throw last.reason;
+              if (committed.status === 'rejected') throw committed.reason;
+              return last.value;
+            },
           });
           await begun;
-          await client.query('commit');
+          await sendCommit();
           return result;
         } catch (error) {
           await client.query('rollback').catch((rollbackError: unknown) => {
@@ -181,6 +211,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
           async query<Row>(text: string, params: unknown[] = []) {
             return (await tx.query<Row>(text, params)).rows;
           },
+          // Nothing to gain on one in-process connection: the statements run, then PGlite commits.
+          commitAfter: (issue) => issue(() => {}),
         }),
       );
     },

@@ -74,10 +74,22 @@ export interface EnqueueOptions {
  * pg-boss's statements run on the caller's transaction, prepared once per connection under a name
  * derived from their text (the insert's text is fixed for a kind and options; its plan is reused).
  */
-function transactionExecutor(tx: SqlTransaction): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
+/**
+ * pg-boss's statements on the caller's transaction. `issued` is called once pg-boss has handed over
+ * its statement: its insert is one statement, and a second one (a future version's) is refused
+ * rather than sent behind the COMMIT that `issued` lets go (SqlTransaction.commitAfter).
+ */
+function transactionExecutor(tx: SqlTransaction, issued?: () => void): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
+  let handedOver = false;
   return {
     async executeSql(text, values = []) {
-      return { rows: await tx.query<never>(text, values, { name: statementName(text) }) };
+      if (handedOver) throw new Error('pg-boss issued a second statement for one insert; it would run after the COMMIT');
+      const rows = tx.query<never>(text, values, { name: statementName(text) });
+      if (issued) {
+        handedOver = true;
+        issued();
+      }
+      return { rows: await rows };
     },
   };
 }
@@ -290,8 +302,11 @@ export class JobQueue {
    * and their jobs, so a delivery is never stored without its job nor queued twice). No singleton
    * keys here. Returns the job ids in order.
    */
-  async enqueueIn<K extends JobKind>(tx: SqlTransaction, kind: K, payloads: JobPayload<K>[]): Promise<string[]> {
-    if (payloads.length === 0) return [];
+  async enqueueIn<K extends JobKind>(tx: SqlTransaction, kind: K, payloads: JobPayload<K>[], options: { issued?: () => void } = {}): Promise<string[]> {
+    if (payloads.length === 0) {
+      options.issued?.();
+      return [];
+    }
     const jobs = payloads.map((data) => {
       const parsed = jobPayloads[kind].safeParse(data);
       if (!parsed.success) throw new InvalidJobPayloadError(kind, payloadProblem(kind, data) ?? 'invalid');
@@ -303,7 +318,8 @@ export class JobQueue {
         [jobs.map((job) => job.id), jobs.map((job) => job.data.org_id), kind],
         { name: 'job_records_insert' },
       );
-    const queued = () => this.boss.insert(kind, jobs, { db: transactionExecutor(tx), returnId: true });
+    // options.issued is told when pg-boss hands its insert to the transaction (its last statement).
+    const queued = () => this.boss.insert(kind, jobs, { db: transactionExecutor(tx, options.issued), returnId: true });
     // Together in one round trip where the transaction pipelines; otherwise one after the other.
     const ids = tx.pipelined ? (await Promise.all([records(), queued()]))[1] : (await records(), await queued());
     if ((ids?.length ?? 0) !== jobs.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${jobs.length} ${kind} jobs`);

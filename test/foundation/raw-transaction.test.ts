@@ -80,4 +80,43 @@ describe.each(databaseKinds())('Database.transaction on %s', (kind: DatabaseKind
     await database.db.transaction((tx) => tx.query(insert, [[32], ['thirty-two']], { name: 'raw_tx_probe_insert' }));
     expect(await labels()).toContain('32:thirty-two');
   });
+
+  it('commitAfter: the last statements go with the COMMIT; their failure, or a failure before they are issued, commits nothing', async () => {
+    const value = await database.db.transaction(async (tx) => {
+      await tx.query(insert, [[40], ['forty']], { name: 'raw_tx_probe_insert' });
+      return tx.commitAfter(async (issued) => {
+        const last = Promise.all([tx.query<{ id: number }>(insert, [[41], ['forty-one']], { name: 'raw_tx_probe_insert' }), tx.query('update raw_tx_probe set label = $2 where id = $1', [40, 'forty!'])]);
+        issued();
+        const [rows] = await last;
+        return rows.map((row) => row.id);
+      });
+    });
+    expect(value).toEqual([41]);
+    expect(await labels()).toEqual(expect.arrayContaining(['40:forty!', '41:forty-one']));
+
+    // A statement issued behind the first fails: the COMMIT behind it rolls back, and its error is thrown.
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.query(insert, [[50], ['fifty']], { name: 'raw_tx_probe_insert' });
+        return tx.commitAfter(async (issued) => {
+          const last = tx.query(insert, [[40], ['duplicate key']], { name: 'raw_tx_probe_insert' });
+          issued();
+          return last;
+        });
+      }),
+    ).rejects.toThrow(/duplicate key|unique/);
+    // The work fails before it has issued its last statements: no COMMIT is sent.
+    await expect(
+      database.db.transaction(async (tx) => {
+        await tx.query(insert, [[51], ['fifty-one']], { name: 'raw_tx_probe_insert' });
+        return tx.commitAfter(async () => {
+          await Promise.resolve();
+          throw new Error('not ready to queue');
+        });
+      }),
+    ).rejects.toThrow('not ready to queue');
+    expect((await labels()).filter((label) => /^5\d:/.test(label))).toEqual([]);
+    await database.db.transaction((tx) => tx.query(insert, [[52], ['fifty-two']], { name: 'raw_tx_probe_insert' }));
+    expect(await labels()).toContain('52:fifty-two');
+  });
 });

@@ -159,7 +159,7 @@ function insertParameters(rows: VerifiedDelivery[]): unknown[] {
  * Group commit for verified deliveries. Requests that arrive while a group is being written wait
  * for the next one; each group is one transaction: one INSERT of all its rows (INSERT_DELIVERIES), the
  * `webhook_delivery` jobs of the stored ones (one per organization and WEBHOOK_DELIVERIES_PER_JOB
- * deliveries, in arrival order: one pg-boss insert, one NOTIFY), one commit. A single request still
+ * deliveries, in arrival order: one pg-boss insert, one NOTIFY) sent with the commit. A single request still
  * goes alone and at once. Each request is answered after its group committed. When a group fails,
  * its rows are written one by one, so one bad row fails only its own request.
  */
@@ -270,7 +270,8 @@ class DeliveryWriter {
       for (const [orgId, ids] of byOrg) {
         for (let start = 0; start < ids.length; start += WEBHOOK_DELIVERIES_PER_JOB) jobs.push({ org_id: orgId, delivery_ids: ids.slice(start, start + WEBHOOK_DELIVERIES_PER_JOB) });
       }
-      await this.#context.queue.enqueueIn(tx, 'webhook_delivery', jobs);
+      // The jobs go out with the COMMIT: one round trip for both where the transaction pipelines.
+      await tx.commitAfter((issued) => this.#context.queue.enqueueIn(tx, 'webhook_delivery', jobs, { issued }));
       return inserted;
     });
   }
