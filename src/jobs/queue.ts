@@ -67,17 +67,11 @@ export interface EnqueueOptions {
 }
 
 /**
- * pg-boss's `executeSql` over a drizzle transaction: its positional `$n` parameters become bound
- * values of one drizzle statement, so its insert runs on the transaction's connection.
- */
-/**
- * pg-boss's statements run on the caller's transaction, prepared once per connection under a name
+ * pg-boss's statements on the caller's transaction, prepared once per connection under a name
  * derived from their text (the insert's text is fixed for a kind and options; its plan is reused).
- */
-/**
- * pg-boss's statements on the caller's transaction. `issued` is called once pg-boss has handed over
- * its statement: its insert is one statement, and a second one (a future version's) is refused
- * rather than sent behind the COMMIT that `issued` lets go (SqlTransaction.commitAfter).
+ * `issued` is called once pg-boss has handed over its statement: its insert is one statement, and a
+ * second one (a future version's) is refused rather than sent behind the COMMIT that `issued` lets
+ * go (SqlTransaction.commitAfter).
  */
 function transactionExecutor(tx: SqlTransaction, issued?: () => void): { executeSql(text: string, values?: unknown[]): Promise<{ rows: never[] }> } {
   let handedOver = false;
