@@ -26,15 +26,11 @@ export interface SqlTransaction {
   /**
    * Positional parameters (`$1`…); a JS array is sent as a PostgreSQL array. `name` prepares the
    * statement once per connection (PostgreSQL) and reuses its plan: for hot statements whose text
-   * never changes (one text per name).
+   * never changes (one text per name). Statements issued without awaiting the previous one (e.g.
+   * Promise.all) run in the order issued; on PostgreSQL they go out together and share one round
+   * trip (pg's pipeline mode), and once one fails the rest fail with it (the transaction is aborted).
    */
   query<Row = Record<string, unknown>>(text: string, params?: unknown[], options?: { name?: string }): Promise<Row[]>;
-  /**
-   * True when statements issued together (without awaiting the previous one, e.g. Promise.all) go
-   * out together and share one round trip (PostgreSQL: pg's pipeline mode). False: issue them one
-   * after another.
-   */
-  readonly pipelined: boolean;
   /**
    * Ends the work with statements whose answers COMMIT need not wait for. `issue` issues them
    * (through `query`, or through a library given this transaction) and calls `issued()` once they are
@@ -57,7 +53,7 @@ export interface Database {
    * throws. For hot paths where drizzle's query building costs more than the statement (the webhook
    * ingest's group commit); everything else uses `orm.transaction`. On PostgreSQL they run on
    * connections of their own in pipeline mode: BEGIN goes out with the first statement, and
-   * statements issued together share a round trip (SqlTransaction.pipelined).
+   * statements issued together share a round trip (SqlTransaction.query).
    */
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** The PGlite instance (embedded) or connection URL (postgres), for pg-boss. */
@@ -110,9 +106,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // Without a listener an idle client's network error would crash the process.
     pool.on('error', () => {});
     const orm = drizzlePg(pool, { schema }) as unknown as Orm;
-    // The raw transactions' connections: pipelined, so a group commit takes two round trips (BEGIN
-    // with the first statement; the last statements with COMMIT, SqlTransaction.commitAfter) instead
-    // of one per statement (bench webhook-ingest). Two: the ingest writes one group at a time.
+    // The raw transactions' connections: pipelined, so statements issued together share a round
+    // trip (BEGIN goes with the first statement, COMMIT behind the last ones: SqlTransaction.commitAfter);
+    // the ingest's group commit is one round trip (bench webhook-ingest). Two: it writes one group at a time.
     const pipelinedPool = new pg.Pool({ connectionString: target.url, max: 2, idleTimeoutMillis: 30_000, pipeline: true });
     pipelinedPool.on('error', () => {});
     let closed = false;
@@ -141,7 +137,6 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         };
         try {
           const result = await work({
-            pipelined: true,
             async query<Row>(text: string, params: unknown[] = [], options: { name?: string } = {}) {
               const done = await client.query(options.name ? { name: options.name, text, values: params } : { text, values: params }).catch((error: unknown) => {
                 throw withStatement(error, text, params);
@@ -207,7 +202,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // One connection: PGlite runs the transaction's statements exclusively until it ends.
       return pglite.transaction((tx) =>
         work({
-          pipelined: false,
+          // Statements issued together still run in the order issued: PGlite queues them.
           async query<Row>(text: string, params: unknown[] = []) {
             return (await tx.query<Row>(text, params)).rows;
           },

@@ -314,8 +314,8 @@ export class JobQueue {
       );
     // options.issued is told when pg-boss hands its insert to the transaction (its last statement).
     const queued = () => this.boss.insert(kind, jobs, { db: transactionExecutor(tx, options.issued), returnId: true });
-    // Together in one round trip where the transaction pipelines; otherwise one after the other.
-    const ids = tx.pipelined ? (await Promise.all([records(), queued()]))[1] : (await records(), await queued());
+    // Issued together: one round trip where the transaction pipelines.
+    const [, ids] = await Promise.all([records(), queued()]);
     if ((ids?.length ?? 0) !== jobs.length) throw new Error(`pg-boss inserted ${ids?.length ?? 0} of ${jobs.length} ${kind} jobs`);
     return jobs.map((job) => job.id);
   }
