@@ -9,6 +9,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -283,6 +284,13 @@ export const tickets = pgTable(
     lastWrittenStatus: text('last_written_status'),
     lastWrittenPriority: text('last_written_priority'),
     lastWrittenAt: timestamp('last_written_at', { withTimezone: true }),
+    /**
+     * The provider's version of the newest change applied (its modification time, with Jira's
+     * changelog id or ServiceNow's sys_mod_count to order changes of the same instant): a delivery
+     * or sync result older than that is not applied (src/services/webhooks/remote-version.ts).
+     */
+    remoteChangedAt: timestamp('remote_changed_at', { withTimezone: true, precision: 3 }),
+    remoteSequence: bigint('remote_sequence', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -74,7 +74,12 @@ describe('Jira webhooks move tickets and findings', () => {
     fixture.jira.admin.transitionIssueDirectly(key, 'In Review', human);
     fixture.jira.admin.transitionIssueDirectly(key, 'Done', human);
     const after = await settled(key, 4);
-    expect(after.slice(1).map((delivery) => delivery.outcome)).toEqual(['processed', 'processed', 'processed']);
+    // Jira does not promise order, nor do concurrent jobs: a change that comes after a newer one was
+    // applied is recognised as older and not applied; the newest (Done) always is.
+    for (const delivery of after.slice(1)) {
+      if (delivery.outcome !== 'processed') expect(delivery).toMatchObject({ outcome: 'ignored', detail: expect.stringMatching(/older than the change already applied/) });
+    }
+    expect(after.slice(1).find((delivery) => delivery.detail?.includes('Done →'))?.outcome).toBe('processed');
     expect(after.every((delivery) => delivery.signature_valid && delivery.delivery_id_source === 'header')).toBe(true);
     const done = await row(ticket.id);
     expect(done).toMatchObject({ external_status: 'Done', state: 'done', finding_state: 'done' });
@@ -86,6 +91,57 @@ describe('Jira webhooks move tickets and findings', () => {
     const reopened = await row(ticket.id);
     expect(reopened).toMatchObject({ external_status: 'To Do', state: 'todo', finding_state: 'todo', resolved_at: null });
     expect(reopened.state_reason).toMatch(/^reopened: /);
+  });
+
+  it('a change delivered after a newer one is not applied: ordered by the issue’s updated time, then its changelog id (they used to apply in arrival order and leave a stale status)', async () => {
+    const { ticket } = await ticketFor();
+    const key = ticket.jira_ticket_key;
+    await settled(key, 1);
+    fixture.jira.admin.transitionIssueDirectly(key, 'In Progress', human);
+    await settled(key, 2);
+    const base = JSON.parse(fixture.jira.admin.deliveries().filter((delivery) => delivery.body.includes(`"key":"${key}"`)).at(-1)!.body) as {
+      timestamp: number;
+      issue: { fields: { status: Record<string, unknown>; updated: string } };
+      changelog: { id: string; items: unknown[] };
+    };
+    const secret = (await endpoints(listening)).jira.secret!;
+    const start = Date.parse(base.issue.fields.updated.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    expect(Number.isFinite(start)).toBe(true);
+    // Jira's own shapes: `updated` with a zone without colon, changelog ids as decimal strings.
+    const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+    let sent = 2;
+    const send = async (status: string, category: string, offsetMs: number, changelogId: number) => {
+      const payload = structuredClone(base);
+      payload.timestamp = start + offsetMs + 5;
+      payload.issue.fields.status = { name: status, statusCategory: { key: category } };
+      payload.issue.fields.updated = jiraTime(start + offsetMs);
+      payload.changelog = { id: String(changelogId), items: [{ field: 'status', fieldId: 'status', toString: status }] };
+      const body = JSON.stringify(payload);
+      const answer = await post(`${listening.url}/api/integrations/jira/webhook`, body, { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() });
+      expect(answer.status).toBe(202);
+      sent += 1;
+      return (await settled(key, sent)).at(-1)!;
+    };
+    const changelog = Number(base.changelog.id) + 1000;
+
+    expect((await send('Done', 'done', 2000, changelog + 2)).outcome).toBe('processed');
+    expect(await row(ticket.id)).toMatchObject({ external_status: 'Done', state: 'done', finding_state: 'done' });
+    // Retried late by Jira: an earlier time.
+    const late = await send('In Review', 'indeterminate', 1000, changelog + 1);
+    expect(late).toMatchObject({ outcome: 'ignored', detail: expect.stringMatching(/older than the change already applied/) });
+    // The same millisecond as Done, an earlier changelog entry.
+    const sameInstant = await send('In Review', 'indeterminate', 2000, changelog + 1);
+    expect(sameInstant).toMatchObject({ outcome: 'ignored', detail: expect.stringMatching(/older than the change already applied/) });
+    expect(await row(ticket.id)).toMatchObject({ external_status: 'Done', state: 'done', finding_state: 'done' });
+    // The same millisecond, a later changelog entry: applied (reopens).
+    expect((await send('To Do', 'new', 2000, changelog + 3)).outcome).toBe('processed');
+    expect(await row(ticket.id)).toMatchObject({ external_status: 'To Do', state: 'todo', finding_state: 'todo' });
+    const [kept] = await fixture.service.context.db.query<{ at: string; sequence: string }>(
+      'select remote_changed_at as at, remote_sequence::text as sequence from tickets where id = $1::uuid',
+      [ticket.id],
+    );
+    expect(new Date(kept!.at).getTime()).toBe(start + 2000);
+    expect(kept!.sequence).toBe(String(changelog + 3));
   });
 
   it("maps a status by the connection's mapping rows, and an unknown done-category status to done", async () => {

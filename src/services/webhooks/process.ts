@@ -25,6 +25,7 @@ import { serviceNowRecord } from './delivery-id.ts';
 import { moveFindingWithTicket } from './finding-state.ts';
 import { ownChangeReason, type ReportedChange } from './loop-guard.ts';
 import { queuePullRequestOutcome } from './closed-loop.ts';
+import { advancedVersion, describeVersion, isOlder, type RemoteVersion, remoteVersion, type StoredVersion } from './remote-version.ts';
 import type { WebhookProvider } from './signatures.ts';
 
 export interface ProcessOutcome {
@@ -91,6 +92,8 @@ export interface TicketChange extends ReportedChange {
   /** The state mapped for a given connection's rows. */
   stateFor(rows: MappingRow[]): InternalState;
   label: string;
+  /** The provider's version of what is reported (./remote-version.ts); null when it gives none. */
+  version: RemoteVersion | null;
 }
 
 /**
@@ -114,13 +117,16 @@ export function changeFromRemote(provider: string, remote: TicketState): TicketC
     priority: remote.priority,
     label: `${provider.startsWith('jira') ? 'Jira issue' : provider === 'servicenow' ? 'ServiceNow record' : 'ticket'} ${remote.ref.key || remote.ref.id}`,
     stateFor: (rows) => mappedState(provider, rows, remote.status.name || null, remote.status.category),
+    version: remoteVersion(remote.updated),
   };
 }
 
 /**
  * The one code path that applies a provider's status to our tickets and their findings: webhook
- * deliveries, the periodic sync and the forced single-ticket sync all come here. Our own changes
- * (loop guard) move nothing; a finding follows its ticket (./finding-state.ts).
+ * deliveries, the periodic sync and the forced single-ticket sync all come here. A report older
+ * than the newest one applied to a ticket moves nothing (./remote-version.ts); nor do our own
+ * changes (loop guard), though their version is kept; a finding follows its ticket
+ * (./finding-state.ts).
  */
 export async function applyTicketChange(
   context: AppContext,
@@ -136,37 +142,62 @@ export async function applyTicketChange(
   const mappings = new MappingService(context.db.orm);
   const notes: string[] = [];
   let moved = 0;
+  const older = (ticket: { id: string }, current: StoredVersion) =>
+    `ticket ${ticket.id}: reported as of ${describeVersion(change.version!)}, older than the change already applied (${describeVersion(current)}), not applied`;
   for (const ticket of found) {
+    if (isOlder(change.version, ticket)) {
+      notes.push(older(ticket, ticket));
+      continue;
+    }
     const own = ownChangeReason(change, ticket, await ownAccounts(ticket));
-    if (own) {
-      notes.push(`ticket ${ticket.id}: our own change (${own}), nothing to do`);
-      continue;
-    }
-    const rows = await mappings.rows(delivery.orgId, ticket.connectionId);
-    const state = change.status === null ? (ticket.state as InternalState) : change.stateFor(rows);
+    const state = own || change.status === null ? (ticket.state as InternalState) : change.stateFor(await mappings.rows(delivery.orgId, ticket.connectionId));
     // A sync re-reads tickets it already applied (the cursor's edge): nothing new, nothing to do.
-    if (options.onlyChanges && state === ticket.state && (change.status ?? ticket.externalStatus) === ticket.externalStatus && (change.priority ?? ticket.externalPriority) === ticket.externalPriority) {
-      notes.push(`ticket ${ticket.id}: unchanged`);
+    const unchanged =
+      !own &&
+      options.onlyChanges === true &&
+      state === ticket.state &&
+      (change.status ?? ticket.externalStatus) === ticket.externalStatus &&
+      (change.priority ?? ticket.externalPriority) === ticket.externalPriority;
+    if ((own || unchanged) && !change.version) {
+      notes.push(own ? `ticket ${ticket.id}: our own change (${own}), nothing to do` : `ticket ${ticket.id}: unchanged`);
       continue;
     }
-    await context.db.orm
-      .update(tickets)
-      .set({
-        ...(change.status !== null ? { externalStatus: change.status } : {}),
-        ...(change.priority !== null ? { externalPriority: change.priority } : {}),
-        state,
-        lastSyncedAt: new Date(),
-        updatedAt: new Date(),
-      })
-      .where(eq(tickets.id, ticket.id));
-    const finding = await moveFindingWithTicket(context.db.orm, {
-      orgId: delivery.orgId,
-      findingId: ticket.findingId,
-      ticketState: state,
-      reason: `${change.label} is ${change.status ?? state}`,
+    // Decided under the ticket's row lock, so that of two reports applied at the same time the
+    // older never lands last; our own changes and unchanged reports still advance the version.
+    const result = await context.db.orm.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ remoteChangedAt: tickets.remoteChangedAt, remoteSequence: tickets.remoteSequence })
+        .from(tickets)
+        .where(eq(tickets.id, ticket.id))
+        .for('update');
+      if (!current) return { note: `ticket ${ticket.id}: gone` };
+      if (isOlder(change.version, current)) return { note: older(ticket, current) };
+      const version = advancedVersion(change.version, current);
+      if (own || unchanged) {
+        if (version) await tx.update(tickets).set(version).where(eq(tickets.id, ticket.id));
+        return { note: own ? `ticket ${ticket.id}: our own change (${own}), nothing to do` : `ticket ${ticket.id}: unchanged` };
+      }
+      await tx
+        .update(tickets)
+        .set({
+          ...(change.status !== null ? { externalStatus: change.status } : {}),
+          ...(change.priority !== null ? { externalPriority: change.priority } : {}),
+          state,
+          ...(version ?? {}),
+          lastSyncedAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .where(eq(tickets.id, ticket.id));
+      const finding = await moveFindingWithTicket(tx, {
+        orgId: delivery.orgId,
+        findingId: ticket.findingId,
+        ticketState: state,
+        reason: `${change.label} is ${change.status ?? state}`,
+      });
+      return { moved: true, note: `ticket ${ticket.id}: ${change.status ?? '(status unchanged)'} → ${state}; finding ${finding}` };
     });
-    moved += 1;
-    notes.push(`ticket ${ticket.id}: ${change.status ?? '(status unchanged)'} → ${state}; finding ${finding}`);
+    if ('moved' in result) moved += 1;
+    notes.push(result.note);
   }
   return { outcome: moved > 0 ? 'processed' : 'ignored', detail: `${change.label}: ${notes.join('; ')}` };
 }
@@ -219,6 +250,9 @@ async function processJira(context: AppContext, delivery: ClaimedDelivery): Prom
     priority,
     label: `Jira issue ${issueKey ?? issueId}`,
     stateFor: (rows) => stateFor(rows, statusName ?? 'default', category),
+    // The issue as of its last update (what a sync reads too), else the event's time; changes of
+    // the same millisecond in changelog order.
+    version: remoteVersion(fields.updated ?? body.timestamp, changelog?.id),
   };
   return applyTicketChange(context, delivery.orgId, found, change, async (ticket) => (actor ? [await jiraAccountOf(context, delivery.orgId, ticket.connectionId)] : []));
 }
@@ -271,6 +305,8 @@ async function processServiceNow(context: AppContext, delivery: ClaimedDelivery)
     priority,
     label: `ServiceNow record ${number ?? sysId}`,
     stateFor: (rows) => mappedState('servicenow', rows, label, code),
+    // Saves of the same second in sys_mod_count order.
+    version: remoteVersion(record.sys_updated_on, record.sys_mod_count),
   };
   return applyTicketChange(context, delivery.orgId, found, change, async (ticket) => {
     const [row] = await context.db.orm.select({ account: connections.accountEmail }).from(connections).where(eq(connections.id, ticket.connectionId));
