@@ -68,7 +68,7 @@ const ioModules = ['fs', 'net', 'http', 'https', 'http2', 'dns', 'child_process'
 const ioPackages = ['undici', 'pg', 'ioredis', 'pg-boss', '@electric-sql/pglite', '@electric-sql/pglite/*', 'drizzle-orm', 'drizzle-orm/*', '@octokit/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/', 'web/dist/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', 'bench/results/', 'web/dist/', 'coverage/', 'tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
