@@ -11,9 +11,8 @@
  */
 import type { Severity } from '../domain/severity.ts';
 
-export const importFormats = ['trivy', 'grype', 'osv', 'npm-audit', 'sarif', 'dependabot'] as const;
-
-export type ImportFormat = (typeof importFormats)[number];
+export { type ImportFormat, importFormats, type SkipReason, skipReasons } from '../domain/imports.ts';
+import type { ImportFormat, SkipReason } from '../domain/imports.ts';
 
 /** A vulnerable package, as one scanner saw it in one place. */
 export interface PackageFinding {
@@ -57,18 +56,6 @@ export interface CodeFinding {
 }
 
 export type NormalisedFinding = PackageFinding | CodeFinding;
-
-/** Stable, machine-readable reasons an element of a report was not imported. */
-export const skipReasons = [
-  'missing-package',
-  'missing-version',
-  'missing-advisory-id',
-  'not-affected',
-  'dismissed-alert',
-  'fixed-alert',
-] as const;
-
-export type SkipReason = (typeof skipReasons)[number];
 
 export type ParsedItem = { type: 'finding'; finding: NormalisedFinding } | { type: 'skip'; reason: SkipReason; path: string };
 

@@ -6,11 +6,9 @@
  */
 import { z } from 'zod';
 
-export const jobKinds = ['create', 'update', 'sync', 'comment', 'open_pr', 'transition', 'run_items', 'webhook_delivery', 'sla_scan'] as const;
-export type JobKind = (typeof jobKinds)[number];
-
-export const jobStates = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
-export type JobState = (typeof jobStates)[number];
+// The kinds and states are part of the API's job view (src/contracts/jobs.ts).
+export { type JobKind, jobKinds, type JobState, jobStates } from '../contracts/jobs.ts';
+import type { JobKind } from '../contracts/jobs.ts';
 
 /** What an `update` job may push from a finding to its ticket (TicketUpdateField). */
 export const ticketUpdateFields = ['priority', 'summary', 'due_date'] as const;

@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger.ts';
 import { type Operation, runInOperation } from '../lib/operation-context.ts';
 import { PermanentJobError, reauthRequiredIn, RetryLaterError } from './errors.ts';
 import { type JobKind, type JobPayload, type JobState, jobKinds, jobPayloads, payloadProblem } from './kinds.ts';
+import type { JobApiView } from '../contracts/jobs.ts';
 
 export interface JobPolicy {
   timeoutSeconds: number;
@@ -24,18 +25,8 @@ export interface JobPolicy {
   retryDelayMaxSeconds: number;
 }
 
-export interface JobView {
-  id: string;
-  kind: JobKind;
-  state: JobState;
-  attempts: number;
-  max_attempts: number;
-  next_run_at: string | null;
-  last_error: string | null;
-  /** What a completed job's handler answered (e.g. an open_pr job's pr_url); null otherwise. */
-  result: Record<string, unknown> | null;
-  created_at: string;
-  completed_at: string | null;
+/** A job as the API shows it (src/contracts/jobs.ts), with its payload. */
+export interface JobView extends JobApiView {
   data: Record<string, unknown>;
 }
 

@@ -7,9 +7,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { importSummaryView } from '../../contracts/imports.ts';
 import { safeLine } from '../../contracts/index.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { importFormats, type ReportSource, skipReasons } from '../../importers/index.ts';
+import { importFormats, type ReportSource } from '../../importers/index.ts';
 import { importReport } from '../../services/imports/import-service.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { authErrors, errorResponse } from '../schemas.ts';
@@ -19,20 +20,6 @@ const flag = z
   .optional()
   .transform((value) => value === 'true' || value === '1');
 
-export const importSummaryView = z.object({
-  scan_id: z.uuid().nullable().describe('The recorded scan; null for a dry run'),
-  format: z.enum(importFormats),
-  target: z.string(),
-  partial: z.boolean(),
-  dry_run: z.boolean(),
-  received: z.number().int().describe('Findings in the report (after skipped elements, before aliases were merged)'),
-  new: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-  resolved: z.number().int().describe("The target's findings this complete scan no longer reports (0 for a partial scan)"),
-  reopened: z.number().int().describe('Resolved findings reported again'),
-  skipped: z.array(z.object({ reason: z.enum(skipReasons), count: z.number().int() })),
-});
 
 /** The request body as a stream that fails with 413 past `limit` bytes. */
 async function* limited(body: AsyncIterable<Uint8Array>, limit: number): ReportSource {

@@ -5,24 +5,11 @@ import type { AppContext } from '../../context.ts';
 import { decodeCursor, encodeCursor } from '../../db/cursor.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { jobKinds, jobStates } from '../../jobs/kinds.ts';
+import { jobView as job } from '../../contracts/jobs.ts';
 import { tenantOf } from '../plugins/auth.ts';
 import { identifier } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
-const job = z
-  .object({
-    id: z.string(),
-    kind: z.enum(jobKinds),
-    state: z.enum(jobStates),
-    attempts: z.number().int(),
-    max_attempts: z.number().int(),
-    next_run_at: z.string().nullable(),
-    last_error: z.string().nullable(),
-    result: z.record(z.string(), z.unknown()).nullable().describe("A completed job's answer (an open_pr job's pr_number and pr_url, a create job's issue_key); null otherwise"),
-    created_at: z.string(),
-    completed_at: z.string().nullable(),
-  })
-  .meta({ id: 'Job' });
 
 export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
   return async (app) => {

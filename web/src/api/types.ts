@@ -2,8 +2,8 @@
  * Shapes of the public API's answers the UI reads. Where the server has them in src/contracts (the
  * one contracts module of routes, services and UI) they are imported from there as types only
  * (`import type`: erased by the build, so no zod in the bundle; ESLint allows nothing else from
- * src/). The rest (jobs, webhooks, import summary) are still written out here, as
- * /openapi.json describes them, until their routes' schemas move to src/contracts.
+ * src/). The few written out here (connection test, bulk tickets) are as /openapi.json describes
+ * them, until their routes' schemas move to src/contracts.
  */
 
 import type { AuditCaseView, ConnectionView, FindingView, MappingKind as MappingKindView, MappingView, OAuthStatusView, RequestPreviewView, SessionView, TicketView } from '../../../src/contracts/views.ts';
@@ -48,38 +48,16 @@ export type { AuditEventView, AuditLogPage, AuditOperationView, OutboundCallView
 /** GET /api/v1/pull-requests. */
 export type { PullRequestPage, PullRequestState, PullRequestView } from '../../../src/contracts/pull-requests.ts';
 
-export interface Job {
-  id: string;
-  kind: string;
-  state: string;
-  attempts: number;
-  max_attempts: number;
-  next_run_at: string | null;
-  last_error: string | null;
-  result: Record<string, unknown> | null;
-  created_at: string;
-  completed_at: string | null;
-}
+/** GET /api/v1/jobs. */
+export type { JobApiView as Job } from '../../../src/contracts/jobs.ts';
 
 /** GET /api/v1/webhooks and GET /api/v1/webhooks/{id}/deliveries. */
 export type { WebhookDeliveryView as WebhookDelivery, WebhookEndpointView as WebhookEndpoint } from '../../../src/contracts/webhooks.ts';
 
 export type OAuthStatus = OAuthStatusView;
 
-export interface ImportSummary {
-  scan_id: string | null;
-  format: string;
-  target: string;
-  partial: boolean;
-  dry_run: boolean;
-  received: number;
-  new: number;
-  updated: number;
-  unchanged: number;
-  resolved: number;
-  reopened: number;
-  skipped: { reason: string; count: number }[];
-}
+/** POST /api/v1/findings/import. */
+export type { ImportSummaryView as ImportSummary } from '../../../src/contracts/imports.ts';
 
 /** A page of a cursor-paged list: the items under the resource's name and the next cursor. */
 export interface Page<T> {
