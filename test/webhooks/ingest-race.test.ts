@@ -88,6 +88,50 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
     expect(jobs[0]!.ids).toEqual(results.map((result) => result.id));
   });
 
+  it('under heavy load a second group commits beside the first; repeats of the first group’s ids in the second are stored once and answered as repeats', async () => {
+    const { context } = listening.service;
+    const store = new WebhookEndpoints(context.db.orm, context.keyRing);
+    const endpoint = await store.forIngest(await context.tenants.orgId('demo-org'), 'jira');
+    const secret = store.secret(endpoint);
+    const send = (id: string, n: number) => {
+      const body = jiraBody(String(8000 + n));
+      return ingestDelivery(context, store, {
+        endpoint,
+        provider: 'jira',
+        headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
+        raw: Buffer.from(body),
+        text: body,
+        body: JSON.parse(body) as unknown,
+      });
+    };
+    const firstIds = Array.from({ length: 8 }, () => randomUUID());
+    const first = Promise.all(firstIds.map((id, n) => send(id, n)));
+    // While the first group commits: 90 new deliveries, and repeats of the first group's ids in the
+    // opposite order (a second group starts at once: 64 or more are waiting).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const newIds = Array.from({ length: 90 }, () => randomUUID());
+    const second = Promise.all([...newIds.map((id, n) => send(id, 100 + n)), ...[...firstIds].reverse().map((id, n) => send(id, n))]);
+    const [firstResults, secondResults] = await Promise.all([first, second]);
+    expect(firstResults.every((result) => result.status === 'accepted')).toBe(true);
+    expect(secondResults.slice(0, 90).every((result) => result.status === 'accepted')).toBe(true);
+    const repeats = secondResults.slice(90);
+    expect(repeats.every((result) => result.status === 'duplicate')).toBe(true);
+    expect(repeats.map((result) => result.id)).toEqual([...firstResults].reverse().map((result) => result.id));
+    const rows = await context.db.query<{ delivery_id: string; repeats: number }>(
+      'select delivery_id, repeats from deliveries where endpoint_id = $1::uuid and signature_valid and delivery_id = any($2::text[])',
+      [endpoint.id, [...firstIds, ...newIds]],
+    );
+    expect(rows).toHaveLength(98);
+    expect(rows.filter((row) => row.repeats === 1).map((row) => row.delivery_id).sort()).toEqual([...firstIds].sort());
+    // Every stored delivery is named by exactly one job.
+    const named = await context.db.query<{ id: string }>(
+      "select jsonb_array_elements_text(data->'delivery_ids') as id from pgboss.job where name = 'webhook_delivery' and data->'delivery_ids' ?| $1::text[]",
+      [[...firstResults, ...secondResults.slice(0, 90)].map((result) => result.id)],
+    );
+    const stored = new Set([...firstResults, ...secondResults.slice(0, 90)].map((result) => result.id));
+    expect(named.filter((row) => stored.has(row.id))).toHaveLength(98);
+  });
+
   it('after a large group, what trickles in over the next turns joins one group, and a lone delivery still goes', async () => {
     const { context } = listening.service;
     const store = new WebhookEndpoints(context.db.orm, context.keyRing);
