@@ -81,7 +81,7 @@ import { productHandlers } from '../../src/jobs/handlers/index.ts';
 import { deliveryIdsOf } from '../../src/jobs/handlers/webhook-delivery.ts';
 import { startRuntime } from '../../src/runtime.ts';
 import { postgresBackendsCpuMs, processCpuMs } from '../lib/cpu.ts';
-import { intFromEnv } from '../lib/env.ts';
+import { intFromEnv, intListFromEnv } from '../lib/env.ts';
 import { onScratchPostgres } from '../lib/postgres.ts';
 import { serviceEnv } from '../lib/service-env.ts';
 import { median, round, runBounded, sleep } from '../lib/stats.ts';
@@ -93,7 +93,8 @@ const setupRequestFile = fileURLToPath(new URL('../lib/webhook-request.ts', impo
 interface BenchParameters {
   duration_seconds_per_target_and_round: number;
   rounds: number;
-  connections: number;
+  /** The saturation runs' connection counts: each target's throughput is its best over them. */
+  connections: number[];
   fixed_rate_per_second: number;
   fixed_rate_seconds: number;
   burst_deliveries: number;
@@ -234,32 +235,40 @@ async function measure(database: Database, parameters: BenchParameters): Promise
       { name: 'ingest', url: ingestUrl },
     ];
     for (const target of targets) await drive(target.url, secret, `${runId}-warm-${target.name}`, { connections: 10, duration: 1 });
-    const samples: Record<string, Sample[]> = { bare: [], ingest: [] };
+    // Each target at each connection count, every round; a target's throughput is its best count's
+    // median. Both are measured at their own saturation: the bare route needs few connections to
+    // fill the CPU, the ingest more (its requests wait for a commit, and its groups grow with them).
+    const samples: Record<string, Map<number, Sample[]>> = { bare: new Map(), ingest: new Map() };
     const lost: number[] = [];
     for (let r = 0; r < parameters.rounds; r += 1) {
-      const order = r % 2 === 0 ? targets : [...targets].reverse();
-      for (const target of order) {
-        const prefix = `${runId}-sat-${target.name}-${r}`;
-        const cpuBefore = processCpuMs();
-        const pgBefore = await postgresBackendsCpuMs(database);
-        const result = await drive(target.url, secret, prefix, { connections: parameters.connections, duration: parameters.duration_seconds_per_target_and_round });
-        const cpuMs = processCpuMs() - cpuBefore;
-        const pgAfter = await postgresBackendsCpuMs(database);
-        const perRequest = (ms: number) => round((ms * 1000) / Math.max(1, result['2xx']), 1);
-        samples[target.name]!.push({
-          requests_per_second: result.requests.average,
-          process_cpu_us_per_request: perRequest(cpuMs),
-          postgres_cpu_us_per_request: pgBefore === null || pgAfter === null ? null : perRequest(pgAfter - pgBefore),
-          acknowledged: result['2xx'],
-          p50_ms: result.latency.p50,
-          p99_ms: result.latency.p99,
-          non_2xx: result.non2xx,
-          errors: result.errors,
-        });
-        if (target.name === 'ingest') lost.push(Math.max(0, result['2xx'] - (await stored(prefix))));
+      for (const connections of parameters.connections) {
+        const order = (r + parameters.connections.indexOf(connections)) % 2 === 0 ? targets : [...targets].reverse();
+        for (const target of order) {
+          const prefix = `${runId}-sat-${target.name}-${r}-${connections}`;
+          const cpuBefore = processCpuMs();
+          const pgBefore = await postgresBackendsCpuMs(database);
+          const result = await drive(target.url, secret, prefix, { connections, duration: parameters.duration_seconds_per_target_and_round });
+          const cpuMs = processCpuMs() - cpuBefore;
+          const pgAfter = await postgresBackendsCpuMs(database);
+          const perRequest = (ms: number) => round((ms * 1000) / Math.max(1, result['2xx']), 1);
+          const list = samples[target.name]!.get(connections) ?? [];
+          list.push({
+            requests_per_second: result.requests.average,
+            process_cpu_us_per_request: perRequest(cpuMs),
+            postgres_cpu_us_per_request: pgBefore === null || pgAfter === null ? null : perRequest(pgAfter - pgBefore),
+            acknowledged: result['2xx'],
+            p50_ms: result.latency.p50,
+            p99_ms: result.latency.p99,
+            non_2xx: result.non2xx,
+            errors: result.errors,
+          });
+          samples[target.name]!.set(connections, list);
+          if (target.name === 'ingest') lost.push(Math.max(0, result['2xx'] - (await stored(prefix))));
+        }
       }
     }
-    const summarize = (list: Sample[]) => ({
+    const summarize = (connections: number, list: Sample[]) => ({
+      connections,
       requests_per_second: round(median(list.map((s) => s.requests_per_second))),
       rounds_requests_per_second: list.map((s) => round(s.requests_per_second)),
       process_cpu_us_per_request: median(list.map((s) => s.process_cpu_us_per_request)),
@@ -270,14 +279,25 @@ async function measure(database: Database, parameters: BenchParameters): Promise
       non_2xx: list.reduce((sum, s) => sum + s.non_2xx, 0),
       errors: list.reduce((sum, s) => sum + s.errors, 0),
     });
-    const bareNumbers = summarize(samples.bare!);
-    const ingestNumbers = { ...summarize(samples.ingest!), acknowledged_but_not_stored: lost.reduce((a, b) => a + b, 0) };
+    const sweep = (name: string) => [...samples[name]!.entries()].map(([connections, list]) => summarize(connections, list));
+    const best = (list: ReturnType<typeof sweep>) => list.reduce((a, b) => (b.requests_per_second > a.requests_per_second ? b : a));
+    const bareSweep = sweep('bare');
+    const ingestSweep = sweep('ingest');
+    const bareNumbers = { ...best(bareSweep), by_connections: bareSweep };
+    const ingestNumbers = { ...best(ingestSweep), by_connections: ingestSweep, acknowledged_but_not_stored: lost.reduce((a, b) => a + b, 0) };
+    const ratioAt = Object.fromEntries(
+      parameters.connections.map((connections) => {
+        const bare = bareSweep.find((entry) => entry.connections === connections)!;
+        const ingest = ingestSweep.find((entry) => entry.connections === connections)!;
+        return [String(connections), round(ingest.requests_per_second / bare.requests_per_second, 3)];
+      }),
+    );
 
     // --- latency at a fixed offered rate --------------------------------------------------------
     const fixedRate: Record<string, unknown> = {};
     for (const target of targets) {
       const result = await drive(target.url, secret, `${runId}-rate-${target.name}`, {
-        connections: Math.min(parameters.connections, 20),
+        connections: Math.min(parameters.connections[0]!, 20),
         duration: parameters.fixed_rate_seconds,
         overallRate: parameters.fixed_rate_per_second,
       });
@@ -294,7 +314,12 @@ async function measure(database: Database, parameters: BenchParameters): Promise
 
     return {
       status: 'measured',
-      throughput: { bare: bareNumbers, ingest: ingestNumbers, ingest_to_bare: round(ingestNumbers.requests_per_second / bareNumbers.requests_per_second, 3) },
+      throughput: {
+        bare: bareNumbers,
+        ingest: ingestNumbers,
+        ingest_to_bare: round(ingestNumbers.requests_per_second / bareNumbers.requests_per_second, 3),
+        ingest_to_bare_at_equal_connections: ratioAt,
+      },
       fixed_rate: fixedRate,
       duplicate_burst: duplicateBurst,
     };
@@ -319,7 +344,7 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
   const parameters: BenchParameters = {
     duration_seconds_per_target_and_round: intFromEnv(env, 'BENCH_DURATION_SECONDS', 5, { min: 1, max: 300 }),
     rounds: intFromEnv(env, 'BENCH_ROUNDS', 2, { min: 1, max: 20 }),
-    connections: intFromEnv(env, 'BENCH_CONNECTIONS', 50, { min: 1, max: 1000 }),
+    connections: intListFromEnv(env, 'BENCH_CONNECTIONS', [50, 200, 400], { min: 1, max: 1000 }),
     fixed_rate_per_second: intFromEnv(env, 'BENCH_RATE', 200, { min: 1, max: 100_000 }),
     fixed_rate_seconds: intFromEnv(env, 'BENCH_RATE_SECONDS', 5, { min: 1, max: 300 }),
     burst_deliveries: intFromEnv(env, 'BENCH_BURST', 2000, { min: 10, max: 200_000 }),
@@ -337,9 +362,17 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
   const headline = (numbers: Record<string, unknown>) => {
     if (numbers.status !== 'measured') return { status: numbers.status };
     const throughput = numbers.throughput as {
-      bare: { requests_per_second: number; process_cpu_us_per_request: number };
-      ingest: { requests_per_second: number; p99_ms: number; acknowledged_but_not_stored: number; process_cpu_us_per_request: number; postgres_cpu_us_per_request: number | null };
+      bare: { requests_per_second: number; connections: number; process_cpu_us_per_request: number };
+      ingest: {
+        requests_per_second: number;
+        connections: number;
+        p99_ms: number;
+        acknowledged_but_not_stored: number;
+        process_cpu_us_per_request: number;
+        postgres_cpu_us_per_request: number | null;
+      };
       ingest_to_bare: number;
+      ingest_to_bare_at_equal_connections: Record<string, number>;
     };
     const rate = numbers.fixed_rate as Record<string, { p50_ms: number; p99_ms: number }>;
     const burst = numbers.duplicate_burst as { lost: number; processed_twice: number; not_processed: number };
@@ -347,6 +380,10 @@ async function run(env: BenchEnv): Promise<BenchmarkOutcome> {
       bare_rps: throughput.bare.requests_per_second,
       ingest_rps: throughput.ingest.requests_per_second,
       ingest_to_bare: throughput.ingest_to_bare,
+      bare_best_connections: throughput.bare.connections,
+      ingest_best_connections: throughput.ingest.connections,
+      ingest_p99_ms: throughput.ingest.p99_ms,
+      ingest_to_bare_at_connections: throughput.ingest_to_bare_at_equal_connections,
       ingest_process_cpu_us: throughput.ingest.process_cpu_us_per_request,
       ingest_postgres_cpu_us: throughput.ingest.postgres_cpu_us_per_request,
       bare_process_cpu_us: throughput.bare.process_cpu_us_per_request,
