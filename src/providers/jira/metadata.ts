@@ -93,7 +93,7 @@ export async function priorities(transport: JiraTransport): Promise<{ id: string
 }
 
 export async function myself(transport: JiraTransport) {
-  const raw = await transport.json<{ accountId?: string; name?: string; displayName?: string; emailAddress?: string }>({
+  const raw = await transport.json<{ accountId?: string; name?: string; displayName?: string; emailAddress?: string; timeZone?: string }>({
     method: 'GET',
     path: '/myself',
     subject: { action: 'read the connected Jira account' },
@@ -104,6 +104,7 @@ export async function myself(transport: JiraTransport) {
     name: !cloud && raw.name ? raw.name : null,
     displayName: raw.displayName ?? '',
     emailAddress: raw.emailAddress ?? null,
+    timeZone: typeof raw.timeZone === 'string' && raw.timeZone ? raw.timeZone : null,
   };
 }
 

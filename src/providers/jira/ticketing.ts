@@ -39,6 +39,7 @@ import { findProject, siteNames, type SiteNameList } from './metadata.ts';
 import { processLimiters } from './limiter.ts';
 import { createJiraTransport, DEFAULT_LIMITS } from './transport.ts';
 import type { CreateField, JiraFlavor, JiraTransition, JiraUserRef } from './types.ts';
+import { formatIsoInZoneWithIntl } from '../../lib/time.ts';
 
 /** Jira's bulk create takes at most 50 issues per call. */
 export const JIRA_BULK_CHUNK = 50;
@@ -233,6 +234,7 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
     return problems;
   }
 
+  let accountZone: Promise<string | null> | null = null;
   const ticketing: TicketingClient = {
     provider,
     capabilities: { maxCreateBatch: JIRA_BULK_CHUNK, searchLags: flavor === 'cloud', remoteLinks: true, descriptionFormat: flavor === 'cloud' ? 'adf' : 'wiki' },
@@ -325,11 +327,18 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
     },
 
     async listChangedSince(since, limit) {
-      // JQL dates are minutes in the user's time zone; the connection's account is assumed UTC-aligned
-      // enough that a minute-truncated cursor re-reads, never skips, the edge. Our issues carry a
-      // fingerprint label; the sync matches the rest against the tickets we hold.
-      const pad = (n: number) => String(n).padStart(2, '0');
-      const stamp = `${since.getUTCFullYear()}/${pad(since.getUTCMonth() + 1)}/${pad(since.getUTCDate())} ${pad(since.getUTCHours())}:${pad(since.getUTCMinutes())}`;
+      // Jira reads an absolute JQL date in the searching account's time zone (its profile's, from
+      // /myself), to the minute: the cursor is written in that zone, truncated to the minute, so the
+      // edge is read again, never skipped. Our issues carry a fingerprint label; the sync matches the
+      // rest against the tickets we hold.
+      accountZone ??= client.myself().then(
+        (me) => me.timeZone,
+        (error: unknown) => {
+          accountZone = null;
+          throw error;
+        },
+      );
+      const stamp = jqlMinute(since, await accountZone);
       const issues = await client.search(`updated >= "${stamp}" AND labels is not EMPTY ORDER BY updated ASC`, { maxResults: limit, pageSize: Math.min(limit, 100) });
       return issues.map((issue) => ({ ref: { id: issue.id, key: issue.key, url: issue.url }, status: { name: issue.status.name, category: issue.status.categoryKey || null }, priority: issue.priority, updated: issue.updated || null }));
     },
@@ -441,4 +450,18 @@ export function jiraTicketing(flavor: JiraFlavor): TicketingProvider {
       return flavor === 'cloud' && account ? { kind: 'api-token', email: account, apiToken: token } : { kind: 'pat', token };
     },
   };
+}
+
+/**
+ * An instant as an absolute JQL date (`yyyy/MM/dd HH:mm`) in the zone Jira reads it in: the
+ * searching account's (UTC when Jira does not say, or names a zone this runtime does not know).
+ */
+export function jqlMinute(instant: Date, timeZone: string | null): string {
+  let local: string;
+  try {
+    local = formatIsoInZoneWithIntl(instant.getTime(), timeZone || 'UTC');
+  } catch {
+    local = formatIsoInZoneWithIntl(instant.getTime(), 'UTC');
+  }
+  return `${local.slice(0, 10).replaceAll('-', '/')} ${local.slice(11, 16)}`;
 }

@@ -122,7 +122,8 @@ export interface RemoteLinkInput {
 
 export interface JiraClient {
   readonly flavor: JiraFlavor;
-  myself(): Promise<{ accountId: string | null; name: string | null; displayName: string; emailAddress: string | null }>;
+  /** The connection's account; `timeZone` (IANA) is the zone Jira reads the account's JQL dates in. */
+  myself(): Promise<{ accountId: string | null; name: string | null; displayName: string; emailAddress: string | null; timeZone: string | null }>;
   getProject(key: string): Promise<{ id: string; key: string; name: string; issueTypes: { id: string; name: string }[] }>;
   /** Create-screen metadata, cached per connection + project + issue type in SharedState (~10 min). */
   createFields(projectKey: string, issueTypeName: string): Promise<CreateField[]>;

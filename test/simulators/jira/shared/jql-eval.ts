@@ -57,7 +57,32 @@ function membership(op: Operator, field: string, wanted: Set<string> | null, val
 const DATE_FORMATS =
   "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.";
 
-export function parseJqlDate(text: string, now: number, field: string): number {
+/** The offset (ms) of a zone from UTC at an instant. */
+function zoneOffset(timeZone: string, at: number): number {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  for (const part of format.formatToParts(new Date(at))) parts[part.type] = part.value;
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/** A wall time in an IANA zone as an instant (the offset looked up twice, for a DST change between). */
+function wallTimeIn(timeZone: string, wall: number): number {
+  let zone = timeZone;
+  try {
+    zoneOffset(zone, wall);
+  } catch {
+    zone = 'UTC';
+  }
+  const first = wall - zoneOffset(zone, wall);
+  return wall - zoneOffset(zone, first);
+}
+
+/**
+ * A JQL date value. An absolute date is read in the searching user's time zone (their profile's,
+ * `timeZone` in /myself), as Jira does; a period is relative to now.
+ */
+export function parseJqlDate(text: string, now: number, field: string, timeZone = 'UTC'): number {
   const period = /^([-+]?)\s*((?:\d+[wdhm]\s*)+)$/i.exec(text.trim());
   if (period) {
     const units: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000 };
@@ -69,7 +94,7 @@ export function parseJqlDate(text: string, now: number, field: string): number {
   if (absolute) {
     const [, y, mo, d, h, mi] = absolute;
     const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0));
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms)) return wallTimeIn(timeZone, ms);
   }
   if (/^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))) return Date.parse(text);
   throw new JqlError(`Date value '${text}' for field '${field}' is invalid. ${DATE_FORMATS}`);
@@ -190,7 +215,7 @@ function compileClause(ctx: EvalContext, clause: Extract<Expr, { kind: 'clause' 
     case 'updateddate': {
       const pick = field.startsWith('created') ? (i: Issue) => i.created : (i: Issue) => i.updated;
       if (clause.empty) return () => op === 'is not';
-      const at = parseJqlDate(values[0] ?? '', ctx.now, clause.field);
+      const at = parseJqlDate(values[0] ?? '', ctx.now, clause.field, ctx.user.timeZone);
       switch (op) {
         case '=':
           return (i) => pick(i) === at;
