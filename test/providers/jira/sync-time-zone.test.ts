@@ -5,16 +5,12 @@
  * from hours in the future and the sync found none of them. The simulator reads JQL dates in the
  * user's zone, as Jira does.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { staticCredentials } from '../../../src/providers/credentials/index.ts';
 import { jqlMinute } from '../../../src/providers/jira/ticketing.ts';
-import { ticketingFor } from '../../../src/providers/registry.ts';
 import type { TicketingClient } from '../../../src/providers/ticketing/types.ts';
-import { createMemorySharedState } from '../../../src/shared-state/index.ts';
 import { startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
 import { parseJqlDate } from '../../simulators/jira/shared/jql-eval.ts';
-import { outbound } from './helpers.ts';
+import { cloudTicketing, outbound } from './helpers.ts';
 
 describe('JQL dates in the account’s time zone', () => {
   it('writes an instant as the account’s wall time, to the minute (UTC when the zone is unknown)', () => {
@@ -44,18 +40,7 @@ describe('JQL dates in the account’s time zone', () => {
       sim = await startJiraCloudSimulator({ searchLagMs: 0 });
       sim.admin.store.users[0]!.timeZone = timeZone;
       http = outbound();
-      ticketing = ticketingFor('jira-cloud')!.create(
-        {
-          connectionId: `tz-${timeZone}`,
-          orgId: null,
-          siteUrl: sim.url,
-          apiUrl: null,
-          apiBaseUrl: null,
-          settings: {},
-          credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }),
-        },
-        { http, sharedState: createMemorySharedState(), logger: pino({ level: 'silent' }), timeoutMs: 10_000, searchConsistencyMs: 0 },
-      );
+      ticketing = cloudTicketing(sim, http, { connectionId: `tz-${timeZone}`, searchConsistencyMs: 0 });
     });
     afterAll(async () => {
       await http?.close();

@@ -1,27 +1,12 @@
 /** The ticketing contract against Jira Cloud (REST v3, ADF, lagging search), on the Jira Cloud simulator, built through the registry. */
-import { pino } from 'pino';
-import { staticCredentials } from '../../../src/providers/credentials/index.ts';
-import { ticketingFor } from '../../../src/providers/registry.ts';
-import { createMemorySharedState } from '../../../src/shared-state/index.ts';
 import { startJiraCloudSimulator } from '../../simulators/jira/cloud/index.ts';
-import { outbound } from '../jira/helpers.ts';
+import { cloudTicketing, outbound } from '../jira/helpers.ts';
 import { runTicketingContract } from './contract.case.ts';
 
 runTicketingContract('jira-cloud', async () => {
   const sim = await startJiraCloudSimulator({ searchLagMs: 0 });
   const http = outbound();
-  const ticketing = ticketingFor('jira-cloud')!.create(
-    {
-      connectionId: 'contract-cloud',
-      orgId: null,
-      siteUrl: sim.url,
-      apiUrl: null,
-      apiBaseUrl: null,
-      settings: {},
-      credentials: staticCredentials({ kind: 'api-token', email: sim.credentials.email, apiToken: sim.credentials.apiToken }),
-    },
-    { http, sharedState: createMemorySharedState(), logger: pino({ level: 'silent' }), timeoutMs: 10_000, searchConsistencyMs: 5_000 },
-  );
+  const ticketing = cloudTicketing(sim, http, { connectionId: 'contract-cloud', searchConsistencyMs: 5_000 });
   return {
     ticketing,
     provider: 'jira-cloud',
