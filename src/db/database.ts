@@ -108,7 +108,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     const orm = drizzlePg(pool, { schema }) as unknown as Orm;
     // The raw transactions' connections: pipelined, so statements issued together share a round
     // trip (BEGIN goes with the first statement, COMMIT behind the last ones: SqlTransaction.commitAfter);
-    // the ingest's group commit is one round trip (bench webhook-ingest). Two: it writes one group at a time.
+    // the ingest's group commit takes two (bench webhook-ingest). Two connections: it writes at most
+    // two groups at a time.
     const pipelinedPool = new pg.Pool({ connectionString: target.url, max: 2, idleTimeoutMillis: 30_000, pipeline: true });
     pipelinedPool.on('error', () => {});
     let closed = false;

@@ -234,14 +234,20 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
     return problems;
   }
 
-  let accountZone: Promise<string | null> | null = null;
+  // /myself, asked once per client (verify and the sync's time zone), again after a failure.
+  let account: ReturnType<typeof client.myself> | null = null;
+  const myself = () =>
+    (account ??= client.myself().catch((error: unknown) => {
+      account = null;
+      throw error;
+    }));
   const ticketing: TicketingClient = {
     provider,
     capabilities: { maxCreateBatch: JIRA_BULK_CHUNK, searchLags: flavor === 'cloud', remoteLinks: true, descriptionFormat: flavor === 'cloud' ? 'adf' : 'wiki' },
     consistencyWindowMs: deps.searchConsistencyMs ?? DEFAULT_CONSISTENCY_MS[flavor],
 
     verify() {
-      verified ??= client.myself().then((me) => ({ accountId: me.accountId ?? me.name }));
+      verified ??= myself().then((me) => ({ accountId: me.accountId ?? me.name }));
       return verified;
     },
     markVerified() {
@@ -331,14 +337,7 @@ export function createJiraTicketing(flavor: JiraFlavor, connection: ConnectionTa
       // /myself), to the minute: the cursor is written in that zone, truncated to the minute, so the
       // edge is read again, never skipped. Our issues carry a fingerprint label; the sync matches the
       // rest against the tickets we hold.
-      accountZone ??= client.myself().then(
-        (me) => me.timeZone,
-        (error: unknown) => {
-          accountZone = null;
-          throw error;
-        },
-      );
-      const stamp = jqlMinute(since, await accountZone);
+      const stamp = jqlMinute(since, (await myself()).timeZone);
       const issues = await client.search(`updated >= "${stamp}" AND labels is not EMPTY ORDER BY updated ASC`, { maxResults: limit, pageSize: Math.min(limit, 100) });
       return issues.map((issue) => ({ ref: { id: issue.id, key: issue.key, url: issue.url }, status: { name: issue.status.name, category: issue.status.categoryKey || null }, priority: issue.priority, updated: issue.updated || null }));
     },

@@ -66,16 +66,13 @@ function zoneOffset(timeZone: string, at: number): number {
   return wall - Math.floor(at / 1000) * 1000;
 }
 
-/** A wall time in an IANA zone as an instant (the offset looked up twice, for a DST change between). */
+/** A wall time in an IANA zone as an instant (the offset looked up twice, for a DST change between); UTC for an unknown zone. */
 function wallTimeIn(timeZone: string, wall: number): number {
-  let zone = timeZone;
   try {
-    zoneOffset(zone, wall);
+    return wall - zoneOffset(timeZone, wall - zoneOffset(timeZone, wall));
   } catch {
-    zone = 'UTC';
+    return wall;
   }
-  const first = wall - zoneOffset(zone, wall);
-  return wall - zoneOffset(zone, first);
 }
 
 /**
