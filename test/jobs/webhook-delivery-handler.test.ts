@@ -32,7 +32,7 @@ async function storeDeliveries(n: number): Promise<{ orgId: string; ids: string[
     ids.push(id);
     await context.db.query(
       `insert into deliveries (id, org_id, endpoint_id, provider, delivery_id, event, signature_valid, outcome, payload, received_at)
-       values ($1::uuid, $2::uuid, $3::uuid, 'jira', $4, 'jira:issue_updated', true, 'queued', $5::jsonb, now())`,
+       values ($1::uuid, $2::uuid, $3::uuid, 'jira', $4, 'jira:issue_updated', true, 'queued', convert_to($5, 'UTF8'), now())`,
       [id, orgId, endpoint.id, `d-${i}-${id}`, JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: String(9000 + i), key: `NONE-${i}` } })],
     );
   }

@@ -74,7 +74,6 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
           provider: 'jira',
           headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
           raw,
-          text: body,
           body: JSON.parse(body) as unknown,
         });
       }),
@@ -100,7 +99,6 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
         provider: 'jira',
         headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
         raw: Buffer.from(body),
-        text: body,
         body: JSON.parse(body) as unknown,
       });
     };
@@ -144,7 +142,6 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
         provider: 'jira',
         headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() },
         raw: Buffer.from(body),
-        text: body,
         body: JSON.parse(body) as unknown,
       });
     };

@@ -68,7 +68,7 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
       const field = ['body', ...problem.path].join('.');
       throw new AppError('VALIDATION_FAILED', `${field}: ${problem.message}`, { field });
     }
-    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), text, body: request.body });
+    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), body: request.body });
   };
 
   return async (app) => {

@@ -28,8 +28,6 @@ export interface IngestRequest {
   provider: WebhookProvider;
   headers: Record<string, string | string[] | undefined>;
   raw: Buffer;
-  /** `raw` decoded: the JSON text that was parsed into `body`. */
-  text: string;
   body: unknown;
 }
 
@@ -80,7 +78,7 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
     event: identity.event,
     bodySha256: identity.bodySha256,
     deliveryIdSource: identity.source,
-    payload: request.body === undefined || request.body === null ? null : jsonText(request.text),
+    payload: request.body === undefined || request.body === null ? null : jsonBytes(request.raw),
     receivedAt: now,
   };
   if (await writerFor(context).write(row)) return { status: 'accepted', id: row.id, delivery_id: identity.deliveryId };
@@ -105,8 +103,8 @@ interface VerifiedDelivery {
   event: string | null;
   bodySha256: string;
   deliveryIdSource: string;
-  /** The body's JSON text as received (it parsed, and passed the route's bounds), null for none. */
-  payload: string | null;
+  /** The body's bytes as received (they parsed as JSON, and passed the route's bounds), null for none. */
+  payload: Buffer | null;
   receivedAt: Date;
 }
 
@@ -116,33 +114,34 @@ interface PendingWrite {
   reject(error: unknown): void;
 }
 
-/** The body's text without a leading byte order mark (the JSON parser skipped it; PostgreSQL would not). */
-function jsonText(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** The body's bytes without a leading UTF-8 byte order mark (the JSON parser skipped it). */
+function jsonBytes(raw: Buffer): Buffer {
+  return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
 }
 
 /**
  * One statement for a whole group: the rows go as one array per column (unnest), so the text and
  * the parameter count stay the same whatever the group's size, and the statement is prepared once
- * per connection. The payloads go as one JSON array, joined from the bodies' own text: no
- * re-serializing and no array-literal escaping of a kilobyte per row (JSON null stands for none). A
- * repeat of a stored delivery id, or of one earlier in the group, is skipped (ON CONFLICT DO
- * NOTHING); RETURNING names what was stored. Rows go in in key order (then arrival order), so two
- * groups committing at once that both hold repeats of the same ids wait for each other in one order
- * and never deadlock.
+ * per connection. The payloads go as one bytea parameter, the bodies' bytes end to end (sent in
+ * binary: no escaping, no re-encoding), cut apart by offset and length (a null length stands for
+ * no payload). A repeat of a stored delivery id, or of one earlier in the group, is skipped (ON
+ * CONFLICT DO NOTHING); RETURNING names what was stored. Rows go in in key order (then arrival
+ * order), so two groups committing at once that both hold repeats of the same ids wait for each
+ * other in one order and never deadlock.
  */
 const INSERT_DELIVERIES = `insert into deliveries (id, org_id, endpoint_id, provider, delivery_id, event, signature_valid, outcome, body_sha256, delivery_id_source, payload, received_at)
-  select id, org_id, endpoint_id, provider, delivery_id, event, true, 'queued', body_sha256, delivery_id_source, nullif(payload, 'null'::jsonb), received_at
+  select id, org_id, endpoint_id, provider, delivery_id, event, true, 'queued', body_sha256, delivery_id_source, substring($9::bytea from payload_from for payload_length), received_at
     from rows from (unnest($1::uuid[]), unnest($2::uuid[]), unnest($3::uuid[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
-                    unnest($8::text[]), jsonb_array_elements($9::jsonb), unnest($10::timestamptz[])) with ordinality
-      as given(id, org_id, endpoint_id, provider, delivery_id, event, body_sha256, delivery_id_source, payload, received_at, arrival)
+                    unnest($8::text[]), unnest($10::int[]), unnest($11::int[]), unnest($12::timestamptz[])) with ordinality
+      as given(id, org_id, endpoint_id, provider, delivery_id, event, body_sha256, delivery_id_source, payload_from, payload_length, received_at, arrival)
    order by endpoint_id, delivery_id, arrival
   on conflict (endpoint_id, delivery_id) where signature_valid do nothing
   returning id::text as id`;
 
 function insertParameters(rows: VerifiedDelivery[]): unknown[] {
-  const columns: unknown[][] = Array.from({ length: 9 }, () => new Array<unknown>(rows.length));
-  const payloads = new Array<string>(rows.length);
+  const columns: unknown[][] = Array.from({ length: 11 }, () => new Array<unknown>(rows.length));
+  const payloads: Buffer[] = [];
+  let offset = 1;
   rows.forEach((row, index) => {
     columns[0]![index] = row.id;
     columns[1]![index] = row.orgId;
@@ -152,10 +151,15 @@ function insertParameters(rows: VerifiedDelivery[]): unknown[] {
     columns[5]![index] = row.event;
     columns[6]![index] = row.bodySha256;
     columns[7]![index] = row.deliveryIdSource;
-    columns[8]![index] = row.receivedAt.toISOString();
-    payloads[index] = row.payload ?? 'null';
+    columns[8]![index] = offset;
+    columns[9]![index] = row.payload ? row.payload.length : null;
+    columns[10]![index] = row.receivedAt.toISOString();
+    if (row.payload) {
+      payloads.push(row.payload);
+      offset += row.payload.length;
+    }
   });
-  return [...columns.slice(0, 8), `[${payloads.join(',')}]`, columns[8]];
+  return [...columns.slice(0, 8), Buffer.concat(payloads, offset - 1), ...columns.slice(8)];
 }
 
 /**

@@ -62,7 +62,9 @@ export async function claimDelivery(context: AppContext, orgId: string, id: stri
     .returning({ id: deliveries.id, provider: deliveries.provider, payload: deliveries.payload, endpointId: deliveries.endpointId });
   if (!row) return null;
   const [endpoint] = await context.db.query<{ connection_id: string | null }>('select connection_id::text as connection_id from webhook_endpoints where id = $1::uuid', [row.endpointId]);
-  return { id: row.id, orgId, provider: row.provider as WebhookProvider, connectionId: endpoint?.connection_id ?? null, payload: row.payload };
+  // The bytes were checked as JSON (and bounded) before they were stored.
+  const payload: unknown = row.payload ? JSON.parse(row.payload.toString('utf8')) : null;
+  return { id: row.id, orgId, provider: row.provider as WebhookProvider, connectionId: endpoint?.connection_id ?? null, payload };
 }
 
 export async function settleDelivery(context: AppContext, id: string, result: { outcome: 'processed' | 'ignored' | 'failed' | 'queued'; detail?: string | null; error?: string | null }): Promise<void> {
