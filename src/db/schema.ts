@@ -414,10 +414,10 @@ export const deliveries = pgTable(
     error: text('error'),
     bodySha256: text('body_sha256'),
     /**
-     * The verified body's bytes exactly as signed (a leading byte order mark dropped), kept for the
-     * processing job, which parses them: null on rejected deliveries (never stored unverified). Bytes,
-     * not jsonb: the request path checked the JSON already, and PostgreSQL parsing every body into
-     * jsonb again was about a fifth of its CPU per delivery (bench webhook-ingest).
+     * The verified body's bytes exactly as signed, kept for the processing job, which parses them
+     * (and so it can be verified again): null on rejected deliveries (never stored unverified).
+     * Bytes, not jsonb: the request path checked the JSON already, and PostgreSQL parsing every body
+     * into jsonb again cost about a third of its CPU per delivery (bench webhook-ingest).
      */
     payload: bytea('payload'),
     /** Where delivery_id came from: the provider's header, the body (ServiceNow sys_id + sys_updated_on), or the body hash. */

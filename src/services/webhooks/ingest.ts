@@ -78,7 +78,7 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
     event: identity.event,
     bodySha256: identity.bodySha256,
     deliveryIdSource: identity.source,
-    payload: request.body === undefined || request.body === null ? null : jsonBytes(request.raw),
+    payload: request.body === undefined || request.body === null ? null : request.raw,
     receivedAt: now,
   };
   if (await writerFor(context).write(row)) return { status: 'accepted', id: row.id, delivery_id: identity.deliveryId };
@@ -103,7 +103,7 @@ interface VerifiedDelivery {
   event: string | null;
   bodySha256: string;
   deliveryIdSource: string;
-  /** The body's bytes as received (they parsed as JSON, and passed the route's bounds), null for none. */
+  /** The body's bytes as signed (they parsed as JSON, and passed the route's bounds), null for none. */
   payload: Buffer | null;
   receivedAt: Date;
 }
@@ -112,11 +112,6 @@ interface PendingWrite {
   row: VerifiedDelivery;
   resolve(inserted: boolean): void;
   reject(error: unknown): void;
-}
-
-/** The body's bytes without a leading UTF-8 byte order mark (the JSON parser skipped it). */
-function jsonBytes(raw: Buffer): Buffer {
-  return raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
 }
 
 /**

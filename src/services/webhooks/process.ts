@@ -62,9 +62,16 @@ export async function claimDelivery(context: AppContext, orgId: string, id: stri
     .returning({ id: deliveries.id, provider: deliveries.provider, payload: deliveries.payload, endpointId: deliveries.endpointId });
   if (!row) return null;
   const [endpoint] = await context.db.query<{ connection_id: string | null }>('select connection_id::text as connection_id from webhook_endpoints where id = $1::uuid', [row.endpointId]);
-  // The bytes were checked as JSON (and bounded) before they were stored.
-  const payload: unknown = row.payload ? JSON.parse(row.payload.toString('utf8')) : null;
-  return { id: row.id, orgId, provider: row.provider as WebhookProvider, connectionId: endpoint?.connection_id ?? null, payload };
+  return { id: row.id, orgId, provider: row.provider as WebhookProvider, connectionId: endpoint?.connection_id ?? null, payload: row.payload ? storedPayload(row.payload) : null };
+}
+
+/**
+ * A stored payload's value: the bytes as signed, checked as JSON (and bounded) before they were
+ * stored; a leading byte order mark, which the request's parser skipped, is skipped here too.
+ */
+function storedPayload(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 export async function settleDelivery(context: AppContext, id: string, result: { outcome: 'processed' | 'ignored' | 'failed' | 'queued'; detail?: string | null; error?: string | null }): Promise<void> {
