@@ -79,6 +79,16 @@ describe('raw-body plugin', () => {
     expect(empty.json().error.code).toBe('INVALID_JSON');
   });
 
+  it('refuses any other content type with 415, an empty body too, and leaves other scopes their parsers', async () => {
+    for (const payload of ['', '{"a":1}']) {
+      const response = await app.inject({ method: 'POST', url: '/hook', headers: { 'content-type': 'text/plain' }, payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(415);
+    }
+    const elsewhere = await app.inject({ method: 'POST', url: '/elsewhere', headers: { 'content-type': 'text/plain' }, payload: 'plain words' });
+    expect(elsewhere.statusCode).toBe(200);
+    expect(elsewhere.json()).toEqual({ has_raw: false, parsed: 'plain words' });
+  });
+
   it('changes nothing outside its scope: no copy of the bytes, the app body limit', async () => {
     const payload = JSON.stringify({ pad: 'x'.repeat(1000) });
     const response = await app.inject({ method: 'POST', url: '/elsewhere', headers: { 'content-type': 'application/json' }, payload });

@@ -74,6 +74,23 @@ describe.each(databaseKinds())('webhook payloads as stored, on %s', (kind: Datab
     }
   });
 
+  it('answers 415 and stores nothing for a body that is not sent as JSON, even when its signature is right', async () => {
+    for (const [contentType, body] of [
+      ['text/plain', ''],
+      ['text/plain', '{"webhookEvent":"jira:issue_updated"}'],
+      ['application/x-www-form-urlencoded', 'payload=%7B%7D'],
+    ] as const) {
+      const id = randomUUID();
+      const response = await fetch(`${listening.url}/api/integrations/jira/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-hub-signature': `sha256=${hmacHex(jira.secret!, body)}`, 'x-atlassian-webhook-identifier': id },
+        body,
+      });
+      expect(response.status, `${contentType} ${JSON.stringify(body)}`).toBe(415);
+      expect(await stored(id)).toEqual([]);
+    }
+  });
+
   it('keeps every payload of a group apart (quotes, backslashes, separators, astral characters)', async () => {
     const values = ['plain', 'a "quoted" word', 'back\\slash\\', 'comma, {brace} [bracket]', 'line\nbreak\ttab', 'sep\u2028arator', 'emoji 🦊 and ü', "'single'", ''];
     const sent = values.map((value, n) => ({ id: randomUUID(), body: JSON.stringify({ webhookEvent: 'jira:issue_updated', n, value, nested: { value: [value] } }) }));

@@ -2,8 +2,9 @@
  * Keeps the exact bytes of a JSON request body on `request.rawBody`, next to the parsed body, so a
  * webhook signature (an HMAC over what the sender sent) can be checked: re-serializing the parsed
  * body would not give the same bytes back. Register it inside the encapsulated plugin of the
- * webhook routes only: there it replaces the JSON parser and sets the body limit; every other route
- * keeps the default parser, its limit, and no copy of its bytes.
+ * webhook routes only: there it replaces the JSON parser, refuses every other content type (415) and
+ * sets the body limit; every other route keeps the default parsers, their limit, and no copy of its
+ * bytes.
  *
  *   app.register(async (webhooks) => {
  *     await webhooks.register(rawBody, { bodyLimit: 1_048_576 });
@@ -38,6 +39,9 @@ const rawBodyPlugin: FastifyPluginCallback<RawBodyOptions> = (scope, options, do
   scope.addHook('onRoute', (route) => {
     route.bodyLimit ??= options.bodyLimit;
   });
+  // JSON only: a body of any other type (Fastify's text/plain parser included) is answered 415,
+  // so every handler of the scope holds a parsed JSON body and the very bytes it was parsed from.
+  scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (request, body, parsed) => {
     const bytes = body as Buffer;
     const text = bytes.toString('utf8');
