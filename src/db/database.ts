@@ -193,6 +193,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // natively. PGlite's own converters go byte by byte in JavaScript (a string per byte), and a
     // group of webhook payloads is hundreds of kilobytes (bench webhook-ingest).
     serializers: { [types.BYTEA]: (value: Uint8Array | string) => value as string },
+    // Hex is bytea's default output, which PGlite's own parser assumes as well.
     parsers: { [types.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex') },
   };
   const pglite = target.dir ? await PGlite.create(target.dir, options) : await PGlite.create(options);

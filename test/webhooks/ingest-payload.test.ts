@@ -5,7 +5,7 @@
  * store (NUL, lone surrogates) is answered 400 before anything is stored. A group written together keeps every
  * payload apart, whatever its quotes, backslashes and characters. On both databases.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDelivery } from '../../src/services/webhooks/process.ts';
 import { type DatabaseKind, databaseKinds } from '../helpers/databases.ts';
@@ -88,6 +88,20 @@ describe.each(databaseKinds())('webhook payloads as stored, on %s', (kind: Datab
       });
       expect(response.status, `${contentType} ${JSON.stringify(body)}`).toBe(415);
       expect(await stored(id)).toEqual([]);
+    }
+  });
+
+  it('stores large deliveries that arrive together whole, across groups cut by their payload bytes', async () => {
+    // 12 bodies of about 1 MB arrive at once: more than one group's byte budget (8 MiB).
+    const sent = Array.from({ length: 12 }, (_, n) => ({ id: randomUUID(), body: JSON.stringify({ webhookEvent: 'jira:issue_updated', n, pad: String.fromCharCode(97 + n).repeat(1_000_000) }) }));
+    const answers = await Promise.all(sent.map(({ body, id }) => send(body, id)));
+    expect(answers.map((answer) => answer.status)).toEqual(sent.map(() => 202));
+    for (const { body, id } of sent) {
+      const [row] = await listening.service.context.db.query<{ size: number; md5: string }>(
+        'select length(payload) as size, md5(payload) as md5 from deliveries where endpoint_id = $1::uuid and delivery_id = $2 and signature_valid',
+        [jira.id, id],
+      );
+      expect(row).toEqual({ size: Buffer.byteLength(body), md5: createHash('md5').update(body).digest('hex') });
     }
   });
 

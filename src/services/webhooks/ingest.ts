@@ -232,7 +232,7 @@ class DeliveryWriter {
 
   #start(): void {
     while (this.#mayStart()) {
-      const batch = this.#waiting.splice(0, this.#maxBatch);
+      const batch = this.#waiting.splice(0, groupSize(this.#waiting, this.#maxBatch, MAX_GROUP_BYTES));
       this.#lastGroup = batch.length;
       this.#inFlight += 1;
       void this.#flush(batch).finally(() => {
@@ -288,6 +288,24 @@ class DeliveryWriter {
     });
   }
 }
+
+/**
+ * How many of the waiting deliveries the next group takes: at most `maxCount`, and no more once their
+ * payloads reach `maxBytes` (always at least one). The payloads go as one parameter: without a byte
+ * budget, 500 deliveries of 1 MiB would make one 500 MB parameter.
+ */
+export function groupSize(waiting: readonly { row: { payload: Buffer | null } }[], maxCount: number, maxBytes: number): number {
+  let count = 0;
+  let bytes = 0;
+  while (count < waiting.length && count < maxCount && (count === 0 || bytes < maxBytes)) {
+    bytes += waiting[count]!.row.payload?.length ?? 0;
+    count += 1;
+  }
+  return count;
+}
+
+/** The payload bytes a group stops taking more deliveries at (a few hundred typical ones fit). */
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 
 /** How many more event-loop turns a group may wait for requests under load, and from what size of the last group. */
 const LINGER_TURNS = 2;
