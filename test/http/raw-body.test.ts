@@ -31,6 +31,10 @@ describe('raw-body plugin', () => {
       });
       webhooks.post('/hook/large', { bodyLimit: 1024 }, async (request) => ({ bytes: request.rawBody?.length ?? null }));
     });
+    await app.register(async (forms) => {
+      await forms.register(rawBody, { bodyLimit: 256, formJsonField: 'payload' });
+      forms.post('/form-hook', async (request) => ({ raw: request.rawBody?.toString('utf8') ?? null, json: request.jsonBytes?.toString('utf8') ?? null, parsed: request.body }));
+    });
     app.post('/elsewhere', async (request) => ({ has_raw: request.rawBody !== undefined, parsed: request.body }));
     await app.ready();
   });
@@ -87,6 +91,20 @@ describe('raw-body plugin', () => {
     const elsewhere = await app.inject({ method: 'POST', url: '/elsewhere', headers: { 'content-type': 'text/plain' }, payload: 'plain words' });
     expect(elsewhere.statusCode).toBe(200);
     expect(elsewhere.json()).toEqual({ has_raw: false, parsed: 'plain words' });
+  });
+
+  it('reads JSON from a form field where the scope asks for it, keeping the form bytes as the raw body', async () => {
+    const form = new URLSearchParams({ payload: '{"action":"closed","n":1.50}', other: 'x' }).toString();
+    const read = await app.inject({ method: 'POST', url: '/form-hook', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual({ raw: form, json: '{"action":"closed","n":1.50}', parsed: { action: 'closed', n: 1.5 } });
+    const missing = await app.inject({ method: 'POST', url: '/form-hook', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'other=%7B%7D' });
+    expect(missing.statusCode).toBe(400);
+    const poisoned = await app.inject({ method: 'POST', url: '/form-hook', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ payload: '{"__proto__":{"x":1}}' }).toString() });
+    expect(poisoned.statusCode).toBe(400);
+    // A scope that did not ask for forms refuses them.
+    const refused = await app.inject({ method: 'POST', url: '/hook', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form });
+    expect(refused.statusCode).toBe(415);
   });
 
   it('changes nothing outside its scope: no copy of the bytes, the app body limit', async () => {

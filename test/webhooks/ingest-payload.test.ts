@@ -78,7 +78,8 @@ describe.each(databaseKinds())('webhook payloads as stored, on %s', (kind: Datab
     for (const [contentType, body] of [
       ['text/plain', ''],
       ['text/plain', '{"webhookEvent":"jira:issue_updated"}'],
-      ['application/x-www-form-urlencoded', 'payload=%7B%7D'],
+      ['application/xml', '<webhookEvent>jira:issue_updated</webhookEvent>'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="payload"\r\n\r\n{}\r\n--x--\r\n'],
     ] as const) {
       const id = randomUUID();
       const response = await fetch(`${listening.url}/api/integrations/jira/webhook`, {

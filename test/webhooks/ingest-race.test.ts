@@ -74,6 +74,7 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
           provider: 'jira',
           headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
           raw,
+          json: raw,
           body: JSON.parse(body) as unknown,
         });
       }),
@@ -99,6 +100,7 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
         provider: 'jira',
         headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': id },
         raw: Buffer.from(body),
+        json: Buffer.from(body),
         body: JSON.parse(body) as unknown,
       });
     };
@@ -142,6 +144,7 @@ describe.each(databaseKinds())('webhook ingest under racing repeats (%s)', (kind
         provider: 'jira',
         headers: { 'x-hub-signature': `sha256=${hmacHex(secret, body)}`, 'x-atlassian-webhook-identifier': randomUUID() },
         raw: Buffer.from(body),
+        json: Buffer.from(body),
         body: JSON.parse(body) as unknown,
       });
     };

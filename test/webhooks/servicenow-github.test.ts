@@ -127,4 +127,49 @@ describe('ServiceNow and GitHub deliveries', () => {
     expect(byId[closed]).toMatchObject({ state: 'closed', merged_at: null });
     expect(all.find((delivery) => delivery.detail?.includes('someone/else'))?.outcome).toBe('ignored');
   });
+
+  it('GitHub deliveries sent as a form (payload=<url-encoded JSON>) are verified over the form bytes and applied alike', async () => {
+    const [{ id: prId } = { id: '' }] = await db().query<{ id: string }>(
+      "insert into pull_requests (org_id, repo_url, branch, base_branch, number, url, title, state) values ($1::uuid, 'https://github.com/acme/app', 'fix/lodash-43', 'main', 43, 'https://github.com/acme/app/pull/43', 'Fix', 'open') returning id::text as id",
+      [orgId],
+    );
+    const json = JSON.stringify({
+      action: 'closed',
+      number: 43,
+      pull_request: { number: 43, html_url: 'https://github.com/acme/app/pull/43', state: 'closed', merged: true, merged_at: '2026-03-01T10:00:00Z', head: { sha: 'f'.repeat(40), ref: 'fix/lodash-43' } },
+      repository: { full_name: 'acme/app', html_url: 'https://github.com/acme/app' },
+    });
+    const sendForm = async (form: string, signedOver: string = form) => {
+      const response = await fetch(hooks.github.endpoint_url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-hub-signature-256': `sha256=${hmacHex(hooks.github.secret!, signedOver)}`,
+          'x-github-event': 'pull_request',
+          'x-github-delivery': randomUUID(),
+        },
+        body: form,
+      });
+      return { status: response.status, json: (await response.json()) as { id?: string; error?: { code: string } } };
+    };
+    const form = new URLSearchParams({ payload: json }).toString();
+    // Signed over the JSON, not over the bytes sent: refused.
+    expect((await sendForm(form, json)).status).toBe(401);
+    // No payload field: refused, nothing stored.
+    const missing = await sendForm(new URLSearchParams({ other: json }).toString());
+    expect(missing.status).toBe(400);
+    expect(missing.json.error?.code).toBe('VALIDATION_FAILED');
+    // Not JSON in the field.
+    expect((await sendForm(new URLSearchParams({ payload: '{"action":' }).toString())).status).toBe(400);
+
+    const accepted = await sendForm(form);
+    expect(accepted.status).toBe(202);
+    await settledAll(hooks.github.id);
+    const [state] = await db().query<{ state: string }>('select state from pull_requests where id = $1::uuid', [prId]);
+    expect(state?.state).toBe('merged');
+    // The job's payload is the form's JSON.
+    const [stored] = await db().query<{ payload: Uint8Array }>('select payload from deliveries where id = $1::uuid', [accepted.json.id]);
+    expect(Buffer.from(stored!.payload).toString('utf8')).toBe(json);
+    expect((await db().query<{ n: number }>("select count(*)::int as n from deliveries where endpoint_id = $1::uuid and signature_valid and event is null", [hooks.github.id]))[0]?.n).toBe(0);
+  });
 });

@@ -68,14 +68,15 @@ export function webhookRoutes(context: AppContext): FastifyPluginAsyncZod {
       const field = ['body', ...problem.path].join('.');
       throw new AppError('VALIDATION_FAILED', `${field}: ${problem.message}`, { field });
     }
-    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), body: request.body });
+    return ingestDelivery(context, endpoints, { endpoint: found, provider, headers: request.headers, raw: request.rawBody ?? Buffer.alloc(0), json: request.jsonBytes ?? null, body: request.body });
   };
 
   return async (app) => {
     // Ingest: public, raw bytes kept, its own body limit.
     await app.register(async (plain) => {
       const scope = plain.withTypeProvider<ZodTypeProvider>();
-      await scope.register(rawBody, { bodyLimit: context.config.webhooks.maxBytes });
+      // GitHub sends either JSON or, with the hook's "form" content type, `payload=<url-encoded JSON>`.
+      await scope.register(rawBody, { bodyLimit: context.config.webhooks.maxBytes, formJsonField: 'payload' });
       for (const provider of ['jira', 'servicenow'] as const) {
         scope.post(
           `/api/integrations/${provider}/webhook`,

@@ -27,7 +27,10 @@ export interface IngestRequest {
   endpoint: EndpointRow;
   provider: WebhookProvider;
   headers: Record<string, string | string[] | undefined>;
+  /** The body's bytes as signed. */
   raw: Buffer;
+  /** The JSON that was parsed into `body`, as bytes: `raw` itself, or a form body's JSON field (null: no body). */
+  json: Buffer | null;
   body: unknown;
 }
 
@@ -78,7 +81,7 @@ export async function ingestDelivery(context: AppContext, endpoints: WebhookEndp
     event: identity.event,
     bodySha256: identity.bodySha256,
     deliveryIdSource: identity.source,
-    payload: request.body === undefined || request.body === null ? null : request.raw,
+    payload: request.body === undefined || request.body === null ? null : request.json,
     receivedAt: now,
   };
   if (await writerFor(context).write(row)) return { status: 'accepted', id: row.id, delivery_id: identity.deliveryId };
@@ -103,7 +106,7 @@ interface VerifiedDelivery {
   event: string | null;
   bodySha256: string;
   deliveryIdSource: string;
-  /** The body's bytes as signed (they parsed as JSON, and passed the route's bounds), null for none. */
+  /** The body's JSON as received (the bytes as signed, or a form body's JSON field; it parsed and passed the route's bounds), null for none. */
   payload: Buffer | null;
   receivedAt: Date;
 }

@@ -52,7 +52,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: GitHubSimulator
         return reply.code(204).send();
       });
       scope.get('/hooks', async () => admin.hooks());
-      scope.post<{ Body: { url: string; secret?: string; events?: string[]; repo?: string } }>('/hooks', async (request, reply) => reply.code(201).send(admin.addWebhook(request.body)));
+      scope.post<{ Body: { url: string; secret?: string; events?: string[]; repo?: string; contentType?: 'json' | 'form' } }>('/hooks', async (request, reply) => reply.code(201).send(admin.addWebhook(request.body)));
       scope.delete<{ Params: { id: string } }>('/hooks/:id', async (request, reply) => reply.code(admin.removeWebhook(Number(request.params.id)) ? 204 : 404).send());
       scope.put<{ Body: { drop?: boolean; redelivery_ms?: number[] } }>('/hooks/delivery-settings', async (request, reply) => {
         const body = request.body ?? {};

@@ -80,7 +80,9 @@ export async function startReceiver(): Promise<{ url: string; received: Received
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const raw = Buffer.concat(chunks);
-      received.push({ headers: request.headers, raw, json: JSON.parse(raw.toString('utf8')) });
+      // A form hook sends `payload=<url-encoded JSON>`.
+      const text = String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(raw.toString('utf8')).get('payload') ?? '' : raw.toString('utf8');
+      received.push({ headers: request.headers, raw, json: JSON.parse(text) });
       response.writeHead(204).end();
     });
   });

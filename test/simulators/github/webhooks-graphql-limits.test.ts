@@ -72,6 +72,25 @@ describe('webhooks', () => {
     expect(deliveries.at(-1)).toMatchObject({ status: 204, event: 'pull_request', action: 'closed' });
   });
 
+  it('sends a form hook payload=<url-encoded JSON> as a form, signed over the form bytes', async () => {
+    const form = await startReceiver();
+    try {
+      sim.admin.addWebhook({ url: form.url, secret: SECRET, events: ['push'], contentType: 'form' });
+      await sim.admin.commitAsSomeoneElse({ repo: 'acme/svc', branch: 'main', files: { 'f.txt': 'f\n' } });
+      await sim.admin.settle();
+      expect(form.received.map((hook) => hook.headers['x-github-event'])).toEqual(['ping', 'push']);
+      for (const hook of form.received) {
+        expect(hook.headers['content-type']).toBe('application/x-www-form-urlencoded');
+        expect(hook.raw.toString('utf8')).toMatch(/^payload=%7B/);
+        expect(verify(hook.raw, hook.headers['x-hub-signature-256'])).toBe(true);
+      }
+      expect(form.received[0]?.json.hook.config.content_type).toBe('form');
+      expect(form.received[1]?.json).toMatchObject({ ref: 'refs/heads/main' });
+    } finally {
+      await form.close();
+    }
+  });
+
   it('omits signatures for hooks without a secret and filters by event', async () => {
     const plain = await startReceiver();
     try {

@@ -1,5 +1,6 @@
 /**
- * Webhook delivery as GitHub's Hookshot does it: JSON body POSTed to each registered URL whose event
+ * Webhook delivery as GitHub's Hookshot does it: JSON body (or, for a `form` hook,
+ * `payload=<url-encoded JSON>` as application/x-www-form-urlencoded) POSTed to each registered URL whose event
  * list matches, signed `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, exact raw body)>` (and
  * the legacy sha1 `X-Hub-Signature`) only when a secret is set, with X-GitHub-Event, X-GitHub-Delivery
  * (a GUID), X-GitHub-Hook-ID, the installation-target headers, the GHES host/version headers and a
@@ -21,6 +22,8 @@ export interface WebhookTarget {
   events?: string[];
   /** Limit to one repository (full name); default all repositories. */
   repo?: string;
+  /** The hook's content type: `json`, or `form` (`payload=<url-encoded JSON>`, GitHub's API default). Default here: json. */
+  contentType?: 'json' | 'form';
 }
 
 export interface HookRecord {
@@ -29,6 +32,7 @@ export interface HookRecord {
   secret: string | undefined;
   events: string[];
   repo: string | undefined;
+  contentType: 'json' | 'form';
   active: boolean;
 }
 
@@ -92,7 +96,7 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
 
   function headersFor(hook: HookRecord, event: string, guid: string, payload: Record<string, unknown>, body: string): Record<string, string> {
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
+      'content-type': hook.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
       'user-agent': 'GitHub-Hookshot/5d4a1c7',
       'x-github-delivery': guid,
       'x-github-event': event,
@@ -148,7 +152,9 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
   const failed = (record: DeliveryRecord) => !record.dropped && (record.status === null || record.status < 200 || record.status >= 300);
 
   async function deliver(hook: HookRecord, event: string, payload: Record<string, unknown>, repo: string | null): Promise<void> {
-    const body = JSON.stringify(payload);
+    const json = JSON.stringify(payload);
+    // Signed as sent: the form's bytes for a form hook.
+    const body = hook.contentType === 'form' ? new URLSearchParams({ payload: json }).toString() : json;
     const guid = randomUUID();
     const headers = headersFor(hook, event, guid, payload, body);
     const action = typeof payload.action === 'string' ? payload.action : null;
@@ -183,11 +189,12 @@ export function createWebhookDispatcher(options: { host: () => string; timeoutMs
         secret: target.secret,
         events: target.events && target.events.length > 0 ? target.events : ['*'],
         repo: target.repo?.toLowerCase(),
+        contentType: target.contentType ?? 'json',
         active: true,
       };
       hooks.push(hook);
       // GitHub pings a new hook straight away.
-      void track(deliver(hook, 'ping', { zen: 'Keep it logically awesome.', hook_id: hook.id, hook: { type: 'Repository', id: hook.id, events: hook.events, active: true, config: { url: hook.url, content_type: 'json', insecure_ssl: '0' } } }, null));
+      void track(deliver(hook, 'ping', { zen: 'Keep it logically awesome.', hook_id: hook.id, hook: { type: 'Repository', id: hook.id, events: hook.events, active: true, config: { url: hook.url, content_type: hook.contentType, insecure_ssl: '0' } } }, null));
       return hook;
     },
     remove(id) {
