@@ -3,8 +3,8 @@
  * webhook signature (an HMAC over what the sender sent) can be checked: re-serializing the parsed
  * body would not give the same bytes back. Register it inside the encapsulated plugin of the
  * webhook routes only: there it replaces the JSON parser, optionally reads JSON from a form field,
- * refuses every other content type (415) and sets the body limit; every other route keeps the default parsers, their limit, and no copy of its
- * bytes.
+ * refuses every other content type (415) and sets the body limit; every other route keeps the
+ * default parsers, their limit, and no copy of its bytes.
  *
  *   app.register(async (webhooks) => {
  *     await webhooks.register(rawBody, { bodyLimit: 1_048_576 });

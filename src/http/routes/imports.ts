@@ -20,7 +20,6 @@ const flag = z
   .optional()
   .transform((value) => value === 'true' || value === '1');
 
-
 /** The request body as a stream that fails with 413 past `limit` bytes. */
 async function* limited(body: AsyncIterable<Uint8Array>, limit: number): ReportSource {
   let total = 0;

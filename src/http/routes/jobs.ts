@@ -10,7 +10,6 @@ import { tenantOf } from '../plugins/auth.ts';
 import { identifier } from '../../contracts/index.ts';
 import { authErrors, errorResponse, uuidParam } from '../schemas.ts';
 
-
 export function jobRoutes(context: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(

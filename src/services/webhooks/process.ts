@@ -167,8 +167,9 @@ export async function applyTicketChange(
       state === ticket.state &&
       (change.status ?? ticket.externalStatus) === ticket.externalStatus &&
       (change.priority ?? ticket.externalPriority) === ticket.externalPriority;
-    if ((own || unchanged) && !change.version) {
-      notes.push(own ? `ticket ${ticket.id}: our own change (${own}), nothing to do` : `ticket ${ticket.id}: unchanged`);
+    const nothingToDo = own ? `ticket ${ticket.id}: our own change (${own}), nothing to do` : unchanged ? `ticket ${ticket.id}: unchanged` : null;
+    if (nothingToDo && !change.version) {
+      notes.push(nothingToDo);
       continue;
     }
     // Decided under the ticket's row lock, so that of two reports applied at the same time the
@@ -182,9 +183,9 @@ export async function applyTicketChange(
       if (!current) return { note: `ticket ${ticket.id}: gone` };
       if (isOlder(change.version, current)) return { note: older(ticket, current) };
       const version = advancedVersion(change.version, current);
-      if (own || unchanged) {
+      if (nothingToDo) {
         if (version) await tx.update(tickets).set(version).where(eq(tickets.id, ticket.id));
-        return { note: own ? `ticket ${ticket.id}: our own change (${own}), nothing to do` : `ticket ${ticket.id}: unchanged` };
+        return { note: nothingToDo };
       }
       await tx
         .update(tickets)
